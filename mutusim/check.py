@@ -1,0 +1,224 @@
+"""Independent checker: recompute every cost and re-verify every rule from a plan.
+
+Nothing here reads the solver's variables: a *plan* is only the mode chosen
+for each (service, commune) pair. From it, :func:`evaluate_plan` rebuilds the
+pooled units (members, workload, staff rounded up to whole steps) and every
+cost, and :func:`check_plan` re-verifies each rule of the scenario with its
+own code, independent of :mod:`mutusim.rules` (PRODUCT.md Q1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from mutusim.problem import ModelData, base_modes
+from mutusim.schema import MODES, POOL_MODES
+
+Plan = dict[tuple[str, str], str]  # (service, commune) -> mode
+
+#: Absolute tolerance on money [EUR/year] when comparing costs.
+COST_TOL = 1e-4
+
+
+@dataclass
+class PlanEvaluation:
+    """Costs and staff of a plan, recomputed from the decisions alone."""
+
+    #: one row per pair: cost_after [EUR/year], fte_after [FTE], level_after
+    pairs: pd.DataFrame
+    #: one row per opened pooled unit
+    pools: pd.DataFrame
+    total_cost: float
+    transition_one_off: float
+    fte_moved: float
+
+
+def evaluate_plan(data: ModelData, plan: Plan) -> PlanEvaluation:
+    """Recompute the annual cost [EUR/year], staff and levels of ``plan``.
+
+    Pooled units are sized to their members' workload in whole ``fte_step``
+    steps (fractional when the scenario switched ``indivisible_staffing``
+    off). The unit's fixed and staff costs are billed to members in
+    proportion to their units of work (unit cost x units, D5211-16, DOMAIN.md
+    §1.2); member-specific costs (variable cost, overhead, annualised
+    transition) go to the member itself.
+    """
+    integral = data.scenario.rule_on("indivisible_staffing")
+    members: dict[tuple[str, str], list[str]] = {}
+    for (s, c), m in plan.items():
+        if m in POOL_MODES:
+            members.setdefault((s, m), []).append(c)
+
+    pool_rows = []
+    shared: dict[tuple[str, str], tuple[float, float, float]] = {}  # cost, fte, units
+    for (s, p), cs in sorted(members.items()):
+        pp = data.pools[(s, p)]
+        units = sum(data.pairs[(s, c)].units for c in cs)
+        steps = data.staff_steps(s, p, units, integral=integral)
+        fte = steps * pp.fte_step
+        staff_cost = fte * pp.cost_per_fte
+        member_costs = sum(data.member_cost(s, c, p) for c in cs)
+        pool_rows.append(
+            {
+                "service": s,
+                "mode": p,
+                "members": len(cs),
+                "units": units,
+                "fte": fte,
+                "fixed_cost": pp.fixed_cost,
+                "staff_cost": staff_cost,
+                "member_costs": member_costs,
+                "cost": pp.fixed_cost + staff_cost + member_costs,
+                "level": pp.level,
+            }
+        )
+        shared[(s, p)] = (pp.fixed_cost + staff_cost, fte, units)
+
+    rows = []
+    transition = moved = 0.0
+    for (s, c), m in plan.items():
+        pair = data.pairs[(s, c)]
+        if m == "keep":
+            cost, fte = pair.cost, pair.fte
+        else:
+            common, pool_fte, units = shared[(s, m)]
+            n = len(members[(s, m)])
+            share = pair.units / units if units > 0 else 1.0 / n
+            cost = common * share + data.member_cost(s, c, m)
+            fte = pool_fte * share
+            transition += data.transition_cost(s, c, m)
+        moved += data.fte_moved(s, c, m)
+        rows.append(
+            {
+                "service": s,
+                "commune": c,
+                "mode": m,
+                "cost_after": cost,
+                "fte_after": fte,
+                "level_after": data.level(s, c, m),
+            }
+        )
+    pairs = pd.DataFrame(rows, columns=["service", "commune", "mode", "cost_after", "fte_after", "level_after"])
+    pools = pd.DataFrame(
+        pool_rows,
+        columns=[
+            "service",
+            "mode",
+            "members",
+            "units",
+            "fte",
+            "fixed_cost",
+            "staff_cost",
+            "member_costs",
+            "cost",
+            "level",
+        ],
+    )
+    total = float(pairs["cost_after"].sum()) if len(pairs) else 0.0
+    return PlanEvaluation(pairs, pools, total, transition, moved)
+
+
+def status_quo(data: ModelData) -> Plan:
+    """Today's plan: every pair in its current arrangement."""
+    return {pair: pd_.arrangement for pair, pd_ in data.pairs.items()}
+
+
+@dataclass
+class CheckReport:
+    """Outcome of :func:`check_plan`: an empty ``errors`` list means the plan passed."""
+
+    errors: list[str] = field(default_factory=list)
+    evaluation: PlanEvaluation | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def check_plan(data: ModelData, plan: Plan, solver_objective: float | None = None, proven: bool = False) -> CheckReport:
+    """Re-verify every rule of the scenario on ``plan`` and recompute its cost.
+
+    Parameters
+    ----------
+    data : ModelData
+        Territory and scenario.
+    plan : dict
+        Mode of each (service, commune) pair.
+    solver_objective : float, optional
+        Objective the solver reported [EUR/year]. The recomputed cost must
+        equal it when ``proven`` (an optimal solve), and may not exceed it
+        otherwise (a stopped solve may carry spare staff the checker drops).
+    """
+    sc = data.scenario
+    t = data.territory
+    errs: list[str] = []
+
+    # one mode per pair, over exactly the pairs of the territory
+    missing = [p for p in data.pairs if p not in plan]
+    extra = [p for p in plan if p not in data.pairs]
+    if missing:
+        errs.append(f"one_mode: {len(missing)} pair(s) have no decision, e.g. {missing[:3]}")
+    if extra:
+        errs.append(f"one_mode: decisions for unknown pairs {extra[:3]}")
+    for (s, c), m in plan.items():
+        if m not in MODES:
+            errs.append(f"one_mode: ({s}, {c}) has invalid mode '{m}'")
+            continue
+        if (s, c) not in data.pairs:
+            continue
+        if m not in base_modes(data, s):
+            errs.append(f"data: ({s}, {c}) takes '{m}', which the data do not offer for {s}")
+        if m not in sc.allowed_modes:
+            errs.append(f"allowed_modes: ({s}, {c}) takes '{m}'")
+        if sc.rule_on("mandatory_competences") and t.nature in t.services.at[s, "mandatory_for"] and m != "transfer":
+            errs.append(f"mandatory_competences: {s} is mandatory for a {t.nature} but {c} has '{m}'")
+        arr = data.pairs[(s, c)].arrangement
+        if sc.rule_on("perimeter") and m != arr:
+            pop = int(t.communes.at[c, "population"])
+            outside = (
+                (sc.perimeter_services is not None and s not in sc.perimeter_services)
+                or (sc.perimeter_communes is not None and c not in sc.perimeter_communes)
+                or (sc.perimeter_max_population is not None and pop > sc.perimeter_max_population)
+            )
+            if outside:
+                errs.append(f"perimeter: ({s}, {c}) is outside the perimeter but changes to '{m}'")
+        if sc.rule_on("forced_decisions"):
+            for d in sc.force:
+                if d.service in ("*", s) and d.commune in ("*", c) and d.mode != m:
+                    errs.append(f"forced_decisions: ({s}, {c}) must be '{d.mode}', is '{m}'")
+            for d in sc.forbid:
+                if d.service in ("*", s) and d.commune in ("*", c) and d.mode == m:
+                    errs.append(f"forced_decisions: ({s}, {c}) may not be '{m}'")
+        if sc.rule_on("service_levels"):
+            need = float(sc.min_level_by_service.get(s, sc.min_level))
+            lvl = data.pairs[(s, c)].level if m == "keep" else data.pools[(s, m)].level
+            if lvl < need - 1e-9:
+                errs.append(f"service_levels: ({s}, {c}) level {lvl:g} < minimum {need:g}")
+    if errs:
+        return CheckReport(errs)
+
+    ev = evaluate_plan(data, plan)
+    for row in ev.pools.itertuples():
+        k = data.pools[(row.service, row.mode)].min_members
+        if sc.rule_on("min_members") and row.members < k:
+            errs.append(f"min_members: pooled {row.mode} of {row.service} has {row.members} member(s) < {k}")
+        if row.mode == "transfer" and sc.rule_on("transfer_all_or_nothing") and row.members != len(data.communes):
+            errs.append(
+                f"transfer_all_or_nothing: {row.service} transferred by {row.members} of "
+                f"{len(data.communes)} communes"
+            )
+    if sc.max_total_cost is not None and sc.rule_on("cost_cap") and ev.total_cost > sc.max_total_cost + COST_TOL:
+        errs.append(f"cost_cap: plan costs {ev.total_cost:,.2f} > cap {sc.max_total_cost:,.2f} EUR/year")
+    if sc.max_fte_moved is not None and sc.rule_on("fte_moved_cap") and ev.fte_moved > sc.max_fte_moved + 1e-9:
+        errs.append(f"fte_moved_cap: {ev.fte_moved:g} FTE moved > cap {sc.max_fte_moved:g}")
+    if solver_objective is not None:
+        tol = COST_TOL + 1e-7 * max(1.0, abs(ev.total_cost))
+        diff = ev.total_cost - solver_objective
+        if diff > tol or (proven and abs(diff) > tol):
+            errs.append(
+                f"objective: solver reported {solver_objective:,.2f} EUR/year, recomputed "
+                f"cost of its plan is {ev.total_cost:,.2f}"
+            )
+    return CheckReport(errs, ev)

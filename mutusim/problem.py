@@ -1,0 +1,323 @@
+"""Model build: from a territory and a scenario to a PuLP MILP.
+
+The pipeline is ``build_problem`` (this module) → :func:`mutusim.solve.solve`
+→ :func:`mutusim.check.check_plan` → :class:`mutusim.result.Result`, run by
+:func:`mutusim.optimise`.
+
+Formulation (annual steady-state cost, EUR/year)
+------------------------------------------------
+For each service *s*, commune *c* and mode *m* a binary ``x[s,c,m]``; for
+each service and pooled mode *p* (share, transfer) a binary ``y[s,p]``
+(the pooled unit is opened) and an integer ``n[s,p]`` (its staff, in steps
+of ``fte_step``). Minimise::
+
+    sum keep cost[s,c] x[s,c,keep]
+  + sum_p fixed[s,p] y[s,p] + cost_per_fte[s,p] fte_step[s,p] n[s,p]
+  + sum_p (cost_per_unit units[s,c] + overhead[s,p]
+           + transition[s,c,p] / transition_years) x[s,c,p]
+
+The rules (each a named function of :mod:`mutusim.rules`) add the
+constraints. Modes a rule excludes are not created as variables at all; the
+reason is recorded in ``Problem.excluded`` so that an infeasible scenario can
+be explained in domain terms.
+
+Expressions are built once from lists of ``(variable, coefficient)`` pairs
+(PULP-NOTES.md: 9x faster per row than ``lpSum`` of products) and variables
+through ``LpProblem.add_variable``.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import time
+from dataclasses import dataclass, field
+
+import pulp
+
+from mutusim.scenario import Scenario
+from mutusim.schema import MODES, POOL_MODES
+from mutusim.territory import Territory
+
+Pair = tuple[str, str]  # (service, commune)
+
+
+@dataclass(frozen=True)
+class PoolParams:
+    """Parameters of a pooled unit (one row of modes.csv), as floats."""
+
+    fixed_cost: float
+    min_members: int
+    units_per_fte: float
+    cost_per_fte: float
+    fte_step: float
+    cost_per_unit: float
+    overhead_per_member: float
+    transition_cost_per_member: float
+    transition_cost_per_fte: float
+    level: float
+
+    @property
+    def units_per_step(self) -> float:
+        """Units of work one staffing step handles per year."""
+        return self.units_per_fte * self.fte_step
+
+
+@dataclass(frozen=True)
+class PairData:
+    """Baseline of one (service, commune) pair, as floats."""
+
+    fte: float
+    cost: float
+    units: float
+    level: float
+    arrangement: str
+
+
+@dataclass
+class ModelData:
+    """Plain-Python view of a territory and scenario, shared by model and checker."""
+
+    territory: Territory
+    scenario: Scenario
+    services: list[str]
+    communes: list[str]
+    pairs: dict[Pair, PairData]
+    pools: dict[tuple[str, str], PoolParams]
+
+    @classmethod
+    def from_inputs(cls, territory: Territory, scenario: Scenario) -> ModelData:
+        b = territory.baseline
+        cols = ["fte", "cost", "units", "level"]
+        values = b[cols].to_numpy(dtype=float).tolist()
+        arrangements = b["arrangement"].tolist()
+        pairs = {
+            (str(s), str(c)): PairData(*v, arrangement=str(a))
+            for (s, c), v, a in zip(b.index, values, arrangements, strict=True)
+        }
+        m = territory.modes
+        pcols = [
+            "fixed_cost",
+            "min_members",
+            "units_per_fte",
+            "cost_per_fte",
+            "fte_step",
+            "cost_per_unit",
+            "overhead_per_member",
+            "transition_cost_per_member",
+            "transition_cost_per_fte",
+            "level",
+        ]
+        pools = {}
+        for (s, mode), row in zip(m.index, m[pcols].to_numpy(dtype=float).tolist(), strict=True):
+            row[1] = int(row[1])
+            pools[(str(s), str(mode))] = PoolParams(*row)
+        return cls(
+            territory=territory,
+            scenario=scenario,
+            services=[str(s) for s in territory.services.index],
+            communes=[str(c) for c in territory.communes.index],
+            pairs=pairs,
+            pools=pools,
+        )
+
+    # ---------------------------------------------------------------- costs
+    def transition_cost(self, s: str, c: str, mode: str) -> float:
+        """One-off cost [EUR] of moving pair (s, c) to pooled ``mode`` (DOMAIN.md §3, §6.8).
+
+        Zero when the pair already has that arrangement, or for ``keep``.
+        """
+        pd_ = self.pairs[(s, c)]
+        if mode == "keep" or pd_.arrangement == mode:
+            return 0.0
+        p = self.pools[(s, mode)]
+        return p.transition_cost_per_member + p.transition_cost_per_fte * pd_.fte
+
+    def member_cost(self, s: str, c: str, mode: str) -> float:
+        """Annual cost [EUR/year] that depends on commune c joining pool ``mode`` of s."""
+        p = self.pools[(s, mode)]
+        pd_ = self.pairs[(s, c)]
+        return (
+            p.cost_per_unit * pd_.units
+            + p.overhead_per_member
+            + self.transition_cost(s, c, mode) / self.scenario.transition_years
+        )
+
+    def level(self, s: str, c: str, mode: str) -> float:
+        """Service level [0-100] of pair (s, c) under ``mode``."""
+        return self.pairs[(s, c)].level if mode == "keep" else self.pools[(s, mode)].level
+
+    def min_level(self, s: str) -> float:
+        sc = self.scenario
+        return float(sc.min_level_by_service.get(s, sc.min_level))
+
+    def fte_moved(self, s: str, c: str, mode: str) -> float:
+        """FTE [FTE] whose arrangement changes when pair (s, c) takes ``mode``."""
+        pd_ = self.pairs[(s, c)]
+        return 0.0 if mode == pd_.arrangement else pd_.fte
+
+    def staff_steps(self, s: str, p: str, units: float, integral: bool = True) -> float:
+        """Staffing steps a pooled unit needs for ``units`` of work (ceil if integral)."""
+        need = units / self.pools[(s, p)].units_per_step
+        if not integral:
+            return need
+        # Tolerance so that 3.0000000001 steps (float noise) stays 3.
+        return float(math.ceil(need - 1e-9)) if need > 0 else 0.0
+
+
+@dataclass
+class Problem:
+    """A built model: the PuLP problem plus the index of its variables."""
+
+    data: ModelData
+    lp: pulp.LpProblem
+    x: dict[tuple[str, str, str], pulp.LpVariable] = field(default_factory=dict)
+    y: dict[tuple[str, str], pulp.LpVariable] = field(default_factory=dict)
+    n: dict[tuple[str, str], pulp.LpVariable] = field(default_factory=dict)
+    #: modes allowed per pair after the filtering rules
+    allowed: dict[Pair, tuple[str, ...]] = field(default_factory=dict)
+    #: (service, commune, mode) -> (rule, reason) that excluded the mode
+    excluded: dict[tuple[str, str, str], tuple[str, str]] = field(default_factory=dict)
+    #: rule name -> names of the constraints it added
+    rows: dict[str, list[str]] = field(default_factory=dict)
+    #: objective as (variable, coefficient) terms and its constant
+    objective_terms: list[tuple[pulp.LpVariable, float]] = field(default_factory=list)
+    build_seconds: float = 0.0
+
+    @property
+    def scenario(self) -> Scenario:
+        return self.data.scenario
+
+    @property
+    def territory(self) -> Territory:
+        return self.data.territory
+
+    def add_row(
+        self, rule: str, name: str, terms: list[tuple[pulp.LpVariable, float]], sense: int, rhs: float
+    ) -> None:
+        """Add one constraint ``sum(terms) <sense> rhs`` recorded under ``rule``."""
+        expr = pulp.LpAffineExpression(terms)
+        self.lp.addConstraint(pulp.LpConstraint(expr, sense, name, rhs))
+        self.rows.setdefault(rule, []).append(name)
+
+    def infeasible_pairs(self) -> list[Pair]:
+        """Pairs left with no allowed mode (the scenario is infeasible before any solve)."""
+        return [pair for pair, modes in self.allowed.items() if not modes]
+
+    @property
+    def num_variables(self) -> int:
+        return len(self.x) + len(self.y) + len(self.n)
+
+    @property
+    def num_constraints(self) -> int:
+        return len(self.lp.constraints)
+
+
+def base_modes(data: ModelData, s: str) -> tuple[str, ...]:
+    """Modes that exist for service s in the territory's data (before any rule)."""
+    t = data.territory
+    out = ["keep"]
+    if (s, "share") in data.pools:
+        out.append("share")
+    if (s, "transfer") in data.pools and bool(t.services.at[s, "transferable"]):
+        out.append("transfer")
+    return tuple(out)
+
+
+def build_problem(territory: Territory, scenario: Scenario) -> Problem:
+    """Build the MILP of ``scenario`` on ``territory`` (no solve).
+
+    Returns
+    -------
+    Problem
+        With ``build_seconds`` set. If some pair has no allowed mode,
+        the problem is returned without variables; see
+        :meth:`Problem.infeasible_pairs`.
+    """
+    from mutusim import rules
+
+    t0 = time.perf_counter()
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # PULP-NOTES.md: -22 % build time; many small objects, no cycles.
+    try:
+        data = ModelData.from_inputs(territory, scenario)
+        prob = Problem(data=data, lp=pulp.LpProblem(f"mutusim_{_safe(scenario.name)}", pulp.LpMinimize))
+        _filter_modes(prob)
+        if not prob.infeasible_pairs():
+            _add_variables(prob)
+            _set_objective(prob)
+            for rule in rules.CONSTRAINT_RULES:
+                rule(prob)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    prob.build_seconds = time.perf_counter() - t0
+    return prob
+
+
+def _safe(text: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in text)
+
+
+def _filter_modes(prob: Problem) -> None:
+    from mutusim import rules
+
+    data = prob.data
+    for s in data.services:
+        modes0 = base_modes(data, s)
+        for c in data.communes:
+            allowed = list(modes0)
+            for m in MODES:
+                if m not in modes0:
+                    label = "transferable = false" if m == "transfer" else f"no '{m}' row in modes.csv"
+                    prob.excluded[(s, c, m)] = ("data", f"mode not available ({label})")
+            for rule in rules.FILTER_RULES:
+                for m in list(allowed):
+                    why = rule(data, s, c, m)
+                    if why is not None:
+                        allowed.remove(m)
+                        prob.excluded[(s, c, m)] = (rule.__name__.removeprefix("filter_"), why)
+            prob.allowed[(s, c)] = tuple(allowed)
+
+
+def _add_variables(prob: Problem) -> None:
+    data = prob.data
+    lp = prob.lp
+    integral = data.scenario.rule_on("indivisible_staffing")
+    used_pools = {(s, m) for (s, _c), modes in prob.allowed.items() for m in modes if m != "keep"}
+    for s in data.services:
+        for p in POOL_MODES:
+            if (s, p) not in used_pools:
+                continue
+            prob.y[(s, p)] = lp.add_variable(f"open__{s}__{p}", 0, 1, cat="Binary")
+            total = sum(
+                data.pairs[(s, c)].units for c in data.communes if p in prob.allowed[(s, c)]
+            )
+            ub = data.staff_steps(s, p, total, integral=True)
+            prob.n[(s, p)] = lp.add_variable(
+                f"staff__{s}__{p}", 0, ub, cat="Integer" if integral else "Continuous"
+            )
+    for (s, c), modes in prob.allowed.items():
+        for m in modes:
+            prob.x[(s, c, m)] = lp.add_variable(f"x__{s}__{c}__{m}", 0, 1, cat="Binary")
+
+
+def _set_objective(prob: Problem) -> None:
+    data = prob.data
+    terms: list[tuple[pulp.LpVariable, float]] = []
+    for (s, c, m), var in prob.x.items():
+        coef = data.pairs[(s, c)].cost if m == "keep" else data.member_cost(s, c, m)
+        if coef:
+            terms.append((var, coef))
+    for (s, p), var in prob.y.items():
+        terms.append((var, data.pools[(s, p)].fixed_cost))
+    for (s, p), var in prob.n.items():
+        pp = data.pools[(s, p)]
+        terms.append((var, pp.cost_per_fte * pp.fte_step))
+    prob.objective_terms = terms
+    prob.lp.setObjective(pulp.LpAffineExpression(terms))
+
+
+def objective_expression(prob: Problem) -> pulp.LpAffineExpression:
+    """The annual cost as an expression (used by the cost cap)."""
+    return pulp.LpAffineExpression(prob.objective_terms)

@@ -1,0 +1,213 @@
+"""The rules of the model, one named function each.
+
+Two kinds:
+
+* **filter rules** ``filter_<rule>(data, service, commune, mode)`` return the
+  reason why a mode is excluded for a pair, or ``None``. Excluded modes get
+  no variable; the reason is kept to explain infeasible scenarios.
+* **constraint rules** ``<rule>(problem)`` add named rows to the MILP, named
+  ``<rule>__<service>__...``.
+
+A switchable rule (see :data:`mutusim.scenario.SWITCHABLE_RULES`) does
+nothing when the scenario lists it in ``disabled_rules``. The independent
+checker (:mod:`mutusim.check`) re-verifies each rule from the decision table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pulp
+
+from mutusim.problem import ModelData, Problem, objective_expression
+
+EQ, GE, LE = pulp.LpConstraintEQ, pulp.LpConstraintGE, pulp.LpConstraintLE
+
+
+# ------------------------------------------------------------------ filters
+def filter_allowed_modes(data: ModelData, s: str, c: str, m: str) -> str | None:
+    """Modes outside the scenario's ``allowed_modes`` are excluded."""
+    if m not in data.scenario.allowed_modes:
+        return f"mode '{m}' is not in the scenario's allowed_modes"
+    return None
+
+
+def filter_mandatory_competences(data: ModelData, s: str, c: str, m: str) -> str | None:
+    """A competence mandatory for the EPCI's nature is transferred by law.
+
+    DOMAIN.md §1.1 (L5214-16 for CC, and the CA/CU/Métropole lists): mandatory
+    competences are not decisions.
+    """
+    if data.scenario.rule_on("mandatory_competences") and m != "transfer":
+        if data.territory.is_mandatory(s):
+            return f"the competence is mandatory for a {data.territory.nature} (transferred by law)"
+    return None
+
+
+def filter_perimeter(data: ModelData, s: str, c: str, m: str) -> str | None:
+    """Pairs outside the scenario's perimeter keep their current arrangement (PRODUCT.md, seeds step 2)."""
+    sc = data.scenario
+    if not sc.rule_on("perimeter") or m == data.pairs[(s, c)].arrangement:
+        return None
+    if sc.perimeter_services is not None and s not in sc.perimeter_services:
+        return "service outside the scenario's perimeter (keeps its current arrangement)"
+    if sc.perimeter_communes is not None and c not in sc.perimeter_communes:
+        return "commune outside the scenario's perimeter (keeps its current arrangement)"
+    if sc.perimeter_max_population is not None:
+        pop = int(data.territory.communes.at[c, "population"])
+        if pop > sc.perimeter_max_population:
+            return (
+                f"commune of {pop:,} inhabitants, above the perimeter's "
+                f"{sc.perimeter_max_population:,} (keeps its current arrangement)"
+            )
+    return None
+
+
+def filter_forced_decisions(data: ModelData, s: str, c: str, m: str) -> str | None:
+    """Decisions the scenario forces or forbids."""
+    sc = data.scenario
+    if not sc.rule_on("forced_decisions"):
+        return None
+    for d in sc.forbid:
+        if d.mode == m and d.matches(s, c):
+            return f"forbidden by the scenario ({d.service}/{d.commune}/{d.mode})"
+    for d in sc.force:
+        if d.mode != m and d.matches(s, c):
+            return f"the scenario forces '{d.mode}' ({d.service}/{d.commune})"
+    return None
+
+
+def filter_service_levels(data: ModelData, s: str, c: str, m: str) -> str | None:
+    """Modes whose service level falls below the scenario's minimum (DOMAIN.md §6.10)."""
+    if not data.scenario.rule_on("service_levels"):
+        return None
+    lvl, need = data.level(s, c, m), data.min_level(s)
+    if lvl < need:
+        return f"service level {lvl:g} below the minimum {need:g}"
+    return None
+
+
+FILTER_RULES: tuple[Callable[[ModelData, str, str, str], str | None], ...] = (
+    filter_allowed_modes,
+    filter_mandatory_competences,
+    filter_perimeter,
+    filter_forced_decisions,
+    filter_service_levels,
+)
+
+
+# -------------------------------------------------------------- constraints
+def one_mode(prob: Problem) -> None:
+    """Exactly one mode per (service, commune) pair (PRODUCT.md, "Mode")."""
+    x = prob.x
+    for (s, c), modes in prob.allowed.items():
+        prob.add_row("one_mode", f"one_mode__{s}__{c}", [(x[(s, c, m)], 1.0) for m in modes], EQ, 1.0)
+
+
+def pool_membership(prob: Problem) -> None:
+    """A commune joins a pooled unit only if it is opened: ``x[s,c,p] <= y[s,p]``.
+
+    Disaggregated (one row per member) rather than ``sum x <= N y``: the tighter
+    LP relaxation (PULP-NOTES.md: the plain one lies 23 % below the optimum).
+    Transfers under the all-or-nothing rule use equalities instead
+    (:func:`transfer_all_or_nothing`).
+    """
+    aon = prob.scenario.rule_on("transfer_all_or_nothing")
+    for (s, c, m), var in prob.x.items():
+        if m == "keep" or (m == "transfer" and aon):
+            continue
+        prob.add_row("pool_membership", f"pool_membership__{s}__{m}__{c}", [(var, 1.0), (prob.y[(s, m)], -1.0)], LE, 0.0)
+
+
+def transfer_all_or_nothing(prob: Problem) -> None:
+    """A transfer of competence covers every commune of the EPCI, or none.
+
+    DOMAIN.md §1.1 and §6.1: transfer is decided per EPCI (L5211-17); an
+    "à la carte" transfer by some communes (L5211-17-2) is what switching
+    this rule off allows.
+    """
+    if not prob.scenario.rule_on("transfer_all_or_nothing"):
+        return
+    for (s, p), y in prob.y.items():
+        if p != "transfer":
+            continue
+        for c in prob.data.communes:
+            var = prob.x.get((s, c, "transfer"))
+            terms = [(y, 1.0)] if var is None else [(var, 1.0), (y, -1.0)]
+            # A commune for which transfer is excluded blocks the whole transfer.
+            sense = LE if var is None else EQ
+            prob.add_row("transfer_all_or_nothing", f"transfer_all_or_nothing__{s}__{c}", terms, sense, 0.0)
+
+
+def min_members(prob: Problem) -> None:
+    """A pooled unit opens only with at least ``min_members`` communes."""
+    if not prob.scenario.rule_on("min_members"):
+        return
+    for (s, p), y in prob.y.items():
+        k = prob.data.pools[(s, p)].min_members
+        if k <= 1:
+            continue
+        terms = [(v, 1.0) for (s2, c, m), v in _members(prob, s, p)]
+        terms.append((y, -float(k)))
+        prob.add_row("min_members", f"min_members__{s}__{p}", terms, GE, 0.0)
+
+
+def pooled_staffing(prob: Problem) -> None:
+    """A pooled unit employs enough staff for its members' workload.
+
+    ``fte_step * units_per_fte * n >= sum units[c] x[c]`` with ``n`` integer
+    when ``indivisible_staffing`` is on (DOMAIN.md §4: step-cost functions of
+    FTE, indivisibility of skilled posts), continuous otherwise. Two families
+    of valid inequalities tighten the relaxation: ``n >= ceil(units[c] /
+    step_units) x[c]`` for each member, and ``n <= n_max y`` (no staff in a
+    closed unit).
+    """
+    data = prob.data
+    integral = prob.scenario.rule_on("indivisible_staffing")
+    for (s, p), n in prob.n.items():
+        per_step = data.pools[(s, p)].units_per_step
+        members = _members(prob, s, p)
+        terms = [(n, per_step)] + [(v, -data.pairs[(s, c)].units) for (_s, c, _m), v in members]
+        prob.add_row("pooled_staffing", f"pooled_staffing__{s}__{p}", terms, GE, 0.0)
+        for (_s, c, _m), v in members:
+            k = data.staff_steps(s, p, data.pairs[(s, c)].units, integral=integral)
+            if k > 0:
+                prob.add_row("pooled_staffing", f"staffing_floor__{s}__{p}__{c}", [(n, 1.0), (v, -k)], GE, 0.0)
+        ub = n.upBound or 0.0
+        prob.add_row("pooled_staffing", f"staffing_open__{s}__{p}", [(n, 1.0), (prob.y[(s, p)], -ub)], LE, 0.0)
+
+
+def cost_cap(prob: Problem) -> None:
+    """Annual cost of the plan at most ``max_total_cost`` [EUR/year]."""
+    cap = prob.scenario.max_total_cost
+    if cap is None or not prob.scenario.rule_on("cost_cap"):
+        return
+    expr = objective_expression(prob)
+    prob.lp.addConstraint(pulp.LpConstraint(expr, LE, "cost_cap", float(cap)))
+    prob.rows.setdefault("cost_cap", []).append("cost_cap")
+
+
+def fte_moved_cap(prob: Problem) -> None:
+    """FTE whose arrangement changes at most ``max_fte_moved`` (DOMAIN.md §3, staff follow the service)."""
+    cap = prob.scenario.max_fte_moved
+    if cap is None or not prob.scenario.rule_on("fte_moved_cap"):
+        return
+    data = prob.data
+    terms = [(v, data.fte_moved(s, c, m)) for (s, c, m), v in prob.x.items() if data.fte_moved(s, c, m)]
+    prob.add_row("fte_moved_cap", "fte_moved_cap", terms, LE, float(cap))
+
+
+CONSTRAINT_RULES: tuple[Callable[[Problem], None], ...] = (
+    one_mode,
+    pool_membership,
+    transfer_all_or_nothing,
+    min_members,
+    pooled_staffing,
+    cost_cap,
+    fte_moved_cap,
+)
+
+
+def _members(prob: Problem, s: str, p: str) -> list[tuple[tuple[str, str, str], pulp.LpVariable]]:
+    x = prob.x
+    return [((s, c, p), x[(s, c, p)]) for c in prob.data.communes if (s, c, p) in x]

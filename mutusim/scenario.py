@@ -1,0 +1,326 @@
+"""Scenarios: the options of one optimisation run, as Python objects or YAML.
+
+A :class:`Scenario` is a plain, frozen value (scikit-learn convention: it only
+stores settings; the work happens in :func:`mutusim.optimise`). A YAML file
+holds a base scenario plus named *overrides*; a named scenario combines
+overrides, and two overrides that set the same option differently are an
+error rather than "last one wins" (PRODUCT.md S1).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mutusim.errors import ScenarioError
+from mutusim.schema import MODES
+
+#: Rules of the model that a scenario can switch off (see :mod:`mutusim.rules`).
+SWITCHABLE_RULES: tuple[str, ...] = (
+    "min_members",
+    "indivisible_staffing",
+    "transfer_all_or_nothing",
+    "mandatory_competences",
+    "service_levels",
+    "cost_cap",
+    "fte_moved_cap",
+    "forced_decisions",
+    "perimeter",
+)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A forced or forbidden decision: ``mode`` for ``service`` in ``commune``.
+
+    ``service`` and ``commune`` accept ``"*"`` for all.
+    """
+
+    service: str
+    commune: str
+    mode: str
+
+    def matches(self, service: str, commune: str) -> bool:
+        return self.service in ("*", service) and self.commune in ("*", commune)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Options of one optimisation run.
+
+    Parameters
+    ----------
+    name : str
+        Short name, shown in comparisons.
+    description : str
+        One sentence for the committee (French).
+    allowed_modes : tuple of str
+        Modes the plan may use, among ``keep``, ``share``, ``transfer``.
+    min_level : float
+        Minimum service level [score 0-100] for every service and commune.
+    min_level_by_service : dict
+        Per-service minimum level [score 0-100], overriding ``min_level``.
+    max_total_cost : float or None
+        Cap on the plan's annual cost [EUR/year], transition included.
+    max_fte_moved : float or None
+        Cap on the FTE whose arrangement changes [FTE].
+    force, forbid : tuple of Decision
+        Decisions imposed or excluded (``"*"`` wildcards allowed).
+    perimeter_communes : tuple of str or None
+        Only these communes may change arrangement (others keep today's).
+    perimeter_max_population : int or None
+        Only communes with at most this population may change [inhabitants].
+    perimeter_services : tuple of str or None
+        Only these services may change.
+    transition_years : float
+        Years over which one-off transition costs are spread in the annual
+        objective [years]; default 6, one municipal mandate.
+    disabled_rules : tuple of str
+        Rules switched off, among :data:`SWITCHABLE_RULES`.
+    solver : str
+        ``"highs"`` (default, via highspy) or ``"cbc"`` (PuLP's bundled CBC).
+    time_limit : float
+        Solver time limit [s].
+    mip_gap : float
+        Relative MIP gap at which the solver may stop [-].
+    """
+
+    name: str = "base"
+    description: str = ""
+    allowed_modes: tuple[str, ...] = MODES
+    min_level: float = 0.0
+    min_level_by_service: Mapping[str, float] = field(default_factory=dict)
+    max_total_cost: float | None = None
+    max_fte_moved: float | None = None
+    force: tuple[Decision, ...] = ()
+    forbid: tuple[Decision, ...] = ()
+    perimeter_communes: tuple[str, ...] | None = None
+    perimeter_max_population: int | None = None
+    perimeter_services: tuple[str, ...] | None = None
+    transition_years: float = 6.0
+    disabled_rules: tuple[str, ...] = ()
+    solver: str = "highs"
+    time_limit: float = 60.0
+    mip_gap: float = 1e-6
+
+    def __post_init__(self) -> None:
+        # Normalise containers so that YAML lists and Python tuples compare equal.
+        object.__setattr__(self, "allowed_modes", tuple(self.allowed_modes))
+        object.__setattr__(self, "disabled_rules", tuple(self.disabled_rules))
+        object.__setattr__(self, "force", tuple(_decision(d) for d in self.force))
+        object.__setattr__(self, "forbid", tuple(_decision(d) for d in self.forbid))
+        object.__setattr__(self, "min_level_by_service", dict(self.min_level_by_service))
+        for attr in ("perimeter_communes", "perimeter_services"):
+            v = getattr(self, attr)
+            if v is not None:
+                object.__setattr__(self, attr, tuple(str(x) for x in v))
+        self.validate()
+
+    # ------------------------------------------------------------ validation
+    def validate(self) -> None:
+        """Raise :class:`ScenarioError` listing every invalid option."""
+        errs: list[str] = []
+        bad = [m for m in self.allowed_modes if m not in MODES]
+        if bad:
+            errs.append(f"allowed_modes: unknown mode(s) {bad}; use {list(MODES)}")
+        bad = [r for r in self.disabled_rules if r not in SWITCHABLE_RULES]
+        if bad:
+            errs.append(f"disabled_rules: unknown rule(s) {bad}; use {list(SWITCHABLE_RULES)}")
+        for d in (*self.force, *self.forbid):
+            if d.mode not in MODES:
+                errs.append(f"force/forbid: unknown mode '{d.mode}' in {d}; use {list(MODES)}")
+        if not 0 <= self.min_level <= 100:
+            errs.append(f"min_level must lie in [0, 100], got {self.min_level}")
+        for s, v in self.min_level_by_service.items():
+            if not 0 <= float(v) <= 100:
+                errs.append(f"min_level_by_service[{s}] must lie in [0, 100], got {v}")
+        for attr in ("max_total_cost", "max_fte_moved", "perimeter_max_population"):
+            v = getattr(self, attr)
+            if v is not None and v < 0:
+                errs.append(f"{attr} must be >= 0, got {v}")
+        if self.transition_years <= 0:
+            errs.append(f"transition_years must be > 0, got {self.transition_years}")
+        if self.solver not in ("highs", "cbc"):
+            errs.append(f"solver must be 'highs' or 'cbc', got '{self.solver}'")
+        if self.time_limit <= 0:
+            errs.append(f"time_limit must be > 0 seconds, got {self.time_limit}")
+        if not 0 <= self.mip_gap < 1:
+            errs.append(f"mip_gap must lie in [0, 1), got {self.mip_gap}")
+        if errs:
+            raise ScenarioError(f"scenario '{self.name}': " + "; ".join(errs))
+
+    # ---------------------------------------------------------------- helpers
+    def rule_on(self, rule: str) -> bool:
+        """True unless ``rule`` is in :attr:`disabled_rules`."""
+        return rule not in self.disabled_rules
+
+    def replace(self, **changes: Any) -> Scenario:
+        """A copy with some options changed (unknown options raise ScenarioError)."""
+        return _replace(self, changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Options as plain YAML-ready values."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            if f.name in ("force", "forbid"):
+                v = [dataclasses.asdict(d) for d in v]
+            elif isinstance(v, tuple):
+                v = list(v)
+            elif isinstance(v, Mapping):
+                v = dict(v)
+            out[f.name] = v
+        return out
+
+    @classmethod
+    def from_dict(cls, options: Mapping[str, Any]) -> Scenario:
+        """Build from a mapping of options; unknown keys raise ScenarioError."""
+        return _build(dict(options))
+
+    @classmethod
+    def from_yaml(cls, path: str | Path, name: str | None = None) -> Scenario:
+        """Read a scenario file.
+
+        The file holds options at top level (the base scenario), and optionally
+        ``overrides`` (named option sets) and ``scenarios`` (name -> list of
+        override names). ``name`` picks a scenario of ``scenarios`` or a single
+        override; without it the base is returned.
+
+        Examples
+        --------
+        A file::
+
+            name: base
+            transition_years: 6
+            overrides:
+              small_communes: {perimeter_max_population: 4500}
+              no_transfer: {allowed_modes: [keep, share]}
+            scenarios:
+              platform: [small_communes, no_transfer]
+        """
+        return load_scenarios(path).get(name)
+
+
+def _decision(d: Any) -> Decision:
+    if isinstance(d, Decision):
+        return d
+    if isinstance(d, Mapping):
+        try:
+            return Decision(str(d["service"]), str(d["commune"]), str(d["mode"]))
+        except KeyError as exc:
+            raise ScenarioError(
+                f"force/forbid entry {dict(d)} lacks {exc}; write {{service: ..., commune: ..., mode: ...}}"
+            ) from None
+    if isinstance(d, list | tuple) and len(d) == 3:
+        return Decision(*(str(x) for x in d))
+    raise ScenarioError(f"force/forbid entry {d!r}: expected {{service, commune, mode}}")
+
+
+_FIELDS = {f.name for f in dataclasses.fields(Scenario)}
+
+
+def _build(options: dict[str, Any]) -> Scenario:
+    unknown = sorted(set(options) - _FIELDS)
+    if unknown:
+        import difflib
+
+        hints = []
+        for u in unknown:
+            close = difflib.get_close_matches(u, sorted(_FIELDS), n=1)
+            hints.append(f"'{u}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+        raise ScenarioError(f"unknown scenario option(s): {', '.join(hints)}")
+    try:
+        return Scenario(**options)
+    except TypeError as exc:  # wrong value types that slipped through
+        raise ScenarioError(f"invalid scenario options: {exc}") from None
+
+
+def _replace(sc: Scenario, changes: Mapping[str, Any]) -> Scenario:
+    return _build({f.name: getattr(sc, f.name) for f in dataclasses.fields(sc)} | dict(changes))
+
+
+def combine(base: Scenario, overrides: Mapping[str, Mapping[str, Any]], name: str) -> Scenario:
+    """Apply several named overrides to ``base``; a clash is an error.
+
+    Two overrides clash when they set the same option to different values.
+
+    Raises
+    ------
+    ScenarioError
+        On a clash, naming both overrides and the option.
+    """
+    merged: dict[str, Any] = {}
+    origin: dict[str, str] = {}
+    for oname, opts in overrides.items():
+        for key, value in opts.items():
+            if key in merged and merged[key] != value:
+                raise ScenarioError(
+                    f"scenario '{name}': overrides '{origin[key]}' and '{oname}' both set "
+                    f"'{key}' ({merged[key]!r} vs {value!r}); remove it from one of them"
+                )
+            merged[key] = value
+            origin[key] = oname
+    return _replace(base, merged | {"name": name})
+
+
+@dataclass(frozen=True)
+class ScenarioSet:
+    """A base scenario with its named overrides and combinations (one YAML file)."""
+
+    base: Scenario
+    overrides: Mapping[str, Mapping[str, Any]]
+    combinations: Mapping[str, tuple[str, ...]]
+
+    @property
+    def names(self) -> list[str]:
+        return [self.base.name, *self.combinations, *(o for o in self.overrides if o not in self.combinations)]
+
+    def get(self, name: str | None = None) -> Scenario:
+        if name is None or name == self.base.name:
+            return self.base
+        if name in self.combinations:
+            parts = self.combinations[name]
+            missing = [p for p in parts if p not in self.overrides]
+            if missing:
+                raise ScenarioError(f"scenario '{name}' uses undefined override(s) {missing}")
+            return combine(self.base, {p: self.overrides[p] for p in parts}, name)
+        if name in self.overrides:
+            return combine(self.base, {name: self.overrides[name]}, name)
+        raise ScenarioError(f"no scenario named '{name}'; available: {self.names}")
+
+    def all(self) -> list[Scenario]:
+        return [self.get(n) for n in self.names]
+
+
+def load_scenarios(path: str | Path) -> ScenarioSet:
+    """Read a scenario YAML file into a :class:`ScenarioSet`."""
+    import yaml
+
+    p = Path(path)
+    if not p.is_file():
+        raise ScenarioError(f"{p}: scenario file not found; give the path of a .yaml file")
+    try:
+        doc = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise ScenarioError(f"{p}{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    if not isinstance(doc, dict):
+        raise ScenarioError(f"{p}: expected a mapping of options at top level")
+    overrides = doc.pop("overrides", {}) or {}
+    combos = doc.pop("scenarios", {}) or {}
+    if not isinstance(overrides, dict) or not all(isinstance(v, dict) for v in overrides.values()):
+        raise ScenarioError(f"{p}: 'overrides' must map names to option mappings")
+    if not isinstance(combos, dict):
+        raise ScenarioError(f"{p}: 'scenarios' must map names to lists of override names")
+    try:
+        base = _build(doc)
+        for oname, opts in overrides.items():  # validate each override alone
+            combine(base, {oname: opts}, oname)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{p}: {exc}") from None
+    combos = {k: tuple([v] if isinstance(v, str) else v) for k, v in combos.items()}
+    return ScenarioSet(base=base, overrides=overrides, combinations=combos)
