@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import time
+
 from mutusim.check import check_plan, evaluate_plan, status_quo
 from mutusim.problem import ModelData, Problem, build_problem
 from mutusim.result import Result, decisions_table
 from mutusim.scenario import Scenario
-from mutusim.solve import solve
+from mutusim.solve import SolveInfo, solve
 from mutusim.territory import Territory
 
 #: Tolerance on a binary's value before a plan is called fractional.
 INTEGRALITY_TOL = 1e-5
+
+#: Rules that link services together; while one is active the model is solved whole.
+COUPLING_RULES = ("cost_cap", "fte_moved_cap")
 
 
 def optimise(territory: Territory, scenario: Scenario | None = None) -> Result:
@@ -40,25 +45,40 @@ def optimise(territory: Territory, scenario: Scenario | None = None) -> Result:
     ('optimal', 39000)
     """
     scenario = scenario or Scenario()
-    prob = build_problem(territory, scenario)
-    data = prob.data
+    data = ModelData.from_inputs(territory, scenario)
     before = evaluate_plan(data, status_quo(data))
-    res = Result(
-        territory=territory,
-        scenario=scenario,
-        status="infeasible",
-        build_seconds=prob.build_seconds,
-        num_variables=prob.num_variables,
-        num_constraints=prob.num_constraints,
-        baseline_cost=before.total_cost,
-    )
-    if prob.infeasible_pairs():
+    res = Result(territory=territory, scenario=scenario, status="infeasible", baseline_cost=before.total_cost)
+
+    problems = [build_problem(t, scenario) for t in _parts(territory, scenario)]
+    res.build_seconds = sum(p.build_seconds for p in problems)
+    res.num_variables = sum(p.num_variables for p in problems)
+    res.num_constraints = sum(p.num_constraints for p in problems)
+    blocked = [p for p in problems if p.infeasible_pairs()]
+    if blocked:
         from mutusim.explain import explain_pairs
 
-        res.explanation = explain_pairs(prob)
+        res.explanation = [line for p in blocked for line in explain_pairs(p)]
         return res
 
-    info = solve(prob)
+    infos = []
+    plan: dict[tuple[str, str], str] = {}
+    fractional: list = []
+    t0 = time.perf_counter()
+    for prob in problems:
+        remaining = scenario.time_limit - (time.perf_counter() - t0)
+        if remaining <= 0:
+            infos.append(SolveInfo(scenario.solver, "time_limit", "not started: time limit", None, None, None, 0.0))
+            break
+        if remaining < scenario.time_limit:
+            prob.data.scenario = scenario.replace(time_limit=remaining)
+        info = solve(prob)
+        infos.append(info)
+        if not info.has_plan:
+            break
+        part, frac = extract_plan(prob)
+        plan.update(part)
+        fractional += frac
+    info = _combine(infos, len(problems))
     res.solve = info
     res.status = info.status
     if not info.has_plan:
@@ -67,8 +87,6 @@ def optimise(territory: Territory, scenario: Scenario | None = None) -> Result:
 
             res.explanation = explain_infeasible(territory, scenario)
         return res
-
-    plan, fractional = extract_plan(prob)
     if fractional:
         res.status = "error"
         res.check_errors = [f"integrality: the solver returned fractional decisions for {fractional[:3]}"]
@@ -85,6 +103,38 @@ def optimise(territory: Territory, scenario: Scenario | None = None) -> Result:
     res.transition_one_off = after.transition_one_off
     res.fte_moved = after.fte_moved
     return res
+
+
+def _parts(territory: Territory, scenario: Scenario) -> list[Territory]:
+    """One territory per service when nothing couples services, else the whole one."""
+    coupled = any(
+        scenario.rule_on(r) and getattr(scenario, attr) is not None
+        for r, attr in (("cost_cap", "max_total_cost"), ("fte_moved_cap", "max_fte_moved"))
+    )
+    services = territory.service_codes
+    if not scenario.decompose or coupled or len(services) == 1:
+        return [territory]
+    return [territory.subset(services=[s]) for s in services]
+
+
+def _combine(infos: list[SolveInfo], expected: int) -> SolveInfo:
+    """One SolveInfo for the parts of a decomposed solve (sums of objectives and bounds)."""
+    if len(infos) == 1 and expected == 1:
+        return infos[0]
+    seconds = sum(i.seconds for i in infos)
+    worst = next((i for i in infos if not i.has_plan), None)
+    if worst is not None or len(infos) < expected:
+        w = worst or infos[-1]
+        return SolveInfo(w.solver, w.status, w.solver_status, None, None, None, seconds)
+    status = "optimal" if all(i.status == "optimal" for i in infos) else "feasible"
+    objective = sum(i.objective or 0.0 for i in infos)
+    bound = gap = None
+    if all(i.bound is not None for i in infos):
+        bound = sum(i.bound for i in infos)
+        gap = abs(objective - bound) / max(1e-9, abs(objective))
+    nodes = sum(i.nodes or 0 for i in infos)
+    text = f"{len(infos)} sub-models: " + ", ".join(sorted({i.solver_status for i in infos}))
+    return SolveInfo(infos[0].solver, status, text, objective, bound, gap, seconds, nodes)
 
 
 def extract_plan(prob: Problem) -> tuple[dict[tuple[str, str], str], list]:

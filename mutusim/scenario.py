@@ -86,6 +86,10 @@ class Scenario:
         Solver time limit [s].
     mip_gap : float
         Relative MIP gap at which the solver may stop [-].
+    decompose : bool
+        Solve one sub-model per service when no rule couples services (no
+        cost or FTE cap): same optimum, much faster on large territories
+        (benchmarks/README.md).
     """
 
     name: str = "base"
@@ -105,6 +109,7 @@ class Scenario:
     solver: str = "highs"
     time_limit: float = 60.0
     mip_gap: float = 1e-6
+    decompose: bool = True
 
     def __post_init__(self) -> None:
         # Normalise containers so that YAML lists and Python tuples compare equal.
