@@ -1,0 +1,101 @@
+"""Plots for the committee (matplotlib, French titles). Each takes a Result and an optional Axes."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.colors import ListedColormap
+from matplotlib.patches import Patch
+
+from mutusim.errors import MutusimError
+from mutusim.labels import MODE_LABELS
+from mutusim.result import Result
+
+MODE_COLOURS = {"keep": "#d9d9d9", "share": "#4c9be8", "transfer": "#e8864c"}
+
+
+def _need_plan(result: Result) -> None:
+    if not result.has_plan:
+        raise MutusimError(f"no plan to plot: the result's status is '{result.status}'")
+
+
+def plot_mode_matrix(result: Result, ax: Axes | None = None, max_communes: int = 60) -> Axes:
+    """Matrix of the mode chosen for each service (rows) and commune (columns).
+
+    Communes are sorted by decreasing population; beyond ``max_communes`` only
+    the largest are shown (the title says so).
+    """
+    _need_plan(result)
+    d = result.decisions
+    communes = result.territory.communes.sort_values("population", ascending=False)
+    shown = communes.index[:max_communes]
+    services = list(result.territory.services.index)
+    code = {"keep": 0, "share": 1, "transfer": 2}
+    grid = d.pivot(index="service", columns="commune", values="mode").reindex(index=services, columns=shown)
+    z = grid.apply(lambda col: col.map(code)).to_numpy(dtype=float)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(6, 0.25 * len(shown) + 3), 0.4 * len(services) + 1.5))
+    cmap = ListedColormap([MODE_COLOURS[m] for m in ("keep", "share", "transfer")])
+    ax.imshow(z, aspect="auto", cmap=cmap, vmin=-0.5, vmax=2.5, interpolation="nearest")
+    ax.set_yticks(range(len(services)), result.territory.services["name"].tolist(), fontsize=8)
+    ax.set_xticks(range(len(shown)), communes.loc[shown, "name"].tolist(), rotation=90, fontsize=7)
+    more = "" if len(communes) <= max_communes else f" ({max_communes} communes les plus peuplées)"
+    ax.set_title(f"Mode retenu par service et par commune{more}")
+    ax.legend(
+        handles=[Patch(color=MODE_COLOURS[m], label=MODE_LABELS[m]) for m in MODE_COLOURS],
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.02 - 0.02 * min(len(shown), 60) / 10),
+        ncol=3,
+        fontsize=8,
+        frameon=False,
+    )
+    return ax
+
+
+def plot_savings_waterfall(result: Result, ax: Axes | None = None) -> Axes:
+    """From today's annual cost to the plan's, one step per service [EUR/year]."""
+    _need_plan(result)
+    bs = result.by_service
+    bs = bs[bs["savings"].abs() > 0.5].sort_values("savings", ascending=False)
+    labels = ["Coût actuel", *bs["name"].tolist(), "Coût du plan"]
+    steps = -bs["savings"].to_numpy()
+    start = result.baseline_cost
+    bottoms, heights, colours = [0.0], [start], ["#7f7f7f"]
+    level = start
+    for s in steps:
+        bottoms.append(level + min(s, 0.0))
+        heights.append(abs(s))
+        colours.append("#2ca02c" if s < 0 else "#d62728")
+        level += s
+    bottoms.append(0.0)
+    heights.append(level)
+    colours.append("#1f77b4")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(6, 0.6 * len(labels) + 2), 4.5))
+    k = 1e-3
+    ax.bar(range(len(labels)), np.array(heights) * k, bottom=np.array(bottoms) * k, color=colours)
+    ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right", fontsize=8)
+    ax.set_ylabel("k€ par an")
+    ax.set_title(f"Du coût actuel au coût du plan : {result.savings * k:,.0f} k€ d'économies par an".replace(",", "\u202f"))
+    lo = min(b for b in bottoms[1:-1]) if len(bottoms) > 2 else level
+    ax.set_ylim(bottom=max(0.0, 0.9 * min(lo, level)) * k)
+    return ax
+
+
+def plot_commune_balance(result: Result, ax: Axes | None = None, top: int = 30) -> Axes:
+    """Annual cost before and after for each commune (the ``top`` largest) [EUR/year]."""
+    _need_plan(result)
+    bc = result.by_commune.sort_values("population", ascending=False).head(top)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(6, 0.35 * len(bc) + 2), 4.5))
+    x = np.arange(len(bc))
+    k = 1e-3
+    ax.bar(x - 0.2, bc["cost_before"] * k, width=0.4, label="Avant", color="#7f7f7f")
+    ax.bar(x + 0.2, bc["cost_after"] * k, width=0.4, label="Après", color="#1f77b4")
+    ax.set_xticks(x, bc["name"].tolist(), rotation=90, fontsize=7)
+    ax.set_yscale("log")
+    ax.set_ylabel("k€ par an (échelle log)")
+    ax.set_title("Coût annuel des services étudiés, par commune : avant / après")
+    ax.legend(frameon=False)
+    return ax
