@@ -8,14 +8,28 @@ independent checker re-verifies every plan it returns.
 
 from __future__ import annotations
 
-from mutusim import examples
+from mutusim import datasets, examples, plot
+from mutusim.compare import compare, diff_decisions
 from mutusim.errors import DataError, MutusimError, Problem, ScenarioError, SolverError
+from mutusim.io import load_territory
+from mutusim.optimise import optimise
+from mutusim.result import Result
+from mutusim.scenario import Decision, Scenario
 from mutusim.territory import Territory
 
 __version__ = "0.1.0"
 
 __all__ = [
     "DataError",
+    "Decision",
+    "Result",
+    "Scenario",
+    "compare",
+    "datasets",
+    "diff_decisions",
+    "load_territory",
+    "optimise",
+    "plot",
     "MutusimError",
     "Problem",
     "ScenarioError",
