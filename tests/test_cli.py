@@ -1,0 +1,129 @@
+"""The command line, run through a subprocess as a user would."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from mutusim.examples import tiny
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "mutusim.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=600,
+    )
+
+
+@pytest.fixture(scope="module")
+def tiny_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("tiny")
+    tiny().to_folder(folder)
+    return folder
+
+
+def test_validate_ok(tiny_folder: Path) -> None:
+    p = run("validate", str(tiny_folder))
+    assert p.returncode == 0, p.stderr
+    assert "CC Exemple" in p.stdout
+
+
+def test_validate_bad_input_one_line_exit_1(tiny_folder: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for f in tiny_folder.iterdir():
+        (bad / f.name).write_bytes(f.read_bytes())
+    df = pd.read_csv(bad / "baseline.csv", dtype=str)
+    df.loc[0, "cost"] = "abc"
+    df.to_csv(bad / "baseline.csv", index=False)
+    p = run("validate", str(bad))
+    assert p.returncode == 1
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1, p.stderr
+    assert lines[0].startswith("mutusim: error:")
+    assert "baseline.csv" in lines[0] and "cost" in lines[0]
+    assert "Traceback" not in p.stderr
+
+
+def test_debug_shows_traceback(tmp_path: Path) -> None:
+    p = run("--debug", "validate", str(tmp_path / "nowhere"))
+    assert p.returncode != 0
+    assert "Traceback" in p.stderr
+
+
+def test_missing_path_is_one_line(tmp_path: Path) -> None:
+    p = run("validate", str(tmp_path / "nowhere"))
+    assert p.returncode == 1
+    assert len(p.stderr.strip().splitlines()) == 1
+
+
+def test_usage_error_exit_2() -> None:
+    p = run("frobnicate")
+    assert p.returncode == 2
+
+
+def test_solve_writes_tables_workbook_and_report(tiny_folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    p = run("solve", "--territory", str(tiny_folder), "--out", str(out))
+    assert p.returncode == 0, p.stderr
+    assert "optimal" in p.stdout
+    for name in ("decisions.csv", "by_commune.csv", "by_service.csv", "pools.csv", "summary.csv"):
+        assert (out / name).is_file(), name
+    decisions = pd.read_csv(out / "decisions.csv", dtype={"commune": str})
+    assert len(decisions) == 6
+    assert set(decisions["mode"]) <= {"keep", "share", "transfer"}
+    sheets = pd.read_excel(out / "resultats.xlsx", sheet_name=None)
+    assert "Décisions" in sheets and "Mode retenu" in sheets["Décisions"].columns
+    html = (out / "rapport.html").read_text(encoding="utf-8")
+    assert "<html lang='fr'>" in html and "Économies annuelles" in html
+
+
+def test_solve_scenario_file_and_name(tiny_folder: Path, tmp_path: Path) -> None:
+    yml = tmp_path / "sc.yaml"
+    yml.write_text(
+        "name: base\noverrides:\n  keep_only: {allowed_modes: [keep]}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    p = run("solve", "--territory", str(tiny_folder), "--scenario", str(yml), "--name", "keep_only", "--out", str(out))
+    assert p.returncode == 0, p.stderr
+    summary = pd.read_csv(out / "summary.csv").set_index("indicator")["value"]
+    assert float(summary["savings"]) == pytest.approx(0.0)
+
+
+def test_infeasible_scenario_exit_3_with_explanation(tiny_folder: Path, tmp_path: Path) -> None:
+    yml = tmp_path / "sc.yaml"
+    yml.write_text("name: capped\nmax_total_cost: 1000\n", encoding="utf-8")
+    out = tmp_path / "out"
+    p = run("solve", "--territory", str(tiny_folder), "--scenario", str(yml), "--out", str(out))
+    assert p.returncode == 3
+    assert "infeasible" in p.stdout
+    assert "raise max_total_cost" in p.stdout
+    assert "Aucun plan" in (out / "rapport.html").read_text(encoding="utf-8")
+
+
+def test_bad_scenario_option_one_line(tiny_folder: Path, tmp_path: Path) -> None:
+    yml = tmp_path / "sc.yaml"
+    yml.write_text("name: x\nmax_total_cots: 1000\n", encoding="utf-8")
+    p = run("solve", "--territory", str(tiny_folder), "--scenario", str(yml), "--out", str(tmp_path / "o"))
+    assert p.returncode == 1
+    assert "did you mean 'max_total_cost'" in p.stderr
+
+
+@pytest.mark.slow
+def test_demo(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    p = run("demo", "--out", str(out))
+    assert p.returncode == 0, p.stderr
+    assert "Angers Loire Métropole" in p.stdout
+    assert (out / "rapport.html").is_file()
+    assert (out / "resultats.xlsx").is_file()
