@@ -24,26 +24,40 @@ COST_TOL = 1e-4
 
 @dataclass
 class PlanEvaluation:
-    """Costs and staff of a plan, recomputed from the decisions alone."""
+    """Costs and staff of a plan, recomputed from the decisions alone.
 
-    #: one row per pair: cost_after [EUR/year], fte_after [FTE], level_after
+    Two views of money (DOMAIN.md §2): the *economic* cost of running each
+    service (``service_costs``, ``total_cost``), and the *budgets*: what each
+    commune pays for each pair (``pairs.cost_after``: its own cost, its bill
+    for a shared unit, or the cut of its attribution de compensation for a
+    transfer) and what is left to the EPCI (``epci_cost``). Both add up:
+    ``pairs.cost_after.sum() + epci_cost == total_cost``.
+    """
+
+    #: one row per pair: mode, cost_after [EUR/year, commune budget], fte_after [FTE], level_after
     pairs: pd.DataFrame
     #: one row per opened pooled unit
     pools: pd.DataFrame
+    #: economic annual cost per service [EUR/year]
+    service_costs: pd.Series
     total_cost: float
+    #: net annual cost borne by the EPCI's budget [EUR/year]
+    epci_cost: float
     transition_one_off: float
     fte_moved: float
 
 
 def evaluate_plan(data: ModelData, plan: Plan) -> PlanEvaluation:
-    """Recompute the annual cost [EUR/year], staff and levels of ``plan``.
+    """Recompute the annual cost [EUR/year], budgets, staff and levels of ``plan``.
 
     Pooled units are sized to their members' workload in whole ``fte_step``
     steps (fractional when the scenario switched ``indivisible_staffing``
-    off). The unit's fixed and staff costs are billed to members in
-    proportion to their units of work (unit cost x units, D5211-16, DOMAIN.md
-    §1.2); member-specific costs (variable cost, overhead, annualised
-    transition) go to the member itself.
+    off). A shared unit bills its fixed and staff costs to members by the
+    service's billing key (units of work by default: unit cost x units,
+    D5211-16, DOMAIN.md §1.2); member-specific costs (variable cost, overhead,
+    annualised transition) go to the member itself. A transferred service is
+    paid by the EPCI, which cuts each newly transferring commune's
+    attribution de compensation by the CLECT valuation (DOMAIN.md §2.1).
     """
     integral = data.scenario.rule_on("indivisible_staffing")
     members: dict[tuple[str, str], list[str]] = {}
@@ -52,7 +66,9 @@ def evaluate_plan(data: ModelData, plan: Plan) -> PlanEvaluation:
             members.setdefault((s, m), []).append(c)
 
     pool_rows = []
-    shared: dict[tuple[str, str], tuple[float, float, float]] = {}  # cost, fte, units
+    common_cost: dict[tuple[str, str], float] = {}
+    pool_fte: dict[tuple[str, str], tuple[float, float]] = {}
+    service_costs: dict[str, float] = dict.fromkeys(data.services, 0.0)
     for (s, p), cs in sorted(members.items()):
         pp = data.pools[(s, p)]
         units = sum(data.pairs[(s, c)].units for c in cs)
@@ -60,6 +76,9 @@ def evaluate_plan(data: ModelData, plan: Plan) -> PlanEvaluation:
         fte = steps * pp.fte_step
         staff_cost = fte * pp.cost_per_fte
         member_costs = sum(data.member_cost(s, c, p) for c in cs)
+        cost = pp.fixed_cost + staff_cost + member_costs
+        fte_in = sum(data.pairs[(s, c)].fte for c in cs if data.pairs[(s, c)].arrangement != p)
+        one_off = sum(data.transition_cost(s, c, p) for c in cs)
         pool_rows.append(
             {
                 "service": s,
@@ -67,28 +86,42 @@ def evaluate_plan(data: ModelData, plan: Plan) -> PlanEvaluation:
                 "members": len(cs),
                 "units": units,
                 "fte": fte,
+                "fte_in": fte_in,
                 "fixed_cost": pp.fixed_cost,
                 "staff_cost": staff_cost,
                 "member_costs": member_costs,
-                "cost": pp.fixed_cost + staff_cost + member_costs,
+                "cost": cost,
+                "transition_one_off": one_off,
                 "level": pp.level,
             }
         )
-        shared[(s, p)] = (pp.fixed_cost + staff_cost, fte, units)
+        common_cost[(s, p)] = pp.fixed_cost + staff_cost
+        pool_fte[(s, p)] = (fte, units)
+        service_costs[s] += cost
+
+    weights_total: dict[tuple[str, str], float] = {}
+    for (s, p), cs in members.items():
+        if p == "share":
+            weights_total[(s, p)] = sum(data.billing_weight(s, c) for c in cs)
 
     rows = []
-    transition = moved = 0.0
+    transition = moved = epci = 0.0
     for (s, c), m in plan.items():
         pair = data.pairs[(s, c)]
         if m == "keep":
             cost, fte = pair.cost, pair.fte
+            service_costs[s] += pair.cost
         else:
-            common, pool_fte, units = shared[(s, m)]
             n = len(members[(s, m)])
-            share = pair.units / units if units > 0 else 1.0 / n
-            cost = common * share + data.member_cost(s, c, m)
-            fte = pool_fte * share
+            pfte, units = pool_fte[(s, m)]
+            fte = pfte * (pair.units / units if units > 0 else 1.0 / n)
             transition += data.transition_cost(s, c, m)
+            if m == "share":
+                w_total = weights_total[(s, m)]
+                w = data.billing_weight(s, c) / w_total if w_total > 0 else 1.0 / n
+                cost = common_cost[(s, m)] * w + data.member_cost(s, c, m)
+            else:  # transfer: the commune's attribution de compensation is cut
+                cost = 0.0 if pair.arrangement == "transfer" else data.clect_charge(s, c)
         moved += data.fte_moved(s, c, m)
         rows.append(
             {
@@ -109,15 +142,18 @@ def evaluate_plan(data: ModelData, plan: Plan) -> PlanEvaluation:
             "members",
             "units",
             "fte",
+            "fte_in",
             "fixed_cost",
             "staff_cost",
             "member_costs",
             "cost",
+            "transition_one_off",
             "level",
         ],
     )
-    total = float(pairs["cost_after"].sum()) if len(pairs) else 0.0
-    return PlanEvaluation(pairs, pools, total, transition, moved)
+    total = float(sum(service_costs.values()))
+    epci = total - (float(pairs["cost_after"].sum()) if len(pairs) else 0.0)
+    return PlanEvaluation(pairs, pools, pd.Series(service_costs, name="cost"), total, epci, transition, moved)
 
 
 def status_quo(data: ModelData) -> Plan:
@@ -175,6 +211,8 @@ def check_plan(data: ModelData, plan: Plan, solver_objective: float | None = Non
         if sc.rule_on("mandatory_competences") and t.nature in t.services.at[s, "mandatory_for"] and m != "transfer":
             errs.append(f"mandatory_competences: {s} is mandatory for a {t.nature} but {c} has '{m}'")
         arr = data.pairs[(s, c)].arrangement
+        if arr == "transfer" and m != "transfer":
+            errs.append(f"already_transferred: ({s}, {c}) was transferred but has '{m}'")
         if sc.rule_on("perimeter") and m != arr:
             pop = int(t.communes.at[c, "population"])
             outside = (
@@ -198,8 +236,17 @@ def check_plan(data: ModelData, plan: Plan, solver_objective: float | None = Non
                 errs.append(f"service_levels: ({s}, {c}) level {lvl:g} < minimum {need:g}")
     if errs:
         return CheckReport(errs)
+    errs += _check_majorities(data, plan)
 
     ev = evaluate_plan(data, plan)
+    if sc.rule_on("no_worse_off"):
+        for row in ev.pairs.itertuples():
+            own = data.pairs[(row.service, row.commune)].cost
+            if row.mode != data.pairs[(row.service, row.commune)].arrangement and row.cost_after > own + COST_TOL:
+                errs.append(
+                    f"no_worse_off: {row.commune} pays {row.cost_after:,.2f} for {row.service} "
+                    f"against {own:,.2f} alone"
+                )
     for row in ev.pools.itertuples():
         k = data.pools[(row.service, row.mode)].min_members
         if sc.rule_on("min_members") and row.members < k:
@@ -222,3 +269,38 @@ def check_plan(data: ModelData, plan: Plan, solver_objective: float | None = Non
                 f"cost of its plan is {ev.total_cost:,.2f}"
             )
     return CheckReport(errs, ev)
+
+
+def _check_majorities(data: ModelData, plan: Plan) -> list[str]:
+    """Re-count the councils' votes for every new transfer (L5211-5 II), independently of the model."""
+    sc = data.scenario
+    if not sc.rule_on("qualified_majority"):
+        return []
+    errs = []
+    pop = data.population
+    new_transfers = sorted({s for (s, c), m in plan.items() if m == "transfer" and data.pairs[(s, c)].arrangement != "transfer"})
+    for s in new_transfers:
+        yes = []
+        for c in data.communes:
+            stance = sc.stance(s, c)
+            if stance is not None:
+                ok = stance in ("for", "undecided")
+            else:
+                pair = data.pairs[(s, c)]
+                ok = pair.equipment_charge <= sc.vote_tolerance + 1e-9
+            if ok:
+                yes.append(c)
+            elif not sc.rule_on("transfer_all_or_nothing") and plan.get((s, c)) == "transfer":
+                errs.append(f"qualified_majority: {c} transfers {s} à la carte although its council votes against")
+        total = sum(pop.values())
+        p_yes = sum(pop[c] for c in yes)
+        n, k = len(data.communes), len(yes)
+        two_thirds = k >= 2 * n / 3 and p_yes > total / 2
+        half = k >= n / 2 and p_yes > 2 * total / 3
+        biggest = max(data.communes, key=lambda c: pop[c])
+        vetoed = pop[biggest] > total / 4 and biggest not in yes and all(
+            pop[c] < pop[biggest] for c in data.communes if c != biggest
+        )
+        if not (two_thirds or half) or vetoed:
+            errs.append(f"qualified_majority: {s} transferred with {k}/{n} councils and {p_yes:,} of {total:,} inhabitants for")
+    return errs

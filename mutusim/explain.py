@@ -13,13 +13,22 @@ from __future__ import annotations
 
 import dataclasses
 
+import pandas as pd
+
 from mutusim.problem import Problem
-from mutusim.scenario import Scenario
+from mutusim.scenario import SWITCHABLE_RULES, Scenario
 from mutusim.schema import MODES
 from mutusim.territory import Territory
 
 #: Constraint rules tried, in order, when a solve is infeasible.
-RELAXABLE = ("cost_cap", "fte_moved_cap", "min_members", "transfer_all_or_nothing")
+RELAXABLE = (
+    "cost_cap",
+    "fte_moved_cap",
+    "min_members",
+    "transfer_all_or_nothing",
+    "no_worse_off",
+    "qualified_majority",
+)
 
 
 def explain_pairs(prob: Problem) -> list[str]:
@@ -65,6 +74,16 @@ def explain_infeasible(territory: Territory, scenario: Scenario) -> list[str]:
                 f"The cap on FTE moved ({scenario.max_fte_moved:g}) cannot be met together "
                 f"with the other rules; without it the plan moves {relaxed.fte_moved:g} FTE."
             )
+        elif rule == "no_worse_off":
+            found.append(
+                "The rule 'no commune worse off than alone' cannot be met together with the "
+                "other rules; the plan is feasible without it."
+            )
+        elif rule == "qualified_majority":
+            found.append(
+                "A required transfer lacks the qualified majority of municipal councils; "
+                "the plan is feasible if that majority were reached (see Result.majorities)."
+            )
         elif rule == "min_members":
             found.append(
                 "The minimum number of members of a pooled service cannot be reached in "
@@ -82,3 +101,45 @@ def explain_infeasible(territory: Territory, scenario: Scenario) -> list[str]:
             "conflict together (try switching off rules one by one with disabled_rules)."
         )
     return found
+
+
+def rule_prices(territory: Territory, scenario: Scenario) -> pd.DataFrame:
+    """What each active rule costs: the optimum with and without it [EUR/year].
+
+    A rule *binds* when switching it off lowers the optimum; its price is
+    the difference. Rules that are off, or that have nothing to act on (no
+    cap set), are listed as inactive. Each line is one extra solve.
+    """
+    from mutusim.optimise import optimise
+
+    base = optimise(territory, scenario)
+    rows = []
+    for rule in SWITCHABLE_RULES:
+        active = scenario.rule_on(rule) and _has_effect(scenario, rule)
+        row = {"rule": rule, "active": active, "cost_without": None, "price": None, "binds": False}
+        if active and base.has_plan:
+            other = optimise(territory, scenario.replace(disabled_rules=(*scenario.disabled_rules, rule)))
+            if other.has_plan:
+                price = base.total_cost - other.total_cost
+                row.update(cost_without=other.total_cost, price=price, binds=price > 1e-6 * max(1.0, base.total_cost))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _has_effect(scenario: Scenario, rule: str) -> bool:
+    if rule == "cost_cap":
+        return scenario.max_total_cost is not None
+    if rule == "fte_moved_cap":
+        return scenario.max_fte_moved is not None
+    if rule == "service_levels":
+        return scenario.min_level > 0 or any(v > 0 for v in scenario.min_level_by_service.values())
+    if rule == "forced_decisions":
+        return bool(scenario.force or scenario.forbid)
+    if rule == "perimeter":
+        return any(
+            v is not None
+            for v in (scenario.perimeter_communes, scenario.perimeter_services, scenario.perimeter_max_population)
+        )
+    if rule == "phasing_capacity":
+        return False  # acts on the roadmap, not on the plan's annual cost
+    return True

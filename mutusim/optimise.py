@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pandas as pd
+
 from mutusim.check import check_plan, evaluate_plan, status_quo
 from mutusim.problem import ModelData, Problem, build_problem
 from mutusim.result import Result, decisions_table
@@ -47,7 +49,14 @@ def optimise(territory: Territory, scenario: Scenario | None = None) -> Result:
     scenario = scenario or Scenario()
     data = ModelData.from_inputs(territory, scenario)
     before = evaluate_plan(data, status_quo(data))
-    res = Result(territory=territory, scenario=scenario, status="infeasible", baseline_cost=before.total_cost)
+    res = Result(
+        territory=territory,
+        scenario=scenario,
+        status="infeasible",
+        baseline_cost=before.total_cost,
+        before=before,
+    )
+    res.votes, res.majorities = vote_tables(data)
 
     problems = [build_problem(t, scenario) for t in _parts(territory, scenario)]
     res.build_seconds = sum(p.build_seconds for p in problems)
@@ -97,6 +106,7 @@ def optimise(territory: Territory, scenario: Scenario | None = None) -> Result:
         res.check_errors = report.errors
         return res
     after = report.evaluation
+    res.after = after
     res.decisions = decisions_table(territory, before, after)
     res.pools = after.pools
     res.total_cost = after.total_cost
@@ -154,6 +164,50 @@ def extract_plan(prob: Problem) -> tuple[dict[tuple[str, str], str], list]:
             continue
         plan[(s, c)] = chosen[0]
     return plan, fractional
+
+
+def vote_tables(data: ModelData) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Votes of every council on every transferable service, and the majority counts.
+
+    DOMAIN.md §1.1, §6.2: the qualified majority of L5211-5 II with the
+    veto of the most populous commune when it holds over a quarter of the
+    population; silence (undecided) counts as yes.
+    """
+    t = data.territory
+    rows, maj_rows = [], []
+    for s in data.services:
+        if not bool(t.services.at[s, "transferable"]) or t.is_mandatory(s):
+            continue
+        for c in data.communes:
+            yes, why = data.vote(s, c)
+            rows.append(
+                {
+                    "service": s,
+                    "commune": c,
+                    "name": t.communes.at[c, "name"],
+                    "population": data.population[c],
+                    "balance_if_transferred": data.transfer_balance(s, c),
+                    "vote": yes,
+                    "reason": why,
+                }
+            )
+        m = data.majority(s)
+        maj_rows.append(
+            {
+                "service": s,
+                "councils": m.councils,
+                "yes": m.yes,
+                "population": m.population,
+                "yes_population": m.yes_population,
+                "branch_two_thirds": m.branch_two_thirds,
+                "branch_half": m.branch_half,
+                "largest": m.largest,
+                "veto_applies": m.veto_applies,
+                "largest_yes": m.largest_yes,
+                "majority": m.holds,
+            }
+        )
+    return pd.DataFrame(rows), pd.DataFrame(maj_rows)
 
 
 def status_quo_cost(territory: Territory, scenario: Scenario | None = None) -> float:

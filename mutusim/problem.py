@@ -71,6 +71,7 @@ class PairData:
     cost: float
     units: float
     level: float
+    equipment_charge: float
     arrangement: str
 
 
@@ -84,11 +85,13 @@ class ModelData:
     communes: list[str]
     pairs: dict[Pair, PairData]
     pools: dict[tuple[str, str], PoolParams]
+    population: dict[str, int] = field(default_factory=dict)
+    _majority: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_inputs(cls, territory: Territory, scenario: Scenario) -> ModelData:
         b = territory.baseline
-        cols = ["fte", "cost", "units", "level"]
+        cols = ["fte", "cost", "units", "level", "equipment_charge"]
         values = b[cols].to_numpy(dtype=float).tolist()
         arrangements = b["arrangement"].tolist()
         pairs = {
@@ -112,6 +115,7 @@ class ModelData:
         for (s, mode), row in zip(m.index, m[pcols].to_numpy(dtype=float).tolist(), strict=True):
             row[1] = int(row[1])
             pools[(str(s), str(mode))] = PoolParams(*row)
+        population = dict(zip(territory.communes.index, territory.communes["population"].astype(int).tolist(), strict=True))
         return cls(
             territory=territory,
             scenario=scenario,
@@ -119,6 +123,7 @@ class ModelData:
             communes=[str(c) for c in territory.communes.index],
             pairs=pairs,
             pools=pools,
+            population=population,
         )
 
     # ---------------------------------------------------------------- costs
@@ -143,6 +148,58 @@ class ModelData:
             + self.transition_cost(s, c, mode) / self.scenario.transition_years
         )
 
+    # ---------------------------------------------------------- money and law
+    def billing_weight(self, s: str, c: str) -> float:
+        """Weight of commune c when a shared unit of s bills its common costs (DOMAIN.md §2.4).
+
+        ``units`` (default): unit cost x units of work (D5211-16, DOMAIN.md §1.2);
+        ``population``; or ``fte`` (the commune's FTE in the service today).
+        """
+        key = self.scenario.billing_keys.get(s, "units")
+        if key == "population":
+            return float(self.population[c])
+        if key == "fte":
+            return self.pairs[(s, c)].fte
+        return self.pairs[(s, c)].units
+
+    def clect_charge(self, s: str, c: str) -> float:
+        """Cut of the attribution de compensation when c transfers s [EUR/year].
+
+        CLECT valuation (CGI 1609 nonies C, DOMAIN.md §2.1): operating cost at
+        historic cost plus equipment at annualised cost.
+        """
+        pd_ = self.pairs[(s, c)]
+        return pd_.cost + pd_.equipment_charge
+
+    def transfer_balance(self, s: str, c: str) -> float:
+        """Change of commune c's budget if it transfers s [EUR/year]: AC cut minus cost avoided.
+
+        Neutral in year one when the commune already bore its equipment; the
+        equipment charge otherwise (DOMAIN.md §2.1 pitfalls, §6.4).
+        """
+        return self.clect_charge(s, c) - self.pairs[(s, c)].cost
+
+    def vote(self, s: str, c: str) -> tuple[bool, str]:
+        """Whether commune c's council votes for transferring s, and why.
+
+        A stance given in the scenario decides (undecided = yes: silence is
+        approval after 3 months, L5211-17, DOMAIN.md §1.1); otherwise the
+        council votes yes unless its budget worsens by more than
+        ``vote_tolerance`` (DOMAIN.md §6.2).
+        """
+        stance = self.scenario.stance(s, c)
+        if stance is not None:
+            return stance != "against", f"stance: {stance}"
+        delta = self.transfer_balance(s, c)
+        return delta <= self.scenario.vote_tolerance + 1e-9, f"balance {delta:+,.0f} EUR/year"
+
+    def majority(self, s: str) -> Majority:
+        """Qualified majority of municipal councils for transferring s (cached)."""
+        if s not in self._majority:
+            yes = {c: self.vote(s, c)[0] for c in self.communes}
+            self._majority[s] = qualified_majority(yes, self.population)
+        return self._majority[s]
+
     def level(self, s: str, c: str, mode: str) -> float:
         """Service level [0-100] of pair (s, c) under ``mode``."""
         return self.pairs[(s, c)].level if mode == "keep" else self.pools[(s, mode)].level
@@ -163,6 +220,60 @@ class ModelData:
             return need
         # Tolerance so that 3.0000000001 steps (float noise) stays 3.
         return float(math.ceil(need - 1e-9)) if need > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class Majority:
+    """Outcome of a qualified-majority vote (L5211-5 II, DOMAIN.md §1.1 and §6.2)."""
+
+    councils: int
+    yes: int
+    population: int
+    yes_population: int
+    #: >= 2/3 of councils representing > 1/2 of the population
+    branch_two_thirds: bool
+    #: >= 1/2 of councils representing > 2/3 of the population
+    branch_half: bool
+    largest: str
+    #: the most populous commune holds > 1/4 of the population: its yes is required
+    veto_applies: bool
+    largest_yes: bool
+
+    @property
+    def holds(self) -> bool:
+        return (self.branch_two_thirds or self.branch_half) and (self.largest_yes or not self.veto_applies)
+
+
+def qualified_majority(yes: dict[str, bool], population: dict[str, int]) -> Majority:
+    """Check the qualified majority of L5211-5 II on a table of votes.
+
+    At least 2/3 of the councils representing more than half of the
+    population, or at least half of the councils representing more than 2/3
+    of it; and, in a CC, CA, CU or Métropole, the most populous commune when
+    it holds more than a quarter of the population. Exact integer arithmetic.
+
+    Examples
+    --------
+    >>> m = qualified_majority({"a": True, "b": True, "c": False}, {"a": 10, "b": 10, "c": 100})
+    >>> m.branch_two_thirds, m.veto_applies, m.holds
+    (False, True, False)
+    """
+    n = len(yes)
+    n_yes = sum(1 for v in yes.values() if v)
+    pop = sum(population[c] for c in yes)
+    pop_yes = sum(population[c] for c, v in yes.items() if v)
+    largest = max(yes, key=lambda c: (population[c], [-ord(ch) for ch in c]))
+    return Majority(
+        councils=n,
+        yes=n_yes,
+        population=pop,
+        yes_population=pop_yes,
+        branch_two_thirds=3 * n_yes >= 2 * n and 2 * pop_yes > pop,
+        branch_half=2 * n_yes >= n and 3 * pop_yes > 2 * pop,
+        largest=largest,
+        veto_applies=4 * population[largest] > pop,
+        largest_yes=yes[largest],
+    )
 
 
 @dataclass

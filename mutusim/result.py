@@ -44,9 +44,20 @@ class Result:
     decisions : DataFrame
         One row per service and commune: mode, current arrangement, FTE
         [FTE], cost [EUR/year] and level [0-100] before and after.
-    by_commune, by_service : DataFrame
-        Cost [EUR/year] and FTE before / after; ``balance`` = after − before
-        (negative = the commune saves).
+    by_commune : DataFrame
+        Each commune's budget for the services studied [EUR/year] before and
+        after: its own costs, its bills for shared units, and the cut of its
+        attribution de compensation for transfers; ``balance`` = after −
+        before (negative = the commune saves). FTE before / after.
+    by_service : DataFrame
+        Economic cost of each service [EUR/year] before and after, whoever
+        pays it; plan counts and FTE.
+    budgets : DataFrame
+        ``by_commune`` plus one row for the EPCI: the budgets add up to the
+        baseline and plan costs.
+    votes, majorities : DataFrame
+        Each council's vote on each transferable service and the qualified
+        majority count (L5211-5 II).
     pools : DataFrame
         Pooled units opened: members, workload, staff and costs.
     baseline_cost, total_cost, savings : float or None
@@ -70,6 +81,13 @@ class Result:
     fte_moved: float | None = None
     explanation: list[str] = field(default_factory=list)
     check_errors: list[str] = field(default_factory=list)
+    #: recomputed evaluations of today's arrangements and of the plan
+    before: PlanEvaluation | None = field(default=None, repr=False)
+    after: PlanEvaluation | None = field(default=None, repr=False)
+    #: one row per transferable service and commune: vote and why
+    votes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: one row per transferable service: the qualified-majority count
+    majorities: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     # ---------------------------------------------------------------- derived
     @property
@@ -126,13 +144,53 @@ class Result:
             return pd.DataFrame(columns=cols)
         d = self.decisions
         counts = pd.crosstab(d["service"], d["mode"]).reindex(columns=["keep", "share", "transfer"], fill_value=0)
-        sums = d.groupby("service")[["cost_before", "cost_after", "fte_before", "fte_after"]].sum()
+        sums = d.groupby("service")[["fte_before", "fte_after"]].sum()
+        sums["cost_before"] = self.before.service_costs
+        sums["cost_after"] = self.after.service_costs
         out = counts.join(sums).reindex(self.territory.services.index)
         out.index.name = "service"
         out = out.reset_index()
         out["name"] = self.territory.services["name"].to_numpy()
         out["savings"] = out["cost_before"] - out["cost_after"]
         return out[cols]
+
+    @property
+    def budgets(self) -> pd.DataFrame:
+        cols = ["commune", "name", "cost_before", "cost_after", "balance"]
+        if self.decisions.empty:
+            return pd.DataFrame(columns=cols)
+        bc = self.by_commune[cols].copy()
+        epci = {
+            "commune": "EPCI",
+            "name": self.territory.name,
+            "cost_before": self.before.epci_cost,
+            "cost_after": self.after.epci_cost,
+            "balance": self.after.epci_cost - self.before.epci_cost,
+        }
+        return pd.concat([bc, pd.DataFrame([epci])], ignore_index=True)
+
+    def blocking_communes(self, service: str) -> pd.DataFrame:
+        """Communes whose council votes against transferring ``service``, with why.
+
+        Answers "which communes block this transfer": if the majority fails,
+        these are the councils to convince (the most populous one first when
+        it holds a veto).
+        """
+        from mutusim.errors import MutusimError
+
+        if self.votes.empty or service not in set(self.votes["service"]):
+            raise MutusimError(
+                f"no vote on '{service}': it is not a transferable service of this territory "
+                f"(transferable: {sorted(set(self.votes.get('service', [])))})"
+            )
+        v = self.votes[(self.votes["service"] == service) & ~self.votes["vote"]]
+        return v.sort_values("population", ascending=False).reset_index(drop=True)
+
+    def rule_prices(self):  # noqa: ANN201
+        """Which rules bind and what each costs [EUR/year] (one extra solve per active rule)."""
+        from mutusim.explain import rule_prices
+
+        return rule_prices(self.territory, self.scenario)
 
     def summary(self) -> dict:
         """Headline figures as a dict (status, costs in EUR/year, times in s)."""

@@ -87,7 +87,66 @@ def filter_service_levels(data: ModelData, s: str, c: str, m: str) -> str | None
     return None
 
 
+def filter_already_transferred(data: ModelData, s: str, c: str, m: str) -> str | None:
+    """A competence already transferred stays with the EPCI.
+
+    Restitution needs the same qualified majority and cannot be partial
+    (L5211-17-1, DOMAIN.md §1.1); it is outside the model.
+    """
+    if data.pairs[(s, c)].arrangement == "transfer" and m != "transfer":
+        return "already transferred to the EPCI (restitution is outside the model)"
+    return None
+
+
+def filter_qualified_majority(data: ModelData, s: str, c: str, m: str) -> str | None:
+    """A transfer needs the qualified majority of municipal councils (L5211-5 II, L5211-17).
+
+    DOMAIN.md §1.1 and §6.2. Each council's vote comes from its stance or its
+    budget balance (:meth:`ModelData.vote`). Under an à la carte transfer
+    (rule ``transfer_all_or_nothing`` off, L5211-17-2) only communes whose
+    council votes yes transfer their part.
+    """
+    if m != "transfer" or not data.scenario.rule_on("qualified_majority"):
+        return None
+    if data.pairs[(s, c)].arrangement == "transfer":
+        return None  # already transferred: no new deliberation
+    maj = data.majority(s)
+    if not maj.holds:
+        why = []
+        if not (maj.branch_two_thirds or maj.branch_half):
+            why.append(
+                f"{maj.yes} of {maj.councils} councils for, representing {maj.yes_population:,} of "
+                f"{maj.population:,} inhabitants"
+            )
+        if maj.veto_applies and not maj.largest_yes:
+            why.append(f"the most populous commune ({maj.largest}, over 1/4 of the population) votes against")
+        return "no qualified majority for the transfer: " + "; ".join(why)
+    if not data.scenario.rule_on("transfer_all_or_nothing"):
+        yes, why = data.vote(s, c)
+        if not yes:
+            return f"à la carte transfer: the council votes against ({why})"
+    return None
+
+
+def filter_no_worse_off(data: ModelData, s: str, c: str, m: str) -> str | None:
+    """Opt-in rule: no commune's budget for a service worsens; here, for transfers.
+
+    A transfer changes the commune's budget by the CLECT cut minus the cost
+    avoided (:meth:`ModelData.transfer_balance`). Shared services are
+    handled by the constraint rule :func:`no_worse_off`.
+    """
+    if m != "transfer" or not data.scenario.rule_on("no_worse_off"):
+        return None
+    delta = data.transfer_balance(s, c)
+    if delta > 1e-9 and data.pairs[(s, c)].arrangement != "transfer":
+        return f"the transfer would cost the commune {delta:,.0f} EUR/year more (no_worse_off)"
+    return None
+
+
 FILTER_RULES: tuple[Callable[[ModelData, str, str, str], str | None], ...] = (
+    filter_already_transferred,
+    filter_qualified_majority,
+    filter_no_worse_off,
     filter_allowed_modes,
     filter_mandatory_competences,
     filter_perimeter,
@@ -197,6 +256,39 @@ def fte_moved_cap(prob: Problem) -> None:
     prob.add_row("fte_moved_cap", "fte_moved_cap", terms, LE, float(cap))
 
 
+def no_worse_off(prob: Problem) -> None:
+    """Opt-in rule: a commune pays a shared unit no more than it pays alone today.
+
+    A member's bill is the unit's common cost (fixed + staff) times its
+    billing weight over the members' total weight, plus its own costs
+    (:meth:`ModelData.billing_weight`, DOMAIN.md §2.4). For member *c*,
+    ``bill_c <= cost_c`` is linear once multiplied by the total weight::
+
+        common * w_c - (cost_c - own_c) * sum_k w_k x_k <= M_c (1 - x_c)
+
+    with ``M_c = common_max * w_c``.
+    """
+    if not prob.scenario.rule_on("no_worse_off"):
+        return
+    data = prob.data
+    for (s, p), y in prob.y.items():
+        if p != "share":
+            continue
+        pp = data.pools[(s, p)]
+        n = prob.n[(s, p)]
+        members = _members(prob, s, p)
+        weights = {c: data.billing_weight(s, c) for (_s, c, _m), _v in members}
+        common_max = pp.fixed_cost + pp.cost_per_fte * pp.fte_step * (n.upBound or 0.0)
+        for (_s, c, _m), xc in members:
+            wc = weights[c]
+            room = data.pairs[(s, c)].cost - data.member_cost(s, c, p)
+            terms = [(y, pp.fixed_cost * wc), (n, pp.cost_per_fte * pp.fte_step * wc)]
+            terms += [(v, -room * weights[k]) for (_s2, k, _m2), v in members if room * weights[k]]
+            big_m = common_max * wc + max(0.0, -room) * sum(weights.values())
+            terms.append((xc, big_m))
+            prob.add_row("no_worse_off", f"no_worse_off__{s}__{c}", terms, LE, big_m)
+
+
 CONSTRAINT_RULES: tuple[Callable[[Problem], None], ...] = (
     one_mode,
     pool_membership,
@@ -205,6 +297,7 @@ CONSTRAINT_RULES: tuple[Callable[[Problem], None], ...] = (
     pooled_staffing,
     cost_cap,
     fte_moved_cap,
+    no_worse_off,
 )
 
 

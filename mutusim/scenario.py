@@ -29,7 +29,17 @@ SWITCHABLE_RULES: tuple[str, ...] = (
     "fte_moved_cap",
     "forced_decisions",
     "perimeter",
+    "qualified_majority",
+    "no_worse_off",
+    "phasing_capacity",
 )
+
+#: Stances a municipal council can take on a transfer (DOMAIN.md §1.1: silence = approval).
+STANCES: tuple[str, ...] = ("for", "against", "undecided")
+#: Keys for billing a shared service to its members (DOMAIN.md §2.4).
+BILLING_KEYS: tuple[str, ...] = ("units", "population", "fte")
+#: How surplus staff of a pooled unit is reduced (DOMAIN.md §3).
+STAFF_REDUCTIONS: tuple[str, ...] = ("attrition", "abolition")
 
 
 @dataclass(frozen=True)
@@ -90,6 +100,41 @@ class Scenario:
         Solve one sub-model per service when no rule couples services (no
         cost or FTE cap): same optimum, much faster on large territories
         (benchmarks/README.md).
+    vote_tolerance : float
+        A council votes for a transfer unless its commune's budget worsens by
+        more than this [EUR/year] after the attribution de compensation is cut
+        (DOMAIN.md §6.2).
+    stances : dict
+        Known stances, ``{service or "*": {commune: "for" | "against" |
+        "undecided"}}``; undecided counts as yes (silence = approval, 3 months,
+        L5211-17). They replace the balance-based vote.
+    billing_keys : dict
+        Key per service for billing a shared unit's common costs to members:
+        ``units`` (default: unit cost x units, D5211-16), ``population`` or ``fte``.
+    no_worse_off : bool
+        Opt-in rule: no commune pays more for a service than it pays alone today.
+    cif_upside : bool
+        Show the CIF / dotation d'intercommunalité effect of transfers as an
+        uncertain upside, lagged two years (DOMAIN.md §2.2); needs
+        ``cif_current``, ``tax_receipts`` [EUR/year] and
+        ``dgf_per_inhabitant_per_cif`` [EUR per inhabitant per CIF point of 1.0].
+    attrition_rate : float
+        Share of agents leaving each year [1/year]; posts are cut only as they
+        leave (default 6.9 %: all departures of territorial civil servants in
+        2021, DOMAIN.md §3; 3.2 % counts retirements only).
+    staff_reduction : str
+        ``attrition`` (default) or ``abolition``: surplus posts abolished at
+        once, at the cost of surnombre then centre de gestion contributions
+        (1 year full pay, 1.5x for 2 years, then 1x, then 0.75x; DOMAIN.md §3).
+    start_year, end_year : int
+        Horizon of the plan (default the mandate 2026-2032).
+    discount_rate : float
+        Real discount rate for the net present value [1/year] (default 4.5 %,
+        France Stratégie 2013 public-investment rate [U]).
+    max_changes_per_year : int or None
+        At most this many services reorganised in one year.
+    transition_budget : float or None
+        One-off transition costs payable in one year at most [EUR/year].
     """
 
     name: str = "base"
@@ -110,6 +155,24 @@ class Scenario:
     time_limit: float = 60.0
     mip_gap: float = 1e-6
     decompose: bool = True
+    # --- law (issue 3, M2)
+    vote_tolerance: float = 0.0
+    stances: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # --- money (M4)
+    billing_keys: Mapping[str, str] = field(default_factory=dict)
+    no_worse_off: bool = False
+    cif_upside: bool = False
+    cif_current: float | None = None
+    tax_receipts: float | None = None
+    dgf_per_inhabitant_per_cif: float | None = None
+    # --- staff (M3) and time (M5)
+    attrition_rate: float = 0.069
+    staff_reduction: str = "attrition"
+    start_year: int = 2026
+    end_year: int = 2032
+    discount_rate: float = 0.045
+    max_changes_per_year: int | None = None
+    transition_budget: float | None = None
 
     def __post_init__(self) -> None:
         # Normalise containers so that YAML lists and Python tuples compare equal.
@@ -118,6 +181,13 @@ class Scenario:
         object.__setattr__(self, "force", tuple(_decision(d) for d in self.force))
         object.__setattr__(self, "forbid", tuple(_decision(d) for d in self.forbid))
         object.__setattr__(self, "min_level_by_service", dict(self.min_level_by_service))
+        object.__setattr__(self, "billing_keys", dict(self.billing_keys))
+        if isinstance(self.stances, Mapping):
+            object.__setattr__(
+                self,
+                "stances",
+                {str(k): dict(v) if isinstance(v, Mapping) else v for k, v in self.stances.items()},
+            )
         for attr in ("perimeter_communes", "perimeter_services"):
             v = getattr(self, attr)
             if v is not None:
@@ -148,6 +218,35 @@ class Scenario:
                 errs.append(f"{attr} must be >= 0, got {v}")
         if self.transition_years <= 0:
             errs.append(f"transition_years must be > 0, got {self.transition_years}")
+        for svc, m in self.stances.items():
+            if not isinstance(m, Mapping):
+                errs.append(f"stances[{svc}] must map communes to {list(STANCES)}")
+                continue
+            bad = sorted({str(v) for v in m.values()} - set(STANCES))
+            if bad:
+                errs.append(f"stances[{svc}]: unknown stance(s) {bad}; use {list(STANCES)}")
+        bad = sorted({str(v) for v in self.billing_keys.values()} - set(BILLING_KEYS))
+        if bad:
+            errs.append(f"billing_keys: unknown key(s) {bad}; use {list(BILLING_KEYS)}")
+        if self.staff_reduction not in STAFF_REDUCTIONS:
+            errs.append(f"staff_reduction must be one of {list(STAFF_REDUCTIONS)}, got '{self.staff_reduction}'")
+        if not 0 <= self.attrition_rate < 1:
+            errs.append(f"attrition_rate must lie in [0, 1), got {self.attrition_rate}")
+        if not -0.5 < self.discount_rate < 1:
+            errs.append(f"discount_rate must lie in (-0.5, 1), got {self.discount_rate}")
+        if self.end_year < self.start_year:
+            errs.append(f"end_year ({self.end_year}) is before start_year ({self.start_year})")
+        if self.max_changes_per_year is not None and self.max_changes_per_year < 1:
+            errs.append(f"max_changes_per_year must be >= 1, got {self.max_changes_per_year}")
+        if self.transition_budget is not None and self.transition_budget < 0:
+            errs.append(f"transition_budget must be >= 0, got {self.transition_budget}")
+        if self.cif_upside:
+            need = ("cif_current", "tax_receipts", "dgf_per_inhabitant_per_cif")
+            missing = [n for n in need if getattr(self, n) is None]
+            if missing:
+                errs.append(f"cif_upside needs {missing} (the EPCI's own figures)")
+            elif not 0 <= self.cif_current <= 1:
+                errs.append(f"cif_current must lie in [0, 1], got {self.cif_current}")
         if self.solver not in ("highs", "cbc"):
             errs.append(f"solver must be 'highs' or 'cbc', got '{self.solver}'")
         if self.time_limit <= 0:
@@ -159,8 +258,18 @@ class Scenario:
 
     # ---------------------------------------------------------------- helpers
     def rule_on(self, rule: str) -> bool:
-        """True unless ``rule`` is in :attr:`disabled_rules`."""
+        """True unless ``rule`` is in :attr:`disabled_rules` (opt-in rules also need their option)."""
+        if rule == "no_worse_off" and not self.no_worse_off:
+            return False
         return rule not in self.disabled_rules
+
+    def stance(self, service: str, commune: str) -> str | None:
+        """The stance given for (service, commune), or None (then the vote follows the balance)."""
+        for key in (service, "*"):
+            m = self.stances.get(key)
+            if m is not None and commune in m:
+                return str(m[commune])
+        return None
 
     def replace(self, **changes: Any) -> Scenario:
         """A copy with some options changed (unknown options raise ScenarioError)."""

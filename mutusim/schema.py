@@ -190,6 +190,18 @@ BASELINE = Table(
             maximum=100,
         ),
         Column(
+            "equipment_charge",
+            "float",
+            "EUR/year",
+            "Annualised cost of the service's equipment (acquisition or renewal over a normal "
+            "life) that the CLECT counts on transfer but that `cost` does not include today, "
+            "e.g. for communes under 3,500 inhabitants that do not depreciate assets "
+            "(CGI 1609 nonies C; DOMAIN.md §2.1).",
+            required=False,
+            default=0.0,
+            minimum=0,
+        ),
+        Column(
             "arrangement",
             "choice",
             "-",
