@@ -76,6 +76,7 @@ def load_territory(path: str | os.PathLike) -> Territory:
     except DataError as err:
         # tables that could not be read are reported by the reader, not as "missing"
         problems += [q for q in err.problems if q.file not in unreadable]
+        tables = {}
     if problems:
         raise DataError(problems, source)
     return Territory._from_normalised(**tables)
@@ -107,8 +108,8 @@ def _read_folder(folder: Path) -> tuple[dict, dict, list[Problem], set[str]]:
     for table in TABLES:
         file = present.get(table.file)
         if file is None:
-            csvs = [n for n in present if n.endswith(".csv")]
-            message = f"file not found in {folder}{did_you_mean(table.file, csvs)}."
+            csvs = [f.name for f in present.values() if f.suffix.lower() == ".csv"]
+            message = f"file not found in {folder}{did_you_mean(table.file, csvs) or '.'}"
             fix = f"Add {table.file} with the columns {', '.join(table.names)} (see docs/data-format.md)."
             problems.append(Problem(table.file, None, None, message, fix))
             unreadable.add(table.file)
@@ -125,7 +126,12 @@ def _read_folder(folder: Path) -> tuple[dict, dict, list[Problem], set[str]]:
 def _read_csv(path: Path, table: Table) -> tuple[pd.DataFrame | None, list[Problem]]:
     """All cells of a CSV file as text (``""`` when empty); None if it cannot be read."""
     name = table.file
-    text, problem = _decode(path.read_bytes(), name)
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        fix = "Check that the file is not open elsewhere and that you may read it."
+        return None, [Problem(name, None, None, f"cannot be read ({err.strerror}).", fix)]
+    text, problem = _decode(data, name)
     if text is None:
         return None, [problem]
     sep = _separator(text)
@@ -199,12 +205,13 @@ def _read_workbook(path: Path) -> tuple[dict, dict, list[Problem], set[str]]:
         ws = sheets.get(table.name)
         rows = [] if ws is None else [list(r) for r in ws.iter_rows(values_only=True)]
         if not rows or all(v is None for v in rows[0]):
-            message = "sheet not found" if ws is None else "no header on line 1"
-            message += did_you_mean(table.name, book.sheetnames) if ws is None else ""
+            message = "no header on line 1."
+            if ws is None:
+                message = "sheet not found" + (did_you_mean(table.name, book.sheetnames) or ".")
             fix = (
                 f"Add a sheet '{table.name}' with the columns {', '.join(table.names)} on line 1."
             )
-            problems.append(Problem(files[table.name], None, None, message + ".", fix))
+            problems.append(Problem(files[table.name], None, None, message, fix))
             unreadable.add(files[table.name])
             continue
         header = ["" if v is None else str(v).strip() for v in rows[0]]

@@ -13,6 +13,7 @@ those listed at the end of ``docs/data-format.md``.
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import numbers
 import re
@@ -29,8 +30,8 @@ from mutusim.schema import NATURES, TABLES, TABLES_BY_NAME, Column, Table
 #: Pattern of a service identifier (``rh_paie``).
 SERVICE_CODE = re.compile(r"[a-z][a-z0-9_]*")
 #: Accepted spellings of booleans (compared in lower case).
-TRUE_WORDS = frozenset({"true", "1", "oui", "vrai", "yes"})
-FALSE_WORDS = frozenset({"false", "0", "non", "faux", "no"})
+BOOLEANS = {"true": True, "1": True, "oui": True, "vrai": True, "yes": True}
+BOOLEANS |= {"false": False, "0": False, "non": False, "faux": False, "no": False}
 #: Index of each normalised table (``None``: a plain one-row frame).
 INDEX: dict[str, list[str] | None] = {
     "epci": None,
@@ -74,6 +75,10 @@ class _Parsed:
     def problem(self, line: int | None, column: str | None, message: str, fix: str) -> Problem:
         return Problem(self.file, line, column, message, fix)
 
+    def items(self) -> zip:
+        """(line, row) pairs."""
+        return zip(self.lines, self.rows, strict=True)
+
     def codes(self) -> list:
         """Key values of a one-key table, in row order, without repeats or gaps."""
         key = self.table.key[0]
@@ -115,7 +120,7 @@ def validate_tables(
     names = {t.name: t.file for t in TABLES} | dict(files or {})
     problems: list[Problem] = []
     for extra in sorted(map(str, set(raw) - set(TABLES_BY_NAME))):
-        message = f"unknown table '{extra}'{did_you_mean(extra, TABLES_BY_NAME)}."
+        message = f"unknown table '{extra}'{did_you_mean(extra, TABLES_BY_NAME) or '.'}"
         problems.append(
             Problem(extra, None, None, message, f"Tables are: {', '.join(TABLES_BY_NAME)}.")
         )
@@ -185,7 +190,7 @@ def _check_columns(
             unknown.append(name)
     missing = [n for n in table.names if n not in positions]
     for name in unknown:
-        message = f"unknown column '{name}'{did_you_mean(name, missing or table.names)}."
+        message = f"unknown column '{name}'{did_you_mean(name, missing or table.names) or '.'}"
         fix = f"Rename or delete it; the columns of {table.name} are: {', '.join(table.names)}."
         problems.append(Problem(file, None, name, message, fix))
     for c in table.columns:
@@ -237,7 +242,7 @@ def _parse_str(v: object, c: Column) -> str:
 def _parse_choice(v: object, c: Column) -> str:
     s = str(v).strip()
     if s not in c.choices:
-        message = f"'{s}' is not allowed{did_you_mean(s, c.choices)}."
+        message = f"'{s}' is not allowed{did_you_mean(s, c.choices) or '.'}"
         raise _Bad(message, f"Use one of: {', '.join(c.choices)}.")
     return s
 
@@ -253,18 +258,10 @@ def _parse_bool(v: object, c: Column) -> bool:
     if isinstance(v, bool | np.bool_) or (isinstance(v, numbers.Real) and v in (0, 1)):
         return bool(v)
     s = str(v).strip().lower()
-    if s not in TRUE_WORDS | FALSE_WORDS:
+    if s not in BOOLEANS:
         fix = "Write true or false (also accepted: 1/0, oui/non, vrai/faux, yes/no)."
         raise _Bad(f"true/false expected, got {_show(v)}.", fix)
-    return s in TRUE_WORDS
-
-
-def _parse_float(v: object, c: Column) -> float:
-    return _parse_number(v, c, integer=False)
-
-
-def _parse_int(v: object, c: Column) -> int:
-    return _parse_number(v, c, integer=True)
+    return BOOLEANS[s]
 
 
 def _parse_number(v: object, c: Column, integer: bool) -> float | int:
@@ -276,8 +273,8 @@ def _parse_number(v: object, c: Column, integer: bool) -> float | int:
         raise _Bad(
             f"{what} expected, got {_show(v)}.", f"Write {expected}, e.g. 1234.5 or 1234,5."
         )
-    if integer and not x.is_integer():
-        raise _Bad(f"integer expected, got {_show(v)}.", f"Write {expected}.", guess=round(x))
+    if integer and not (x.is_integer() and abs(x) < 2**63):  # int64 in the built table
+        raise _Bad(f"integer expected, got {_show(v)}.", f"Write {expected}.")
     value = int(x) if integer else x
     if c.minimum is not None and x < c.minimum:
         limit = "greater than 0" if 0 < c.minimum < 1e-6 else f"at least {c.minimum:g}"
@@ -332,8 +329,8 @@ def _parse_code(v: object, c: Column) -> str:
 PARSERS: dict[str, Callable[[object, Column], object]] = {
     "code": _parse_code,
     "str": _parse_str,
-    "int": _parse_int,
-    "float": _parse_float,
+    "int": functools.partial(_parse_number, integer=True),
+    "float": functools.partial(_parse_number, integer=False),
     "bool": _parse_bool,
     "choice": _parse_choice,
     "list": _parse_list,
@@ -359,7 +356,7 @@ def _check_keys(parsed: dict[str, _Parsed], problems: list[Problem]) -> None:
     """The key columns of a table (``Table.key``) identify one row."""
     for p in parsed.values():
         key_names, seen = p.table.key, {}
-        for line, row in zip(p.lines, p.rows, strict=True):
+        for line, row in p.items():
             key = tuple(row[k] for k in key_names)
             if not key or None in key:
                 continue
@@ -380,16 +377,15 @@ def _check_declared(parsed: dict[str, _Parsed], problems: list[Problem]) -> None
             continue
         declared, p = parsed[ref].codes(), parsed[name]
         known, where = set(declared), {}
-        for line, row in zip(p.lines, p.rows, strict=True):
+        for line, row in p.items():
             if row[column] is not None and row[column] not in known:
                 where.setdefault(row[column], []).append(line)
         for code, lines in where.items():
             also = f" (also on lines {_lines(lines[1:])})" if len(lines) > 1 else ""
             message = f"{column} '{code}' is not declared in {parsed[ref].file}{also}."
-            fix = f"Add it to {parsed[ref].file}, or correct the code{did_you_mean(str(code), declared)}"
-            problems.append(
-                p.problem(lines[0], column, message, fix if fix[-1] == "?" else fix + ".")
-            )
+            fix = f"Add it to {parsed[ref].file}, or correct the code"
+            fix += did_you_mean(str(code), declared) or "."
+            problems.append(p.problem(lines[0], column, message, fix))
 
 
 def _check_pairs(parsed: dict[str, _Parsed], problems: list[Problem]) -> None:
@@ -416,8 +412,8 @@ def _check_transfer_mode(parsed: dict[str, _Parsed], problems: list[Problem]) ->
     if not {"services", "modes"} <= parsed.keys():
         return
     s, m = parsed["services"], parsed["modes"]
-    declared = {r["service"]: (r["transferable"], n) for n, r in zip(s.lines, s.rows, strict=True)}
-    for line, row in zip(m.lines, m.rows, strict=True):
+    declared = {r["service"]: (r["transferable"], n) for n, r in s.items()}
+    for line, row in m.items():
         transferable, where = declared.get(row["service"], (None, None))
         if row["mode"] == "transfer" and transferable is False:
             message = f"mode 'transfer' for service '{row['service']}', which is not transferable."
@@ -435,7 +431,7 @@ def _check_transfer_arrangement(parsed: dict[str, _Parsed], problems: list[Probl
     b = parsed["baseline"]
     transfer: dict[object, list[int]] = {}
     other: dict[object, list[int]] = {}
-    for line, row in zip(b.lines, b.rows, strict=True):
+    for line, row in b.items():
         if row["arrangement"] is not None:
             side = transfer if row["arrangement"] == "transfer" else other
             side.setdefault(row["service"], []).append(line)
@@ -453,7 +449,7 @@ def _check_costs(parsed: dict[str, _Parsed], problems: list[Problem]) -> None:
     if "baseline" not in parsed:
         return
     b = parsed["baseline"]
-    for line, row in zip(b.lines, b.rows, strict=True):
+    for line, row in b.items():
         busy = [
             f"{k} is {row[k]:g}"
             for k in ("fte", "units")
@@ -473,10 +469,10 @@ def _check_natures(parsed: dict[str, _Parsed], problems: list[Problem]) -> None:
     if "services" not in parsed:
         return
     s = parsed["services"]
-    for line, row in zip(s.lines, s.rows, strict=True):
+    for line, row in s.items():
         for item in row["mandatory_for"]:
             if item not in NATURES:
-                message = f"unknown EPCI nature '{item}'{did_you_mean(item, NATURES)}."
+                message = f"unknown EPCI nature '{item}'{did_you_mean(item, NATURES) or '.'}"
                 fix = f"Use natures among {', '.join(NATURES)}, separated by ';'."
                 problems.append(s.problem(line, "mandatory_for", message, fix))
 
@@ -495,10 +491,26 @@ CROSS_CHECKS = (
 
 # ----------------------------------------------------------------- helpers
 def did_you_mean(word: str, options: Iterable) -> str:
-    """``"; did you mean 'x'?"`` for the closest option (ignoring case), else ``""``."""
+    """Suggest the option closest to a misspelt word, for an error message.
+
+    Parameters
+    ----------
+    word : str
+        What the user wrote.
+    options : iterable
+        Valid values.
+
+    Returns
+    -------
+    str
+        ``"; did you mean 'x'?"`` for the closest option (ignoring case, or the
+        only option that ``word`` abbreviates), else ``""``.
+    """
     lower = {str(o).lower(): str(o) for o in options}
     match = difflib.get_close_matches(word.lower(), list(lower), n=1, cutoff=0.6)
-    return f"; did you mean '{lower[match[0]]}'?" if match else ""
+    if not match and len(word) >= 3:  # an abbreviation: 'pop' for 'population'
+        match = [o for o in lower if o.startswith(word.lower())]
+    return f"; did you mean '{lower[match[0]]}'?" if len(match) == 1 else ""
 
 
 def _slug(s: str) -> str:
