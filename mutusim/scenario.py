@@ -368,8 +368,11 @@ def combine(base: Scenario, overrides: Mapping[str, Mapping[str, Any]], name: st
     """
     merged: dict[str, Any] = {}
     origin: dict[str, str] = {}
+    descriptions = [str(o["description"]) for o in overrides.values() if o.get("description")]
     for oname, opts in overrides.items():
         for key, value in opts.items():
+            if key == "description":  # descriptions combine rather than clash
+                continue
             if key in merged and merged[key] != value:
                 raise ScenarioError(
                     f"scenario '{name}': overrides '{origin[key]}' and '{oname}' both set "
@@ -377,6 +380,8 @@ def combine(base: Scenario, overrides: Mapping[str, Mapping[str, Any]], name: st
                 )
             merged[key] = value
             origin[key] = oname
+    if descriptions:
+        merged["description"] = " ; ".join(descriptions)
     return _replace(base, merged | {"name": name})
 
 
