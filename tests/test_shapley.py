@@ -1,0 +1,437 @@
+"""Shapley allocation of a pooled unit's savings (mutusim.shapley, capability M4)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from itertools import permutations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import event, given
+from hypothesis import strategies as st
+
+import mutusim as ms
+from mutusim.check import evaluate_plan
+from mutusim.problem import ModelData
+from mutusim.shapley import (
+    ALLOCATION_COLUMNS,
+    allocation,
+    allocation_of,
+    pool_game,
+    shapley_exact,
+    shapley_sampled,
+)
+
+A, B, C = "49001", "49002", "49003"
+
+
+# --------------------------------------------------------------------------
+# A game small enough to do by hand
+# --------------------------------------------------------------------------
+# Service with a shared unit: fixed cost 10, one staffing step handles 100 units
+# and costs 30 (units_per_fte 100, fte_step 1, cost_per_fte 30), no variable
+# cost, overhead or transition cost, min_members 2.
+#
+#   commune  units  cost alone
+#   A          60       40
+#   B          50       35
+#   C          40       30
+#
+# v(S) = sum cost alone - (10 + 30 * ceil(U_S / 100)) if |S| >= 2, else 0:
+#   v({}) = v(A) = v(B) = v(C) = 0                    (fewer than 2 members)
+#   v(AB)  : U = 110 -> 2 steps -> 10 + 60 = 70; 75 - 70 =  5
+#   v(AC)  : U = 100 -> 1 step  -> 10 + 30 = 40; 70 - 40 = 30  (exactly one step)
+#   v(BC)  : U =  90 -> 1 step  -> 40;            65 - 40 = 25
+#   v(ABC) : U = 150 -> 2 steps -> 70;           105 - 70 = 35
+#
+# Marginal contributions along the 6 orders (A, B, C):
+#   A B C :  A 0   B 5   C 30
+#   A C B :  A 0   C 30  B 5
+#   B A C :  B 0   A 5   C 30
+#   B C A :  B 0   C 25  A 10
+#   C A B :  C 0   A 30  B 5
+#   C B A :  C 0   B 25  A 10
+# Shapley: A = (0+0+5+10+30+10)/6 = 55/6, B = (5+5+0+0+5+25)/6 = 40/6,
+#          C = (30+30+30+25+0+0)/6 = 115/6; sum = 210/6 = 35 = v(ABC).
+# Key (units): the common cost 70 is billed 60/150, 50/150, 40/150:
+#   A pays 28 (saves 12), B 23.33 (saves 11.67), C 18.67 (saves 11.33).
+# C, which fits in one step with anyone, is worth most to the others.
+HAND_V = {(): 0, (0,): 0, (1,): 0, (2,): 0, (0, 1): 5, (0, 2): 30, (1, 2): 25, (0, 1, 2): 35}
+HAND_PHI = np.array([55, 40, 115]) / 6
+
+
+def table_game(table: dict[tuple[int, ...], float]):
+    """A value function reading coalition values from a dict keyed by sorted player tuples."""
+
+    def value(coalitions: np.ndarray) -> np.ndarray:
+        return np.array([table[tuple(np.flatnonzero(row))] for row in coalitions], dtype=float)
+
+    return value
+
+
+def hand_frames(
+    costs=(40.0, 35.0, 30.0),
+    units=(60.0, 50.0, 40.0),
+    *,
+    fixed=10.0,
+    min_members=2,
+    overhead=0.0,
+    transition=0.0,
+) -> dict[str, pd.DataFrame]:
+    f = ms.examples.tiny_frames()
+    n = len(costs)
+    codes = [f"49{i + 1:03d}" for i in range(n)]
+    f["communes"] = pd.DataFrame(
+        {
+            "commune": codes,
+            "name": [f"Commune {c}" for c in codes],
+            "population": [1000 + 100 * i for i in range(n)],
+        }
+    )
+    f["services"] = f["services"].iloc[:1]
+    f["baseline"] = pd.DataFrame(
+        {
+            "commune": codes,
+            "service": "rh_paie",
+            "fte": [u / 100 for u in units],
+            "cost": list(costs),
+            "units": list(units),
+            "level": 50.0,
+        }
+    )
+    f["modes"] = pd.DataFrame(
+        [
+            {
+                "service": "rh_paie",
+                "mode": "share",
+                "fixed_cost": fixed,
+                "min_members": min_members,
+                "units_per_fte": 100.0,
+                "cost_per_fte": 30.0,
+                "fte_step": 1.0,
+                "cost_per_unit": 0.0,
+                "overhead_per_member": overhead,
+                "transition_cost_per_member": transition,
+                "transition_cost_per_fte": 0.0,
+                "level": 75.0,
+            }
+        ]
+    )
+    return f
+
+
+def hand_data(scenario: ms.Scenario | None = None, **kw) -> ModelData:
+    return ModelData.from_inputs(
+        ms.Territory.from_frames(**hand_frames(**kw)), scenario or ms.Scenario()
+    )
+
+
+def all_share(data: ModelData) -> dict[tuple[str, str], str]:
+    return {pair: "share" for pair in data.pairs}
+
+
+def test_hand_game_by_permutations():
+    phi = shapley_exact(3, table_game(HAND_V))
+    np.testing.assert_allclose(phi, HAND_PHI, rtol=0, atol=1e-12)
+    # the same from the 6 orders written out above, in exact fractions
+    by_orders = [Fraction(0)] * 3
+    for order in permutations(range(3)):
+        before: tuple[int, ...] = ()
+        for i in order:
+            after = tuple(sorted((*before, i)))
+            by_orders[i] += Fraction(HAND_V[after] - HAND_V[before], 6)
+            before = after
+    assert by_orders == [Fraction(55, 6), Fraction(40, 6), Fraction(115, 6)]
+
+
+def test_pool_game_is_the_hand_game():
+    data = hand_data()
+    game = pool_game(data, "rh_paie", "share", [A, B, C])
+    for players, v in HAND_V.items():
+        row = np.zeros((1, 3), dtype=bool)
+        row[0, list(players)] = True
+        assert game(row)[0] == pytest.approx(v, abs=1e-12), players
+    assert game.savings == pytest.approx(35)
+    np.testing.assert_allclose(shapley_exact(3, game), HAND_PHI, atol=1e-12)
+
+
+def test_allocation_on_the_hand_game():
+    data = hand_data()
+    table = allocation(data, all_share(data))
+    assert list(table.columns) == ALLOCATION_COLUMNS
+    assert table["commune"].tolist() == [A, B, C]
+    np.testing.assert_allclose(table["savings_key"], [12, 35 - 70 * 50 / 150, 30 - 70 * 40 / 150])
+    np.testing.assert_allclose(table["savings_shapley"], HAND_PHI)
+    assert (table["stderr"] == 0).all()
+    assert (table["method"] == "exact").all()
+    assert table["savings_key"].sum() == pytest.approx(35)
+    assert table["savings_shapley"].sum() == pytest.approx(35)
+
+
+def test_fractional_staffing_hand_game():
+    # indivisible_staffing off: steps = U / 100, so v(S) = sum (cost - 0.3 units) - 10 for |S| >= 2.
+    # d = cost - 0.3 units: A 22, B 20, C 18.
+    #   v(AB) = 42 - 10 = 32, v(AC) = 40 - 10 = 30, v(BC) = 38 - 10 = 28, v(ABC) = 60 - 10 = 50.
+    # A by orders: ABC 0, ACB 0, BAC 32, BCA 50-28=22, CAB 30, CBA 22 -> 106/6.
+    # B: ABC 32, ACB 50-30=20, BAC 0, BCA 0, CAB 20, CBA 28 -> 100/6.
+    # C: ABC 50-32=18, ACB 30, BAC 18, BCA 28, CAB 0, CBA 0 -> 94/6.   Sum 300/6 = 50.
+    data = hand_data(ms.Scenario(disabled_rules=("indivisible_staffing",)))
+    game = pool_game(data, "rh_paie", "share", [A, B, C])
+    assert not game.integral
+    np.testing.assert_allclose(shapley_exact(3, game), np.array([106, 100, 94]) / 6, atol=1e-12)
+
+
+def test_min_members_off_makes_singletons_count():
+    # min_members switched off: a commune alone may open the unit, v({A}) = 40 - (10 + 30) = 0,
+    # v({B}) = 35 - 40 = -5, v({C}) = 30 - 40 = -10 (not clipped at 0).
+    data = hand_data(ms.Scenario(disabled_rules=("min_members",)))
+    game = pool_game(data, "rh_paie", "share", [A, B, C])
+    assert game.min_members == 1
+    np.testing.assert_allclose(game(np.eye(3, dtype=bool)), [0, -5, -10])
+
+
+# --------------------------------------------------------------------------
+# Axioms
+# --------------------------------------------------------------------------
+@given(n=st.integers(1, 8), seed=st.integers(0, 10_000))
+def test_efficiency(n, seed):
+    rng = np.random.default_rng(seed)
+    table = rng.normal(0, 100, 1 << n)
+    table[0] = 0.0
+    weights = 1 << np.arange(n)
+
+    def value(coalitions):
+        return table[coalitions.astype(np.int64) @ weights]
+
+    phi = shapley_exact(n, value)
+    assert phi.sum() == pytest.approx(table[-1], abs=1e-9)
+    est, _ = shapley_sampled(n, value, samples=50, seed=seed)
+    assert est.sum() == pytest.approx(table[-1], abs=1e-9)
+
+
+def test_symmetry_of_identical_communes():
+    # B and C identical: same cost alone and units
+    data = hand_data(
+        costs=(40.0, 33.0, 33.0, 50.0),
+        units=(60.0, 45.0, 45.0, 80.0),
+        overhead=2.0,
+        transition=6.0,
+    )
+    codes = sorted(c for _, c in data.pairs)
+    game = pool_game(data, "rh_paie", "share", codes)
+    phi = shapley_exact(4, game)
+    assert phi[1] == pytest.approx(phi[2], abs=1e-12)
+    est, err = shapley_sampled(4, game, samples=400, seed=3)
+    assert abs(est[1] - est[2]) <= 4 * np.hypot(err[1], err[2])
+
+
+def test_dummy_commune_gets_zero():
+    # With min_members 1 and no fixed cost, a commune with no units whose cost alone equals
+    # its member cost (overhead 5) changes no coalition's savings: a dummy player.
+    # (With a fixed cost it would not be one: alone it would have to pay for opening the unit.)
+    data = hand_data(
+        costs=(40.0, 35.0, 5.0), units=(60.0, 50.0, 0.0), fixed=0.0, min_members=1, overhead=5.0
+    )
+    game = pool_game(data, "rh_paie", "share", [A, B, C])
+    subsets = np.array([[a, b, False] for a in (0, 1) for b in (0, 1)], dtype=bool)
+    np.testing.assert_allclose(game(subsets), game(subsets | np.array([False, False, True])))
+    phi = shapley_exact(3, game)
+    assert phi[2] == pytest.approx(0, abs=1e-12)
+    est, err = shapley_sampled(3, game, samples=200, seed=1)
+    assert est[2] == pytest.approx(0, abs=1e-12)
+    assert err[2] == pytest.approx(0, abs=1e-12)
+
+
+def test_dummy_in_a_generic_game():
+    def value(coalitions):
+        s = coalitions.astype(float)
+        return (s[:, 0] * s[:, 1]) * 6 + s[:, 2] * 3  # player 3 never matters
+
+    np.testing.assert_allclose(shapley_exact(4, value), [3, 3, 3, 0], atol=1e-12)
+
+
+# --------------------------------------------------------------------------
+# Sampling
+# --------------------------------------------------------------------------
+def ten_player_data() -> ModelData:
+    rng = np.random.default_rng(7)
+    units = rng.integers(10, 120, 10).astype(float)
+    costs = np.round(units * rng.uniform(0.3, 0.6, 10) + rng.uniform(2, 12, 10), 2)
+    return hand_data(
+        costs=tuple(costs), units=tuple(units), min_members=3, overhead=1.0, transition=6.0
+    )
+
+
+@pytest.mark.parametrize("antithetic", [True, False])
+def test_exact_and_sampled_agree_on_ten_players(antithetic):
+    data = ten_player_data()
+    codes = sorted(c for _, c in data.pairs)
+    game = pool_game(data, "rh_paie", "share", codes)
+    exact = shapley_exact(10, game)
+    est, err = shapley_sampled(10, game, samples=2000, seed=0, antithetic=antithetic)
+    assert (err > 0).all()
+    assert (np.abs(est - exact) <= 4 * err).all(), (est - exact) / err
+    assert est.sum() == pytest.approx(exact.sum(), abs=1e-9)
+
+
+def test_sampling_is_deterministic_for_a_seed():
+    game = pool_game(ten_player_data(), "rh_paie", "share", [f"49{i:03d}" for i in range(1, 11)])
+    v1, e1 = shapley_sampled(10, game, samples=300, seed=42)
+    v2, e2 = shapley_sampled(10, game, samples=300, seed=42)
+    np.testing.assert_array_equal(v1, v2)
+    np.testing.assert_array_equal(e1, e2)
+    v3, _ = shapley_sampled(10, game, samples=300, seed=43)
+    assert not np.array_equal(v1, v3)
+
+
+def test_guards():
+    with pytest.raises(ms.MutusimError, match="at most 15 players.*shapley_sampled"):
+        shapley_exact(16, lambda s: np.zeros(len(s)))
+    with pytest.raises(ms.MutusimError, match="one number per coalition"):
+        shapley_exact(3, lambda s: np.zeros((len(s), 2)))
+    with pytest.raises(ms.MutusimError, match="samples must be >= 4"):
+        shapley_sampled(3, lambda s: np.zeros(len(s)), samples=3)
+    with pytest.raises(ms.MutusimError, match="integer >= 0"):
+        shapley_exact(-1, lambda s: np.zeros(len(s)))
+    assert shapley_exact(0, lambda s: np.zeros(len(s))).shape == (0,)
+    assert shapley_exact(15, lambda s: s.sum(axis=1).astype(float)) == pytest.approx(np.ones(15))
+
+
+# --------------------------------------------------------------------------
+# Allocation of a plan
+# --------------------------------------------------------------------------
+def test_allocation_on_tiny():
+    res = ms.optimise(ms.examples.tiny())
+    table = allocation_of(res)
+    # The rh_paie pool of 49001 and 49002 (min_members 2): v({i}) = 0, so each gets v(N)/2.
+    # Pool cost: fixed 10,000 + 3 steps (1,500 units / 500 per step) x 21,000 = 63,000
+    #            + 2 x (overhead 1,000 + transition 3,000 / 6 years) = 3,000 -> 76,000.
+    # v(N) = 90,000 + 25,000 - 76,000 = 39,000 -> 19,500 each.
+    # Key (units): common 73,000 x 1200/1500 = 58,400 + 1,500 -> 49001 pays 59,900, saves 30,100;
+    #              73,000 x 300/1500 = 14,600 + 1,500 -> 49002 pays 16,100, saves 8,900.
+    assert table[["service", "mode"]].drop_duplicates().values.tolist() == [["rh_paie", "share"]]
+    assert table["commune"].tolist() == ["49001", "49002"]
+    np.testing.assert_allclose(table["savings_shapley"], [19_500, 19_500])
+    np.testing.assert_allclose(table["savings_key"], [30_100, 8_900])
+    assert table["savings_key"].sum() == pytest.approx(res.savings)
+    assert (table["method"] == "exact").all()
+
+
+def test_pool_savings_match_the_checker():
+    data = ModelData.from_inputs(ms.examples.tiny(), ms.Scenario())
+    plan = {(s, c): ("transfer" if s == "ads" else "share") for s, c in data.pairs}
+    after = evaluate_plan(data, plan)
+    table = allocation(data, plan, after)
+    for row in after.pools.itertuples():
+        part = table[(table["service"] == row.service) & (table["mode"] == row.mode)]
+        saved = part["cost_alone"].sum() - row.cost
+        assert part["savings_key"].sum() == pytest.approx(saved)
+        assert part["savings_shapley"].sum() == pytest.approx(saved)
+        assert pool_game(
+            data, row.service, row.mode, part["commune"].tolist()
+        ).savings == pytest.approx(saved)
+
+
+def test_allocation_without_pools_is_empty():
+    data = ModelData.from_inputs(ms.examples.tiny(), ms.Scenario())
+    table = allocation(data, {pair: "keep" for pair in data.pairs})
+    assert table.empty
+    assert list(table.columns) == ALLOCATION_COLUMNS
+
+
+def test_large_pool_is_sampled():
+    # Speed is measured in benchmarks/, not asserted here.
+    t = ms.datasets.synthetic(158).subset(services=["bureau_etudes_voirie"])
+    data = ModelData.from_inputs(t, ms.Scenario())
+    plan = {pair: "transfer" for pair in data.pairs}
+    after = evaluate_plan(data, plan)
+    table = allocation(data, plan, after)
+    assert len(table) == 158
+    assert (table["method"] == "sampled (2000 permutations)").all()
+    assert (table["stderr"] > 0).all()
+    total = float(table["cost_alone"].sum() - after.pools["cost"].iloc[0])
+    assert table["savings_key"].sum() == pytest.approx(total, rel=1e-9)
+    assert table["savings_shapley"].sum() == pytest.approx(total, rel=1e-9)
+
+
+COMMUNE_CODES = [f"49{i:03d}" for i in range(1, 17)]
+
+
+@st.composite
+def random_pools(draw):
+    n = draw(st.integers(1, 14))
+    codes = COMMUNE_CODES[:n]
+    upf = draw(st.sampled_from([250.0, 500.0, 1000.0]))
+    units = [float(draw(st.integers(0, 2000))) for _ in codes]
+    # validation: a commune that runs the service (units > 0) has a cost, an idle one has none
+    costs = [float(draw(st.integers(500, 90_000))) if u > 0 else 0.0 for u in units]
+    mode_rows = [
+        {
+            "service": "svc",
+            "mode": mode,
+            "fixed_cost": float(draw(st.integers(0, 40)) * 500),
+            "min_members": draw(st.integers(1, 4)),
+            "units_per_fte": upf,
+            "cost_per_fte": float(draw(st.integers(38, 52)) * 1000),
+            "fte_step": draw(st.sampled_from([0.25, 0.5, 1.0])),
+            "cost_per_unit": draw(st.sampled_from([0.0, 1.5, 4.0])),
+            "overhead_per_member": float(draw(st.integers(0, 12)) * 250),
+            "transition_cost_per_member": float(draw(st.integers(0, 12)) * 1000),
+            "transition_cost_per_fte": float(draw(st.integers(0, 8)) * 500),
+            "level": 70.0,
+        }
+        for mode in ("share", "transfer")
+    ]
+    frames = {
+        "epci": {"siren": "200000001", "name": "CC Test", "nature": "CC", "fiscalite": "FPU"},
+        "communes": pd.DataFrame(
+            {
+                "commune": codes,
+                "name": codes,
+                "population": [draw(st.integers(100, 20_000)) for _ in codes],
+            }
+        ),
+        "services": pd.DataFrame(
+            {
+                "service": ["svc"],
+                "name": ["Service"],
+                "domain": ["Test"],
+                "unit": ["dossiers"],
+                "transferable": [True],
+                "mandatory_for": [""],
+            }
+        ),
+        "baseline": pd.DataFrame(
+            {
+                "commune": codes,
+                "service": "svc",
+                "fte": [u / upf for u in units],
+                "cost": costs,
+                "units": units,
+                "level": 50.0,
+            }
+        ),
+        "modes": pd.DataFrame(mode_rows),
+    }
+    plan = {("svc", c): draw(st.sampled_from(["keep", "share", "transfer"])) for c in codes}
+    scenario = ms.Scenario(
+        billing_keys={"svc": draw(st.sampled_from(["units", "population", "fte"]))},
+        disabled_rules=tuple(
+            draw(st.lists(st.sampled_from(["indivisible_staffing", "min_members"]), unique=True))
+        ),
+    )
+    return frames, plan, scenario, draw(st.integers(0, 12))
+
+
+@given(random_pools())
+def test_key_and_shapley_totals_agree(case):
+    frames, plan, scenario, exact_max = case
+    data = ModelData.from_inputs(ms.Territory.from_frames(**frames), scenario)
+    table = allocation(data, plan, samples=100, exact_max=exact_max)
+    pooled = sum(m != "keep" for m in plan.values())
+    event("sampled" if table["method"].str.startswith("sampled").any() else "exact only")
+    assert len(table) == pooled
+    for _, part in table.groupby(["service", "mode"]):
+        key, shap = part["savings_key"].sum(), part["savings_shapley"].sum()
+        assert shap == pytest.approx(key, rel=1e-9, abs=1e-6)
