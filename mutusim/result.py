@@ -186,6 +186,26 @@ class Result:
         v = self.votes[(self.votes["service"] == service) & ~self.votes["vote"]]
         return v.sort_values("population", ascending=False).reset_index(drop=True)
 
+    @property
+    def plan(self) -> dict[tuple[str, str], str]:
+        """The mode of each (service, commune) pair, as a dict (empty without a plan)."""
+        d = self.decisions
+        return {(str(s), str(c)): str(m) for s, c, m in zip(d["service"], d["commune"], d["mode"], strict=True)}
+
+    def allocation(self, samples: int = 2000, seed: int = 0) -> pd.DataFrame:
+        """Savings of each member of each pool: by the billing key and by the Shapley value.
+
+        Exact Shapley values up to 12 members, sampled beyond with a standard
+        error (``stderr``) [EUR/year]. See :mod:`mutusim.shapley`.
+        """
+        from mutusim.problem import ModelData
+        from mutusim.shapley import ALLOCATION_COLUMNS, allocation
+
+        if not self.has_plan:
+            return pd.DataFrame(columns=ALLOCATION_COLUMNS)
+        data = ModelData.from_inputs(self.territory, self.scenario)
+        return allocation(data, self.plan, self.after, samples=samples, seed=seed)
+
     def rule_prices(self):  # noqa: ANN201
         """Which rules bind and what each costs [EUR/year] (one extra solve per active rule)."""
         from mutusim.explain import rule_prices

@@ -55,7 +55,6 @@ __all__ = [
     "MAX_EXACT_PLAYERS",
     "PoolGame",
     "allocation",
-    "allocation_of",
     "pool_game",
     "shapley_exact",
     "shapley_sampled",
@@ -422,14 +421,3 @@ def _units_key_bill(game: PoolGame) -> np.ndarray:
     total = float(game.units.sum())
     share = game.units / total if total > 0 else np.full(game.n, 1.0 / game.n)
     return common * share + game.member_cost
-
-
-def allocation_of(result, *, samples: int = 2000, seed: int = 0) -> pd.DataFrame:
-    """:func:`allocation` of the plan of a :class:`mutusim.Result` (empty without a plan)."""
-    data = ModelData.from_inputs(result.territory, result.scenario)
-    d = result.decisions
-    plan = {
-        (str(s), str(c)): str(m)
-        for s, c, m in zip(d["service"], d["commune"], d["mode"], strict=True)
-    }
-    return allocation(data, plan, samples=samples, seed=seed)

@@ -17,7 +17,6 @@ from mutusim.problem import ModelData
 from mutusim.shapley import (
     ALLOCATION_COLUMNS,
     allocation,
-    allocation_of,
     pool_game,
     shapley_exact,
     shapley_sampled,
@@ -303,7 +302,7 @@ def test_guards():
 # --------------------------------------------------------------------------
 def test_allocation_on_tiny():
     res = ms.optimise(ms.examples.tiny())
-    table = allocation_of(res)
+    table = res.allocation()
     # The rh_paie pool of 49001 and 49002 (min_members 2): v({i}) = 0, so each gets v(N)/2.
     # Pool cost: fixed 10,000 + 3 steps (1,500 units / 500 per step) x 21,000 = 63,000
     #            + 2 x (overhead 1,000 + transition 3,000 / 6 years) = 3,000 -> 76,000.
