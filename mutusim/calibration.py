@@ -905,9 +905,13 @@ def baseline_frame(
     cost = np.round(fte * cal.cost_per_fte * (1.0 + col["non_staff_share"]), 2)
     level = col["level_small"] + (col["level_large"] - col["level_small"]) * t
     # Small communes do not depreciate: the CLECT adds an equipment charge their budget never bore.
-    equipment = np.where(pop[None, :] < cal.no_depreciation_below, np.round(cost * cal.equipment_share, 2), 0.0)
+    equipment = np.where(
+        pop[None, :] < cal.no_depreciation_below, np.round(cost * cal.equipment_share, 2), 0.0
+    )
     mandatory = np.array([nature in cal.service(c).mandatory_for for c in codes])[:, None]
-    arrangement = np.broadcast_to(np.where(mandatory, "transfer", "keep"), units.shape).astype(object)
+    arrangement = np.broadcast_to(np.where(mandatory, "transfer", "keep"), units.shape).astype(
+        object
+    )
     k, n = units.shape
     return pd.DataFrame(
         {

@@ -133,7 +133,9 @@ def evaluate_plan(data: ModelData, plan: Plan) -> PlanEvaluation:
                 "level_after": data.level(s, c, m),
             }
         )
-    pairs = pd.DataFrame(rows, columns=["service", "commune", "mode", "cost_after", "fte_after", "level_after"])
+    pairs = pd.DataFrame(
+        rows, columns=["service", "commune", "mode", "cost_after", "fte_after", "level_after"]
+    )
     pools = pd.DataFrame(
         pool_rows,
         columns=[
@@ -153,7 +155,9 @@ def evaluate_plan(data: ModelData, plan: Plan) -> PlanEvaluation:
     )
     total = float(sum(service_costs.values()))
     epci = total - (float(pairs["cost_after"].sum()) if len(pairs) else 0.0)
-    return PlanEvaluation(pairs, pools, pd.Series(service_costs, name="cost"), total, epci, transition, moved)
+    return PlanEvaluation(
+        pairs, pools, pd.Series(service_costs, name="cost"), total, epci, transition, moved
+    )
 
 
 def status_quo(data: ModelData) -> Plan:
@@ -173,7 +177,9 @@ class CheckReport:
         return not self.errors
 
 
-def check_plan(data: ModelData, plan: Plan, solver_objective: float | None = None, proven: bool = False) -> CheckReport:
+def check_plan(
+    data: ModelData, plan: Plan, solver_objective: float | None = None, proven: bool = False
+) -> CheckReport:
     """Re-verify every rule of the scenario on ``plan`` and recompute its cost.
 
     Parameters
@@ -206,10 +212,17 @@ def check_plan(data: ModelData, plan: Plan, solver_objective: float | None = Non
             continue
         if m not in base_modes(data, s):
             errs.append(f"data: ({s}, {c}) takes '{m}', which the data do not offer for {s}")
+            continue
         if m not in sc.allowed_modes:
             errs.append(f"allowed_modes: ({s}, {c}) takes '{m}'")
-        if sc.rule_on("mandatory_competences") and t.nature in t.services.at[s, "mandatory_for"] and m != "transfer":
-            errs.append(f"mandatory_competences: {s} is mandatory for a {t.nature} but {c} has '{m}'")
+        if (
+            sc.rule_on("mandatory_competences")
+            and t.nature in t.services.at[s, "mandatory_for"]
+            and m != "transfer"
+        ):
+            errs.append(
+                f"mandatory_competences: {s} is mandatory for a {t.nature} but {c} has '{m}'"
+            )
         arr = data.pairs[(s, c)].arrangement
         if arr == "transfer" and m != "transfer":
             errs.append(f"already_transferred: ({s}, {c}) was transferred but has '{m}'")
@@ -240,9 +253,10 @@ def check_plan(data: ModelData, plan: Plan, solver_objective: float | None = Non
 
     ev = evaluate_plan(data, plan)
     if sc.rule_on("no_worse_off"):
+        # every pair, whatever its arrangement: what the commune pays may not exceed its cost today
         for row in ev.pairs.itertuples():
             own = data.pairs[(row.service, row.commune)].cost
-            if row.mode != data.pairs[(row.service, row.commune)].arrangement and row.cost_after > own + COST_TOL:
+            if row.cost_after > own + COST_TOL:
                 errs.append(
                     f"no_worse_off: {row.commune} pays {row.cost_after:,.2f} for {row.service} "
                     f"against {own:,.2f} alone"
@@ -250,15 +264,31 @@ def check_plan(data: ModelData, plan: Plan, solver_objective: float | None = Non
     for row in ev.pools.itertuples():
         k = data.pools[(row.service, row.mode)].min_members
         if sc.rule_on("min_members") and row.members < k:
-            errs.append(f"min_members: pooled {row.mode} of {row.service} has {row.members} member(s) < {k}")
-        if row.mode == "transfer" and sc.rule_on("transfer_all_or_nothing") and row.members != len(data.communes):
+            errs.append(
+                f"min_members: pooled {row.mode} of {row.service} has {row.members} member(s) < {k}"
+            )
+        if (
+            row.mode == "transfer"
+            and sc.rule_on("transfer_all_or_nothing")
+            and row.members != len(data.communes)
+        ):
             errs.append(
                 f"transfer_all_or_nothing: {row.service} transferred by {row.members} of "
                 f"{len(data.communes)} communes"
             )
-    if sc.max_total_cost is not None and sc.rule_on("cost_cap") and ev.total_cost > sc.max_total_cost + COST_TOL:
-        errs.append(f"cost_cap: plan costs {ev.total_cost:,.2f} > cap {sc.max_total_cost:,.2f} EUR/year")
-    if sc.max_fte_moved is not None and sc.rule_on("fte_moved_cap") and ev.fte_moved > sc.max_fte_moved + 1e-9:
+    if (
+        sc.max_total_cost is not None
+        and sc.rule_on("cost_cap")
+        and ev.total_cost > sc.max_total_cost + COST_TOL
+    ):
+        errs.append(
+            f"cost_cap: plan costs {ev.total_cost:,.2f} > cap {sc.max_total_cost:,.2f} EUR/year"
+        )
+    if (
+        sc.max_fte_moved is not None
+        and sc.rule_on("fte_moved_cap")
+        and ev.fte_moved > sc.max_fte_moved + 1e-9
+    ):
         errs.append(f"fte_moved_cap: {ev.fte_moved:g} FTE moved > cap {sc.max_fte_moved:g}")
     if solver_objective is not None:
         tol = COST_TOL + 1e-7 * max(1.0, abs(ev.total_cost))
@@ -278,7 +308,13 @@ def _check_majorities(data: ModelData, plan: Plan) -> list[str]:
         return []
     errs = []
     pop = data.population
-    new_transfers = sorted({s for (s, c), m in plan.items() if m == "transfer" and data.pairs[(s, c)].arrangement != "transfer"})
+    new_transfers = sorted(
+        {
+            s
+            for (s, c), m in plan.items()
+            if m == "transfer" and data.pairs[(s, c)].arrangement != "transfer"
+        }
+    )
     for s in new_transfers:
         yes = []
         for c in data.communes:
@@ -291,16 +327,22 @@ def _check_majorities(data: ModelData, plan: Plan) -> list[str]:
             if ok:
                 yes.append(c)
             elif not sc.rule_on("transfer_all_or_nothing") and plan.get((s, c)) == "transfer":
-                errs.append(f"qualified_majority: {c} transfers {s} à la carte although its council votes against")
+                errs.append(
+                    f"qualified_majority: {c} transfers {s} à la carte although its council votes against"
+                )
         total = sum(pop.values())
         p_yes = sum(pop[c] for c in yes)
         n, k = len(data.communes), len(yes)
         two_thirds = k >= 2 * n / 3 and p_yes > total / 2
         half = k >= n / 2 and p_yes > 2 * total / 3
         biggest = max(data.communes, key=lambda c: pop[c])
-        vetoed = pop[biggest] > total / 4 and biggest not in yes and all(
-            pop[c] < pop[biggest] for c in data.communes if c != biggest
+        vetoed = (
+            pop[biggest] > total / 4
+            and biggest not in yes
+            and all(pop[c] < pop[biggest] for c in data.communes if c != biggest)
         )
         if not (two_thirds or half) or vetoed:
-            errs.append(f"qualified_majority: {s} transferred with {k}/{n} councils and {p_yes:,} of {total:,} inhabitants for")
+            errs.append(
+                f"qualified_majority: {s} transferred with {k}/{n} councils and {p_yes:,} of {total:,} inhabitants for"
+            )
     return errs

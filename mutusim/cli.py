@@ -43,7 +43,9 @@ def _print_result(res, out_dir: Path | None) -> None:  # noqa: ANN001
         print(f"  coût du plan     {s['total_cost']:>16,.0f} €/an".replace(",", " "))
         print(f"  économies        {s['savings']:>16,.0f} €/an".replace(",", " "))
         gap = "n/a" if s["gap"] is None else f"{100 * s['gap']:.4f} %"
-        print(f"  construction {s['build_seconds']:.2f} s, résolution {s['solve_seconds']:.2f} s, écart {gap}")
+        print(
+            f"  construction {s['build_seconds']:.2f} s, résolution {s['solve_seconds']:.2f} s, écart {gap}"
+        )
     for line in res.explanation + res.check_errors:
         print(f"  - {line}")
     if out_dir is not None:
@@ -77,7 +79,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from mutusim.export import write_result
     from mutusim.optimise import optimise
     from mutusim.report import write_html
-
     from mutusim.scenario import Scenario
 
     demo = Scenario(
@@ -93,26 +94,40 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="mutusim", description="Mutualisation scenarios for an EPCI and its communes.")
+    p = argparse.ArgumentParser(
+        prog="mutusim", description="Mutualisation scenarios for an EPCI and its communes."
+    )
     p.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = p.add_subparsers(dest="command", required=True)
 
-    v = sub.add_parser("validate", help="check a territory (folder of CSVs or .xlsx) and report every problem")
+    v = sub.add_parser(
+        "validate", help="check a territory (folder of CSVs or .xlsx) and report every problem"
+    )
     v.add_argument("path")
     v.set_defaults(func=cmd_validate)
 
-    s = sub.add_parser("solve", help="optimise a scenario and write CSV tables, an .xlsx and an HTML report")
+    s = sub.add_parser(
+        "solve", help="optimise a scenario and write CSV tables, an .xlsx and an HTML report"
+    )
     src = s.add_mutually_exclusive_group()
     src.add_argument("--territory", help="folder of CSV files or .xlsx workbook")
-    src.add_argument("--epci", help="SIREN or name of any EPCI of France (illustrative calibration)")
+    src.add_argument(
+        "--epci", help="SIREN or name of any EPCI of France (illustrative calibration)"
+    )
     s.add_argument("--scenario", help="scenario YAML file (default: every rule on)")
-    s.add_argument("--name", help="scenario name within the YAML file (an override or combination)")
+    s.add_argument(
+        "--name", help="scenario name within the YAML file (an override or combination)"
+    )
     s.add_argument("--solver", choices=["highs", "cbc"])
-    s.add_argument("--time-limit", type=float, dest="time_limit", help="solver time limit in seconds")
+    s.add_argument(
+        "--time-limit", type=float, dest="time_limit", help="solver time limit in seconds"
+    )
     s.add_argument("--out", required=True, help="output folder")
     s.set_defaults(func=cmd_solve)
 
-    d = sub.add_parser("demo", help="optimise the embedded default territory (Angers Loire Métropole)")
+    d = sub.add_parser(
+        "demo", help="optimise the embedded default territory (Angers Loire Métropole)"
+    )
     d.add_argument("--out", default="out/demo")
     d.set_defaults(func=cmd_demo)
     return p

@@ -17,7 +17,9 @@ def compare(results: Sequence[Result]) -> pd.DataFrame:
     """
     names = [r.scenario.name for r in results]
     if len(set(names)) != len(names):
-        raise MutusimError(f"compare(): scenario names must be unique, got {names}; rename with scenario.replace(name=...)")
+        raise MutusimError(
+            f"compare(): scenario names must be unique, got {names}; rename with scenario.replace(name=...)"
+        )
     rows = []
     for r in results:
         row = r.summary()
@@ -34,6 +36,10 @@ def diff_decisions(a: Result, b: Result) -> pd.DataFrame:
     if not (a.has_plan and b.has_plan):
         raise MutusimError("diff_decisions(): both results need a plan")
     key = ["service", "commune"]
-    m = a.decisions[[*key, "mode"]].merge(b.decisions[[*key, "mode"]], on=key, suffixes=(f"_{a.scenario.name}", f"_{b.scenario.name}"))
+    m = a.decisions[[*key, "mode"]].merge(
+        b.decisions[[*key, "mode"]],
+        on=key,
+        suffixes=(f"_{a.scenario.name}", f"_{b.scenario.name}"),
+    )
     cols = m.columns[-2:]
     return m[m[cols[0]] != m[cols[1]]].reset_index(drop=True)

@@ -19,7 +19,9 @@ def territory_html(t: Territory) -> str:
         f"SIREN {html.escape(str(t.epci['siren']))}) : {len(t.communes)} communes, "
         f"{t.population:,} habitants, {len(t.services)} services".replace(",", "\u202f")
     )
-    table = french(t.summary().reset_index()).to_html(index=False, float_format=lambda v: f"{v:,.1f}")
+    table = french(t.summary().reset_index()).to_html(
+        index=False, float_format=lambda v: f"{v:,.1f}"
+    )
     return f"<div><p>{head}</p>{table}</div>"
 
 
@@ -34,5 +36,7 @@ def result_html(r: Result) -> str:
         f"<p>Coût actuel {euros(r.baseline_cost)} / an ; coût du plan {euros(r.total_cost)} / an ; "
         f"économies {euros(r.savings)} / an.</p>"
     )
-    bs = french(r.by_service[["name", "keep", "share", "transfer", "cost_before", "cost_after", "savings"]])
+    bs = french(
+        r.by_service[["name", "keep", "share", "transfer", "cost_before", "cost_after", "savings"]]
+    )
     return f"<div>{head}{kpi}{bs.to_html(index=False, float_format=lambda v: f'{v:,.0f}')}</div>"

@@ -60,7 +60,11 @@ def explain_infeasible(territory: Territory, scenario: Scenario) -> list[str]:
             continue
         if rule == "fte_moved_cap" and scenario.max_fte_moved is None:
             continue
-        relaxed = optimise(territory, quick.replace(disabled_rules=(*scenario.disabled_rules, rule)))
+        relaxed = optimise(
+            territory,
+            quick.replace(disabled_rules=(*scenario.disabled_rules, rule)),
+            explain=False,
+        )
         if not relaxed.has_plan:
             continue
         if rule == "cost_cap":
@@ -118,10 +122,18 @@ def rule_prices(territory: Territory, scenario: Scenario) -> pd.DataFrame:
         active = scenario.rule_on(rule) and _has_effect(scenario, rule)
         row = {"rule": rule, "active": active, "cost_without": None, "price": None, "binds": False}
         if active and base.has_plan:
-            other = optimise(territory, scenario.replace(disabled_rules=(*scenario.disabled_rules, rule)))
+            other = optimise(
+                territory,
+                scenario.replace(disabled_rules=(*scenario.disabled_rules, rule)),
+                explain=False,
+            )
             if other.has_plan:
                 price = base.total_cost - other.total_cost
-                row.update(cost_without=other.total_cost, price=price, binds=price > 1e-6 * max(1.0, base.total_cost))
+                row.update(
+                    cost_without=other.total_cost,
+                    price=price,
+                    binds=price > 1e-6 * max(1.0, base.total_cost),
+                )
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -138,8 +150,11 @@ def _has_effect(scenario: Scenario, rule: str) -> bool:
     if rule == "perimeter":
         return any(
             v is not None
-            for v in (scenario.perimeter_communes, scenario.perimeter_services, scenario.perimeter_max_population)
+            for v in (
+                scenario.perimeter_communes,
+                scenario.perimeter_services,
+                scenario.perimeter_max_population,
+            )
         )
-    if rule == "phasing_capacity":
-        return False  # acts on the roadmap, not on the plan's annual cost
-    return True
+    # phasing_capacity acts on the roadmap, not on the plan's annual cost
+    return rule != "phasing_capacity"

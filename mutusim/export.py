@@ -22,8 +22,15 @@ SHEETS: dict[str, str] = {
     "Synthèse": "summary",
     "Décisions": "decisions",
     "Par commune": "by_commune",
+    "Budgets": "budgets",
     "Par service": "by_service",
     "Services mutualisés": "pools",
+    "Votes": "votes",
+    "Majorités": "majorities",
+    "Feuille de route": "roadmap",
+    "Démarrages": "starts",
+    "Effectifs": "staff",
+    "Partage des économies": "allocation",
 }
 
 
@@ -35,6 +42,9 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     os.close(fd)
     try:
         write(Path(tmp))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file normal permissions
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -63,14 +73,29 @@ def summary_table(result: Result) -> pd.DataFrame:
 
 
 def tables(result: Result) -> dict[str, pd.DataFrame]:
-    """All result tables by name (English column names)."""
-    return {
+    """All result tables by name (English column names); plan tables are empty without a plan."""
+    out = {
         "summary": summary_table(result),
         "decisions": result.decisions,
         "by_commune": result.by_commune,
+        "budgets": result.budgets,
         "by_service": result.by_service,
         "pools": result.pools,
+        "votes": result.votes,
+        "majorities": result.majorities,
     }
+    if result.has_plan:
+        sch = result.schedule()
+        roadmap = sch.roadmap.copy()
+        out |= {
+            "roadmap": roadmap,
+            "starts": sch.starts,
+            "staff": sch.staff,
+            "allocation": result.allocation(),
+        }
+    else:
+        out |= {k: pd.DataFrame() for k in ("roadmap", "starts", "staff", "allocation")}
+    return out
 
 
 _SUMMARY_FR = {
@@ -127,6 +152,8 @@ def write_result(result: Result, folder: str | Path) -> dict[str, Path]:
     folder = Path(folder)
     out = {}
     for name, df in tables(result).items():
-        out[name] = atomic_write(folder / f"{name}.csv", lambda p, df=df: df.to_csv(p, index=False))
+        out[name] = atomic_write(
+            folder / f"{name}.csv", lambda p, df=df: df.to_csv(p, index=False)
+        )
     out["workbook"] = write_excel(result, folder / "resultats.xlsx")
     return out

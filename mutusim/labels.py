@@ -63,6 +63,60 @@ COLUMN_LABELS: dict[str, str] = {
     "total_cost": "Coût du plan (€/an)",
     "transition_one_off": "Coûts de transition ponctuels (€)",
     "fte_moved": "ETP concernés par un changement",
+    # votes and majorities
+    "balance_if_transferred": "Effet du transfert sur le budget communal (€/an)",
+    "vote": "Vote favorable",
+    "reason": "Motif",
+    "councils": "Conseils municipaux",
+    "yes": "Conseils favorables",
+    "yes_population": "Population des communes favorables",
+    "branch_two_thirds": "2/3 des conseils et plus de 1/2 de la population",
+    "branch_half": "1/2 des conseils et plus de 2/3 de la population",
+    "largest": "Commune la plus peuplée",
+    "veto_applies": "Accord de la plus peuplée requis (> 1/4)",
+    "largest_yes": "Accord de la plus peuplée",
+    "majority": "Majorité qualifiée atteinte",
+    # roadmap
+    "year": "Année",
+    "services_starting": "Services réorganisés",
+    "n_starting": "Nombre de services réorganisés",
+    "transition_cost": "Coûts de transition (€)",
+    "fte_absorbed": "ETP non remplacés (départs)",
+    "abolition_cost": "Coût des suppressions de postes (€)",
+    "cost_status_quo": "Coût sans changement (€)",
+    "cost_plan": "Coût avec le plan (€)",
+    "cumulative_savings": "Économies cumulées (€)",
+    "discounted_savings": "Économies actualisées (€)",
+    "start_year": "Année de démarrage",
+    "npv_contribution": "Valeur actuelle nette (€)",
+    "detail": "Commentaire",
+    # allocation
+    "cost_alone": "Coût seule (€/an)",
+    "savings_key": "Économies selon la clé (€/an)",
+    "savings_shapley": "Économies selon Shapley (€/an)",
+    "stderr": "Erreur type (€/an)",
+    "method": "Méthode",
+    # rules
+    "rule": "Règle",
+    "active": "Active",
+    "cost_without": "Coût sans la règle (€/an)",
+    "price": "Coût de la règle (€/an)",
+    "binds": "Contraignante",
+}
+
+RULE_LABELS: dict[str, str] = {
+    "min_members": "Taille minimale d'un service commun",
+    "indivisible_staffing": "Effectifs par postes entiers",
+    "transfer_all_or_nothing": "Transfert pour toutes les communes",
+    "mandatory_competences": "Compétences obligatoires",
+    "service_levels": "Niveaux de service minimaux",
+    "cost_cap": "Plafond de coût",
+    "fte_moved_cap": "Plafond d'ETP concernés",
+    "forced_decisions": "Décisions imposées ou exclues",
+    "perimeter": "Périmètre du scénario",
+    "qualified_majority": "Majorité qualifiée des conseils municipaux",
+    "no_worse_off": "Aucune commune perdante",
+    "phasing_capacity": "Capacité annuelle de réorganisation",
 }
 
 
@@ -72,8 +126,21 @@ def french(df: pd.DataFrame) -> pd.DataFrame:
     for col in ("mode", "current"):
         if col in out.columns:
             out[col] = out[col].map(lambda m: MODE_LABELS.get(m, m))
-    if "changed" in out.columns:
-        out["changed"] = out["changed"].map({True: "oui", False: "non"})
+    for col in (
+        "changed",
+        "vote",
+        "branch_two_thirds",
+        "branch_half",
+        "veto_applies",
+        "largest_yes",
+        "majority",
+        "active",
+        "binds",
+    ):
+        if col in out.columns:
+            out[col] = out[col].map({True: "oui", False: "non"})
+    if "rule" in out.columns:
+        out["rule"] = out["rule"].map(lambda r: RULE_LABELS.get(r, r))
     return out.rename(columns=COLUMN_LABELS)
 
 

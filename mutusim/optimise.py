@@ -20,7 +20,9 @@ INTEGRALITY_TOL = 1e-5
 COUPLING_RULES = ("cost_cap", "fte_moved_cap")
 
 
-def optimise(territory: Territory, scenario: Scenario | None = None) -> Result:
+def optimise(
+    territory: Territory, scenario: Scenario | None = None, *, explain: bool = True
+) -> Result:
     """Find the cheapest keep / share / transfer plan of ``scenario`` on ``territory``.
 
     The plan is re-verified by the independent checker before it is
@@ -33,6 +35,8 @@ def optimise(territory: Territory, scenario: Scenario | None = None) -> Result:
         The EPCI, its communes, services and baseline.
     scenario : Scenario, optional
         Options and rules (default: ``Scenario()``, every rule on).
+    explain : bool
+        Explain an infeasible scenario (extra solves with rules relaxed).
 
     Returns
     -------
@@ -76,7 +80,11 @@ def optimise(territory: Territory, scenario: Scenario | None = None) -> Result:
     for prob in problems:
         remaining = scenario.time_limit - (time.perf_counter() - t0)
         if remaining <= 0:
-            infos.append(SolveInfo(scenario.solver, "time_limit", "not started: time limit", None, None, None, 0.0))
+            infos.append(
+                SolveInfo(
+                    scenario.solver, "time_limit", "not started: time limit", None, None, None, 0.0
+                )
+            )
             break
         if remaining < scenario.time_limit:
             prob.data.scenario = scenario.replace(time_limit=remaining)
@@ -91,14 +99,16 @@ def optimise(territory: Territory, scenario: Scenario | None = None) -> Result:
     res.solve = info
     res.status = info.status
     if not info.has_plan:
-        if info.status == "infeasible":
+        if info.status == "infeasible" and explain:
             from mutusim.explain import explain_infeasible
 
             res.explanation = explain_infeasible(territory, scenario)
         return res
     if fractional:
         res.status = "error"
-        res.check_errors = [f"integrality: the solver returned fractional decisions for {fractional[:3]}"]
+        res.check_errors = [
+            f"integrality: the solver returned fractional decisions for {fractional[:3]}"
+        ]
         return res
     report = check_plan(data, plan, info.objective, proven=info.status == "optimal")
     if not report.ok:
@@ -159,7 +169,9 @@ def extract_plan(prob: Problem) -> tuple[dict[tuple[str, str], str], list]:
     for (s, c), modes in prob.allowed.items():
         vals = {m: (prob.x[(s, c, m)].varValue or 0.0) for m in modes}
         chosen = [m for m, v in vals.items() if v > 1 - INTEGRALITY_TOL]
-        if len(chosen) != 1 or any(INTEGRALITY_TOL < v < 1 - INTEGRALITY_TOL for v in vals.values()):
+        if len(chosen) != 1 or any(
+            INTEGRALITY_TOL < v < 1 - INTEGRALITY_TOL for v in vals.values()
+        ):
             fractional.append((s, c))
             continue
         plan[(s, c)] = chosen[0]

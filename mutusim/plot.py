@@ -32,7 +32,9 @@ def plot_mode_matrix(result: Result, ax: Axes | None = None, max_communes: int =
     shown = communes.index[:max_communes]
     services = list(result.territory.services.index)
     code = {"keep": 0, "share": 1, "transfer": 2}
-    grid = d.pivot(index="service", columns="commune", values="mode").reindex(index=services, columns=shown)
+    grid = d.pivot(index="service", columns="commune", values="mode").reindex(
+        index=services, columns=shown
+    )
     z = grid.apply(lambda col: col.map(code)).to_numpy(dtype=float)
     if ax is None:
         _, ax = plt.subplots(figsize=(max(6, 0.25 * len(shown) + 3), 0.4 * len(services) + 1.5))
@@ -41,11 +43,11 @@ def plot_mode_matrix(result: Result, ax: Axes | None = None, max_communes: int =
     ax.set_yticks(range(len(services)), result.territory.services["name"].tolist(), fontsize=8)
     ax.set_xticks(range(len(shown)), communes.loc[shown, "name"].tolist(), rotation=90, fontsize=7)
     more = "" if len(communes) <= max_communes else f" ({max_communes} communes les plus peuplées)"
-    ax.set_title(f"Mode retenu par service et par commune{more}")
+    ax.set_title(f"Mode retenu par service et par commune{more}", pad=28)
     ax.legend(
         handles=[Patch(color=MODE_COLOURS[m], label=MODE_LABELS[m]) for m in MODE_COLOURS],
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.02 - 0.02 * min(len(shown), 60) / 10),
+        loc="lower center",
+        bbox_to_anchor=(0.5, 1.0),
         ncol=3,
         fontsize=8,
         frameon=False,
@@ -77,7 +79,11 @@ def plot_savings_waterfall(result: Result, ax: Axes | None = None) -> Axes:
     ax.bar(range(len(labels)), np.array(heights) * k, bottom=np.array(bottoms) * k, color=colours)
     ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right", fontsize=8)
     ax.set_ylabel("k€ par an")
-    ax.set_title(f"Du coût actuel au coût du plan : {result.savings * k:,.0f} k€ d'économies par an".replace(",", "\u202f"))
+    ax.set_title(
+        f"Du coût actuel au coût du plan : {result.savings * k:,.0f} k€ d'économies par an".replace(
+            ",", "\u202f"
+        )
+    )
     lo = min(b for b in bottoms[1:-1]) if len(bottoms) > 2 else level
     ax.set_ylim(bottom=max(0.0, 0.9 * min(lo, level)) * k)
     return ax
@@ -98,4 +104,52 @@ def plot_commune_balance(result: Result, ax: Axes | None = None, top: int = 30) 
     ax.set_ylabel("k€ par an (échelle log)")
     ax.set_title("Coût annuel des services étudiés, par commune : avant / après")
     ax.legend(frameon=False)
+    return ax
+
+
+def plot_roadmap(result: Result, ax: Axes | None = None) -> Axes:
+    """Yearly and cumulative savings over the horizon, with the services starting each year [EUR]."""
+    _need_plan(result)
+    rm = result.schedule().roadmap
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 4.5))
+    k = 1e-3
+    years = rm["year"].to_numpy()
+    colours = ["#2ca02c" if v >= 0 else "#d62728" for v in rm["savings"]]
+    ax.bar(years, rm["savings"] * k, color=colours, label="Économies de l'année")
+    ax.plot(
+        years,
+        rm["cumulative_savings"] * k,
+        color="#1f77b4",
+        marker="o",
+        label="Économies cumulées",
+    )
+    ax.axhline(0, color="#555", linewidth=0.8)
+    ax.set_xticks(years)
+    ax.set_ylabel("k€")
+    npv = result.schedule().npv
+    ax.set_title(
+        f"Feuille de route : économies par année (VAN {npv * k:,.0f} k€)".replace(",", "\u202f")
+    )
+    ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+def plot_staff(result: Result, ax: Axes | None = None) -> Axes:
+    """Staff of the pooled units year by year: reductions arrive only with departures [FTE]."""
+    _need_plan(result)
+    st = result.schedule().staff
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 4.5))
+    names = result.territory.services["name"]
+    for (s, m), g in st.groupby(["service", "mode"], sort=True):
+        ax.plot(
+            g["year"],
+            g["staff"],
+            marker=".",
+            label=f"{names.get(s, s)} ({MODE_LABELS[m].split(' ')[0].lower()})",
+        )
+    ax.set_ylabel("ETP")
+    ax.set_title("Effectifs des services mutualisés : réduction par départs non remplacés")
+    ax.legend(frameon=False, fontsize=7, ncol=2)
     return ax

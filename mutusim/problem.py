@@ -115,7 +115,13 @@ class ModelData:
         for (s, mode), row in zip(m.index, m[pcols].to_numpy(dtype=float).tolist(), strict=True):
             row[1] = int(row[1])
             pools[(str(s), str(mode))] = PoolParams(*row)
-        population = dict(zip(territory.communes.index, territory.communes["population"].astype(int).tolist(), strict=True))
+        population = dict(
+            zip(
+                territory.communes.index,
+                territory.communes["population"].astype(int).tolist(),
+                strict=True,
+            )
+        )
         return cls(
             territory=territory,
             scenario=scenario,
@@ -241,7 +247,9 @@ class Majority:
 
     @property
     def holds(self) -> bool:
-        return (self.branch_two_thirds or self.branch_half) and (self.largest_yes or not self.veto_applies)
+        return (self.branch_two_thirds or self.branch_half) and (
+            self.largest_yes or not self.veto_applies
+        )
 
 
 def qualified_majority(yes: dict[str, bool], population: dict[str, int]) -> Majority:
@@ -304,10 +312,22 @@ class Problem:
         return self.data.territory
 
     def add_row(
-        self, rule: str, name: str, terms: list[tuple[pulp.LpVariable, float]], sense: int, rhs: float
+        self,
+        rule: str,
+        name: str,
+        terms: list[tuple[pulp.LpVariable, float]],
+        sense: int,
+        rhs: float,
     ) -> None:
-        """Add one constraint ``sum(terms) <sense> rhs`` recorded under ``rule``."""
-        expr = pulp.LpAffineExpression(terms)
+        """Add one constraint ``sum(terms) <sense> rhs`` recorded under ``rule``.
+
+        Repeated variables in ``terms`` are summed (PuLP's constructor would keep
+        only the last coefficient).
+        """
+        coefs: dict[pulp.LpVariable, float] = {}
+        for var, a in terms:
+            coefs[var] = coefs.get(var, 0.0) + a
+        expr = pulp.LpAffineExpression(list(coefs.items()))
         self.lp.addConstraint(pulp.LpConstraint(expr, sense, name, rhs))
         self.rows.setdefault(rule, []).append(name)
 
@@ -352,7 +372,9 @@ def build_problem(territory: Territory, scenario: Scenario) -> Problem:
     gc.disable()  # PULP-NOTES.md: -22 % build time; many small objects, no cycles.
     try:
         data = ModelData.from_inputs(territory, scenario)
-        prob = Problem(data=data, lp=pulp.LpProblem(f"mutusim_{_safe(scenario.name)}", pulp.LpMinimize))
+        prob = Problem(
+            data=data, lp=pulp.LpProblem(f"mutusim_{_safe(scenario.name)}", pulp.LpMinimize)
+        )
         _filter_modes(prob)
         if not prob.infeasible_pairs():
             _add_variables(prob)
@@ -380,7 +402,9 @@ def _filter_modes(prob: Problem) -> None:
             allowed = list(modes0)
             for m in MODES:
                 if m not in modes0:
-                    label = "transferable = false" if m == "transfer" else f"no '{m}' row in modes.csv"
+                    label = (
+                        "transferable = false" if m == "transfer" else f"no '{m}' row in modes.csv"
+                    )
                     prob.excluded[(s, c, m)] = ("data", f"mode not available ({label})")
             for rule in rules.FILTER_RULES:
                 for m in list(allowed):

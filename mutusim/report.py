@@ -52,17 +52,146 @@ def _table(df, float_fmt: str = "{:,.0f}") -> str:  # noqa: ANN001
         return html.escape(str(v))
 
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
-    body = "".join("<tr>" + "".join(f"<td>{fmt(v)}</td>" for v in row) + "</tr>" for row in df.itertuples(index=False))
+    body = "".join(
+        "<tr>" + "".join(f"<td>{fmt(v)}</td>" for v in row) + "</tr>"
+        for row in df.itertuples(index=False)
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def render_html(result: Result) -> str:
-    """The committee report of ``result`` as one HTML string (French)."""
+def render_html(result: Result, rule_prices: bool = True) -> str:
+    """The committee report of ``result`` as one HTML string (French).
+
+    ``rule_prices`` adds the table of binding rules (one extra solve per rule).
+    """
     with matplotlib.rc_context({"backend": "Agg"}):
-        return _render(result)
+        return _render(result, rule_prices)
 
 
-def _render(result: Result) -> str:
+def _votes_section(result: Result) -> list[str]:
+    if result.majorities.empty:
+        return []
+    t = result.territory
+    out = ["<h2>Transferts de compétence : votes des conseils municipaux</h2>"]
+    out.append(
+        "<p class='note'>Majorité qualifiée (art. L5211-5 II CGCT) : deux tiers des conseils représentant "
+        "plus de la moitié de la population, ou la moitié des conseils représentant plus des deux tiers, "
+        "dont la commune la plus peuplée si elle dépasse le quart de la population. Un conseil qui ne "
+        "délibère pas dans les trois mois est réputé favorable. Sans position connue, une commune vote "
+        "pour si le transfert ne dégrade pas son budget après la réduction de son attribution de "
+        "compensation (évaluation CLECT).</p>"
+    )
+    maj = result.majorities.copy()
+    maj["service_name"] = t.services["name"].reindex(maj["service"]).to_numpy()
+    maj["largest"] = t.communes["name"].reindex(maj["largest"]).to_numpy()
+    cols = [
+        "service_name",
+        "councils",
+        "yes",
+        "yes_population",
+        "largest",
+        "largest_yes",
+        "majority",
+    ]
+    out.append(_table(french(maj[cols])))
+    for s in result.majorities["service"]:
+        blockers = result.blocking_communes(s)
+        if not blockers.empty:
+            names = ", ".join(
+                f"{n} ({p:,})".replace(",", "\u202f")
+                for n, p in zip(blockers["name"], blockers["population"], strict=True)
+            )
+            out.append(
+                f"<p>Conseils défavorables au transfert « {html.escape(t.services.at[s, 'name'])} » : {html.escape(names)}.</p>"
+            )
+    return out
+
+
+def _roadmap_section(result: Result) -> list[str]:
+    from mutusim import plot
+
+    sch = result.schedule()
+    sc = result.scenario
+    limits = []
+    if sc.max_changes_per_year is not None:
+        limits.append(f"au plus {sc.max_changes_per_year} services réorganisés par an")
+    if sc.transition_budget is not None:
+        limits.append(f"un budget de transition de {euros(sc.transition_budget)} par an")
+    out = [
+        f"<h2>Feuille de route {sc.start_year}-{sc.end_year}</h2>",
+        "<p>Les effectifs ne diminuent qu'au rythme des départs non remplacés "
+        f"({100 * sc.attrition_rate:.1f} % par an) : les fonctionnaires ne sont pas licenciés. "
+        f"Valeur actuelle nette du plan sur la période (taux {100 * sc.discount_rate:.1f} %) : "
+        f"<b>{euros(sch.npv)}</b>"
+        + (" ; contraintes : " + ", ".join(limits) if limits else "")
+        + ".</p>",
+        _fig_to_img(plot.plot_roadmap(result).figure),
+    ]
+    rm = sch.roadmap[
+        [
+            "year",
+            "services_starting",
+            "fte_moved",
+            "transition_cost",
+            "fte_absorbed",
+            "savings",
+            "cumulative_savings",
+        ]
+    ].copy()
+    rm["year"] = rm["year"].astype(str)
+    names = result.territory.services["name"]
+    rm["services_starting"] = [
+        ", ".join(names.get(x.strip(), x.strip()) for x in str(v).split(",") if x.strip())
+        for v in rm["services_starting"]
+    ]
+    out.append(_table(french(rm), "{:,.1f}"))
+    late = sch.starts[
+        sch.starts["start_year"].isna() & sch.starts["service"].isin(result.after.pools["service"])
+    ]
+    if not late.empty:
+        names = result.territory.services["name"]
+        out.append("<p>Changements du plan non engagés sur la période :</p><ul>")
+        for row in late.itertuples():
+            out.append(
+                f"<li>{html.escape(names.get(row.service, row.service))} : {html.escape(str(row.detail))}</li>"
+            )
+        out.append("</ul>")
+    out.append(_fig_to_img(plot.plot_staff(result).figure))
+    return out
+
+
+def _allocation_section(result: Result) -> list[str]:
+    alloc = result.allocation()
+    if alloc.empty:
+        return []
+    t = result.territory
+    g = alloc.groupby("commune")[["savings_key", "savings_shapley"]].sum()
+    g = g.reindex([c for c in t.communes.index if c in g.index])
+    g.insert(0, "name", t.communes["name"].reindex(g.index).to_numpy())
+    out = [
+        "<h2>Partage des économies : clé de facturation et valeur de Shapley</h2>",
+        "<p class='note'>La clé de facturation (coût unitaire × unités d'œuvre, art. D5211-16 CGCT) "
+        "répartit les économies des services mutualisés ; la valeur de Shapley attribue à chaque commune "
+        "sa contribution moyenne aux économies de toutes les coalitions possibles. Les deux répartitions "
+        "ont le même total. Au-delà de 12 membres, la valeur de Shapley est estimée par tirage (erreur "
+        "type indiquée dans le classeur Excel).</p>",
+        _table(french(g.reset_index(drop=True))),
+    ]
+    return out
+
+
+def _rules_section(result: Result) -> list[str]:
+    rp = result.rule_prices()
+    rp = rp[rp["active"]][["rule", "binds", "cost_without", "price"]]
+    return [
+        "<h2>Règles qui contraignent le plan</h2>",
+        "<p class='note'>Pour chaque règle active : le coût annuel du meilleur plan si on la levait, "
+        "et donc ce qu'elle coûte.</p>",
+        _table(french(rp)),
+    ]
+
+
+def _render(result: Result, rule_prices: bool = True) -> str:
     import matplotlib.pyplot as plt
 
     from mutusim import plot
@@ -107,17 +236,28 @@ def _render(result: Result) -> str:
             "<p class='warn'>La résolution s'est arrêtée à la limite de temps : ce plan est "
             "réalisable mais son optimalité n'est pas prouvée.</p>"
         )
-    bs = result.by_service[["name", "keep", "share", "transfer", "cost_before", "cost_after", "savings"]]
+    bs = result.by_service[
+        ["name", "keep", "share", "transfer", "cost_before", "cost_after", "savings"]
+    ]
     parts += ["<h2>Décisions par service</h2>", _table(french(bs))]
-    parts += ["<h2>Du coût actuel au coût du plan</h2>", _fig_to_img(plot.plot_savings_waterfall(result).figure)]
+    parts += [
+        "<h2>Du coût actuel au coût du plan</h2>",
+        _fig_to_img(plot.plot_savings_waterfall(result).figure),
+    ]
     parts += ["<h2>Carte des décisions</h2>", _fig_to_img(plot.plot_mode_matrix(result).figure)]
     parts += ["<h2>Gagnants et perdants par commune</h2>"]
     bc = result.by_commune[["name", "population", "cost_before", "cost_after", "balance"]]
     parts += [_fig_to_img(plot.plot_commune_balance(result).figure), _table(french(bc))]
+    parts += _votes_section(result)
+    parts += _roadmap_section(result)
+    parts += _allocation_section(result)
+    if rule_prices:
+        parts += _rules_section(result)
     if not result.pools.empty:
         pools = result.pools.copy()
         pools["service"] = t.services["name"].reindex(pools["service"]).to_numpy()
         pools["mode"] = pools["mode"].map(MODE_LABELS)
+        pools = pools[["service", "mode", "members", "units", "fte", "fte_in", "cost", "level"]]
         parts += ["<h2>Services mutualisés ou transférés</h2>", _table(french(pools), "{:,.1f}")]
     parts += [
         "<h2>Méthode et limites</h2>",

@@ -88,6 +88,7 @@ class Result:
     votes: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: one row per transferable service: the qualified-majority count
     majorities: pd.DataFrame = field(default_factory=pd.DataFrame)
+    _schedule: object = field(default=None, repr=False)
 
     # ---------------------------------------------------------------- derived
     @property
@@ -114,10 +115,21 @@ class Result:
 
     @property
     def by_commune(self) -> pd.DataFrame:
-        cols = ["commune", "name", "population", "cost_before", "cost_after", "balance", "fte_before", "fte_after"]
+        cols = [
+            "commune",
+            "name",
+            "population",
+            "cost_before",
+            "cost_after",
+            "balance",
+            "fte_before",
+            "fte_after",
+        ]
         if self.decisions.empty:
             return pd.DataFrame(columns=cols)
-        g = self.decisions.groupby("commune", sort=False)[["cost_before", "cost_after", "fte_before", "fte_after"]].sum()
+        g = self.decisions.groupby("commune", sort=False)[
+            ["cost_before", "cost_after", "fte_before", "fte_after"]
+        ].sum()
         g = g.reindex(self.territory.communes.index)
         g.index.name = "commune"
         out = g.reset_index()
@@ -143,7 +155,9 @@ class Result:
         if self.decisions.empty:
             return pd.DataFrame(columns=cols)
         d = self.decisions
-        counts = pd.crosstab(d["service"], d["mode"]).reindex(columns=["keep", "share", "transfer"], fill_value=0)
+        counts = pd.crosstab(d["service"], d["mode"]).reindex(
+            columns=["keep", "share", "transfer"], fill_value=0
+        )
         sums = d.groupby("service")[["fte_before", "fte_after"]].sum()
         sums["cost_before"] = self.before.service_costs
         sums["cost_after"] = self.after.service_costs
@@ -190,7 +204,10 @@ class Result:
     def plan(self) -> dict[tuple[str, str], str]:
         """The mode of each (service, commune) pair, as a dict (empty without a plan)."""
         d = self.decisions
-        return {(str(s), str(c)): str(m) for s, c, m in zip(d["service"], d["commune"], d["mode"], strict=True)}
+        return {
+            (str(s), str(c)): str(m)
+            for s, c, m in zip(d["service"], d["commune"], d["mode"], strict=True)
+        }
 
     def allocation(self, samples: int = 2000, seed: int = 0) -> pd.DataFrame:
         """Savings of each member of each pool: by the billing key and by the Shapley value.
@@ -205,6 +222,23 @@ class Result:
             return pd.DataFrame(columns=ALLOCATION_COLUMNS)
         data = ModelData.from_inputs(self.territory, self.scenario)
         return allocation(data, self.plan, self.after, samples=samples, seed=seed)
+
+    def schedule(self):  # noqa: ANN201
+        """The plan's roadmap over the horizon (:func:`mutusim.phasing.schedule`), computed once.
+
+        Staff reductions by attrition, transition costs in the start year,
+        yearly capacity and budget, net present value.
+        """
+        from mutusim.errors import MutusimError
+        from mutusim.phasing import schedule
+        from mutusim.problem import ModelData
+
+        if not self.has_plan:
+            raise MutusimError(f"no roadmap: the result's status is '{self.status}'")
+        if self._schedule is None:
+            data = ModelData.from_inputs(self.territory, self.scenario)
+            self._schedule = schedule(data, self.plan, self.after)
+        return self._schedule
 
     def rule_prices(self):  # noqa: ANN201
         """Which rules bind and what each costs [EUR/year] (one extra solve per active rule)."""
@@ -244,7 +278,9 @@ class Result:
         return result_html(self)
 
 
-def decisions_table(territory: Territory, before: PlanEvaluation, after: PlanEvaluation) -> pd.DataFrame:
+def decisions_table(
+    territory: Territory, before: PlanEvaluation, after: PlanEvaluation
+) -> pd.DataFrame:
     """Join the status-quo and plan evaluations into the tidy decisions table."""
     b = territory.baseline.reset_index()
     key = ["service", "commune"]

@@ -38,9 +38,9 @@ def filter_mandatory_competences(data: ModelData, s: str, c: str, m: str) -> str
     DOMAIN.md §1.1 (L5214-16 for CC, and the CA/CU/Métropole lists): mandatory
     competences are not decisions.
     """
-    if data.scenario.rule_on("mandatory_competences") and m != "transfer":
-        if data.territory.is_mandatory(s):
-            return f"the competence is mandatory for a {data.territory.nature} (transferred by law)"
+    on = data.scenario.rule_on("mandatory_competences")
+    if on and m != "transfer" and data.territory.is_mandatory(s):
+        return f"the competence is mandatory for a {data.territory.nature} (transferred by law)"
     return None
 
 
@@ -119,7 +119,9 @@ def filter_qualified_majority(data: ModelData, s: str, c: str, m: str) -> str | 
                 f"{maj.population:,} inhabitants"
             )
         if maj.veto_applies and not maj.largest_yes:
-            why.append(f"the most populous commune ({maj.largest}, over 1/4 of the population) votes against")
+            why.append(
+                f"the most populous commune ({maj.largest}, over 1/4 of the population) votes against"
+            )
         return "no qualified majority for the transfer: " + "; ".join(why)
     if not data.scenario.rule_on("transfer_all_or_nothing"):
         yes, why = data.vote(s, c)
@@ -160,7 +162,9 @@ def one_mode(prob: Problem) -> None:
     """Exactly one mode per (service, commune) pair (PRODUCT.md, "Mode")."""
     x = prob.x
     for (s, c), modes in prob.allowed.items():
-        prob.add_row("one_mode", f"one_mode__{s}__{c}", [(x[(s, c, m)], 1.0) for m in modes], EQ, 1.0)
+        prob.add_row(
+            "one_mode", f"one_mode__{s}__{c}", [(x[(s, c, m)], 1.0) for m in modes], EQ, 1.0
+        )
 
 
 def pool_membership(prob: Problem) -> None:
@@ -175,7 +179,13 @@ def pool_membership(prob: Problem) -> None:
     for (s, c, m), var in prob.x.items():
         if m == "keep" or (m == "transfer" and aon):
             continue
-        prob.add_row("pool_membership", f"pool_membership__{s}__{m}__{c}", [(var, 1.0), (prob.y[(s, m)], -1.0)], LE, 0.0)
+        prob.add_row(
+            "pool_membership",
+            f"pool_membership__{s}__{m}__{c}",
+            [(var, 1.0), (prob.y[(s, m)], -1.0)],
+            LE,
+            0.0,
+        )
 
 
 def transfer_all_or_nothing(prob: Problem) -> None:
@@ -195,7 +205,9 @@ def transfer_all_or_nothing(prob: Problem) -> None:
             terms = [(y, 1.0)] if var is None else [(var, 1.0), (y, -1.0)]
             # A commune for which transfer is excluded blocks the whole transfer.
             sense = LE if var is None else EQ
-            prob.add_row("transfer_all_or_nothing", f"transfer_all_or_nothing__{s}__{c}", terms, sense, 0.0)
+            prob.add_row(
+                "transfer_all_or_nothing", f"transfer_all_or_nothing__{s}__{c}", terms, sense, 0.0
+            )
 
 
 def min_members(prob: Problem) -> None:
@@ -231,9 +243,21 @@ def pooled_staffing(prob: Problem) -> None:
         for (_s, c, _m), v in members:
             k = data.staff_steps(s, p, data.pairs[(s, c)].units, integral=integral)
             if k > 0:
-                prob.add_row("pooled_staffing", f"staffing_floor__{s}__{p}__{c}", [(n, 1.0), (v, -k)], GE, 0.0)
+                prob.add_row(
+                    "pooled_staffing",
+                    f"staffing_floor__{s}__{p}__{c}",
+                    [(n, 1.0), (v, -k)],
+                    GE,
+                    0.0,
+                )
         ub = n.upBound or 0.0
-        prob.add_row("pooled_staffing", f"staffing_open__{s}__{p}", [(n, 1.0), (prob.y[(s, p)], -ub)], LE, 0.0)
+        prob.add_row(
+            "pooled_staffing",
+            f"staffing_open__{s}__{p}",
+            [(n, 1.0), (prob.y[(s, p)], -ub)],
+            LE,
+            0.0,
+        )
 
 
 def cost_cap(prob: Problem) -> None:
@@ -252,7 +276,9 @@ def fte_moved_cap(prob: Problem) -> None:
     if cap is None or not prob.scenario.rule_on("fte_moved_cap"):
         return
     data = prob.data
-    terms = [(v, data.fte_moved(s, c, m)) for (s, c, m), v in prob.x.items() if data.fte_moved(s, c, m)]
+    terms = [
+        (v, data.fte_moved(s, c, m)) for (s, c, m), v in prob.x.items() if data.fte_moved(s, c, m)
+    ]
     prob.add_row("fte_moved_cap", "fte_moved_cap", terms, LE, float(cap))
 
 

@@ -186,7 +186,10 @@ class Scenario:
             object.__setattr__(
                 self,
                 "stances",
-                {str(k): dict(v) if isinstance(v, Mapping) else v for k, v in self.stances.items()},
+                {
+                    str(k): dict(v) if isinstance(v, Mapping) else v
+                    for k, v in self.stances.items()
+                },
             )
         for attr in ("perimeter_communes", "perimeter_services"):
             v = getattr(self, attr)
@@ -229,7 +232,9 @@ class Scenario:
         if bad:
             errs.append(f"billing_keys: unknown key(s) {bad}; use {list(BILLING_KEYS)}")
         if self.staff_reduction not in STAFF_REDUCTIONS:
-            errs.append(f"staff_reduction must be one of {list(STAFF_REDUCTIONS)}, got '{self.staff_reduction}'")
+            errs.append(
+                f"staff_reduction must be one of {list(STAFF_REDUCTIONS)}, got '{self.staff_reduction}'"
+            )
         if not 0 <= self.attrition_rate < 1:
             errs.append(f"attrition_rate must lie in [0, 1), got {self.attrition_rate}")
         if not -0.5 < self.discount_rate < 1:
@@ -395,7 +400,11 @@ class ScenarioSet:
 
     @property
     def names(self) -> list[str]:
-        return [self.base.name, *self.combinations, *(o for o in self.overrides if o not in self.combinations)]
+        return [
+            self.base.name,
+            *self.combinations,
+            *(o for o in self.overrides if o not in self.combinations),
+        ]
 
     def get(self, name: str | None = None) -> Scenario:
         if name is None or name == self.base.name:
@@ -426,7 +435,9 @@ def load_scenarios(path: str | Path) -> ScenarioSet:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
-        raise ScenarioError(f"{p}{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        raise ScenarioError(
+            f"{p}{where}: not valid YAML ({getattr(exc, 'problem', exc)})"
+        ) from None
     if not isinstance(doc, dict):
         raise ScenarioError(f"{p}: expected a mapping of options at top level")
     overrides = doc.pop("overrides", {}) or {}

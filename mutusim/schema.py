@@ -138,8 +138,12 @@ SERVICES = Table(
             "Short identifier of the service: lower-case letters, digits and '_' (e.g. rh_paie).",
         ),
         Column("name", "str", "-", "Label shown to the committee (French)."),
-        Column("domain", "str", "-", "Domain (famille de métiers), e.g. 'Pilotage et ressources'."),
-        Column("unit", "str", "-", "Unit of work of the service (bulletins de paie, dossiers ADS…)."),
+        Column(
+            "domain", "str", "-", "Domain (famille de métiers), e.g. 'Pilotage et ressources'."
+        ),
+        Column(
+            "unit", "str", "-", "Unit of work of the service (bulletins de paie, dossiers ADS…)."
+        ),
         Column(
             "transferable",
             "bool",
@@ -166,7 +170,9 @@ BASELINE = Table(
     (
         Column("commune", "code", "-", "INSEE code of the commune (see communes).", width=5),
         Column("service", "code", "-", "Service identifier (see services)."),
-        Column("fte", "float", "FTE", "Staff in the service today, full-time equivalents.", minimum=0),
+        Column(
+            "fte", "float", "FTE", "Staff in the service today, full-time equivalents.", minimum=0
+        ),
         Column(
             "cost",
             "float",
@@ -245,7 +251,9 @@ MODE_PARAMS = Table(
             "Productivity of one FTE of the pooled unit.",
             minimum=1e-9,
         ),
-        Column("cost_per_fte", "float", "EUR/FTE/year", "Fully loaded cost of one FTE.", minimum=0),
+        Column(
+            "cost_per_fte", "float", "EUR/FTE/year", "Fully loaded cost of one FTE.", minimum=0
+        ),
         Column(
             "fte_step",
             "float",
@@ -331,7 +339,10 @@ def markdown() -> str:
         out += [f"## `{t.file}`", "", t.description, ""]
         if t.key:
             out += [f"Key: {', '.join(t.key)} (unique).", ""]
-        out += ["| column | type | unit | required | default | meaning |", "|---|---|---|---|---|---|"]
+        out += [
+            "| column | type | unit | required | default | meaning |",
+            "|---|---|---|---|---|---|",
+        ]
         for c in t.columns:
             kind = c.kind
             if c.choices:
@@ -340,7 +351,9 @@ def markdown() -> str:
                 lo = "" if c.minimum is None else f"≥ {c.minimum:g}"
                 hi = "" if c.maximum is None else f"≤ {c.maximum:g}"
                 kind += ", " + " ".join(x for x in (lo, hi) if x)
-            default = "" if c.required else ("empty" if c.default in (None, "") else f"{c.default}")
+            default = (
+                "" if c.required else ("empty" if c.default in (None, "") else f"{c.default}")
+            )
             req = "yes" if c.required else "no"
             out.append(f"| `{c.name}` | {kind} | {c.unit} | {req} | {default} | {c.description} |")
         out.append("")

@@ -85,7 +85,9 @@ def _solve_highs(prob: Problem) -> SolveInfo:
     try:
         import highspy
     except ImportError as exc:  # pragma: no cover - highspy is a dependency
-        raise SolverError("highspy is not installed: pip install highspy, or use solver='cbc'") from exc
+        raise SolverError(
+            "highspy is not installed: pip install highspy, or use solver='cbc'"
+        ) from exc
 
     t0 = time.perf_counter()
     cols = _columns(prob)
@@ -100,7 +102,9 @@ def _solve_highs(prob: Problem) -> SolveInfo:
     lp.col_lower_ = [float(v.lowBound) if v.lowBound is not None else -inf for v in cols]
     lp.col_upper_ = [float(v.upBound) if v.upBound is not None else inf for v in cols]
     lp.integrality_ = [
-        highspy.HighsVarType.kInteger if v.cat == pulp.LpInteger else highspy.HighsVarType.kContinuous
+        highspy.HighsVarType.kInteger
+        if v.cat == pulp.LpInteger
+        else highspy.HighsVarType.kContinuous
         for v in cols
     ]
     starts, idx, vals, lo, up = [0], [], [], [], []
@@ -149,7 +153,13 @@ def _solve_highs(prob: Problem) -> SolveInfo:
         status = "infeasible"
     elif ms == S.kUnbounded:
         status = "unbounded"
-    elif ms in (S.kTimeLimit, S.kIterationLimit, S.kSolutionLimit, S.kInterrupt, S.kHighsInterrupt):
+    elif ms in (
+        S.kTimeLimit,
+        S.kIterationLimit,
+        S.kSolutionLimit,
+        S.kInterrupt,
+        S.kHighsInterrupt,
+    ):
         status = "feasible" if has_solution else "time_limit"
     else:
         status = "error"
@@ -205,7 +215,9 @@ def _solve_cbc(prob: Problem) -> SolveInfo:
         threads=1,
     )
     if not cmd.available():  # pragma: no cover - bundled with pulp<4
-        raise SolverError("PuLP's bundled CBC is not available; install pulp>=3.3,<4 or use solver='highs'")
+        raise SolverError(
+            "PuLP's bundled CBC is not available; install pulp>=3.3,<4 or use solver='highs'"
+        )
     try:
         prob.lp.solve(cmd)
     except pulp.PulpSolverError as exc:

@@ -162,7 +162,10 @@ class Territory:
             raise MutusimError("subset(): no service left in the perimeter; widen the selection.")
         cset, sset = set(communes_df.index), set(keep_s)
         b = self.baseline
-        b = b[b.index.get_level_values("service").isin(sset) & b.index.get_level_values("commune").isin(cset)]
+        b = b[
+            b.index.get_level_values("service").isin(sset)
+            & b.index.get_level_values("commune").isin(cset)
+        ]
         m = self.modes[self.modes.index.get_level_values("service").isin(sset)]
         return Territory._from_normalised(
             self.epci, communes_df.copy(), self.services.loc[keep_s].copy(), b.copy(), m.copy()

@@ -39,7 +39,8 @@ def test_tables_are_consistent(solved: ms.Result) -> None:
 def test_excel_has_french_sheets_and_headers(solved: ms.Result, tmp_path: Path) -> None:
     path = write_excel(solved, tmp_path / "r.xlsx")
     sheets = pd.read_excel(path, sheet_name=None)
-    assert list(sheets) == ["Synthèse", "Décisions", "Par commune", "Par service", "Services mutualisés"]
+    assert list(sheets)[:4] == ["Synthèse", "Décisions", "Par commune", "Budgets"]
+    assert {"Votes", "Majorités", "Feuille de route", "Effectifs", "Partage des économies"} <= set(sheets)
     dec = sheets["Décisions"]
     assert {"Service", "Commune", "Mode retenu", "Coût après (€/an)"} <= set(dec.columns)
     assert set(dec["Mode retenu"]) <= {"Conservé par la commune", "Mutualisé (service commun)", "Transféré à l'EPCI"}
