@@ -1,4 +1,4 @@
-"""Command line: ``mutusim validate | solve | demo`` (PRODUCT.md R6).
+"""Command line: ``mutusim validate | solve | votes | demo`` (PRODUCT.md R6).
 
 Errors a user can cause print one line on stderr and exit with code 1;
 ``--debug`` shows the traceback instead. Usage errors exit with code 2.
@@ -74,6 +74,44 @@ def cmd_solve(args: argparse.Namespace) -> int:
     return 0 if res.has_plan else 3
 
 
+def cmd_votes(args: argparse.Namespace) -> int:
+    from mutusim.optimise import ModelData, vote_tables
+
+    t = _territory(args)
+    data = ModelData.from_inputs(t, _scenario(args))
+    votes, majorities = vote_tables(data)
+    if args.service not in set(majorities.get("service", [])):
+        from mutusim.errors import MutusimError
+
+        known = sorted(set(majorities.get("service", [])))
+        raise MutusimError(
+            f"'{args.service}' is not a transferable service of {t.name}; transferable: {known}"
+        )
+    m = majorities.set_index("service").loc[args.service]
+    name = t.services.at[args.service, "name"]
+    verdict = "atteinte" if m["majority"] else "NON atteinte"
+    print(f"Transfert « {name} » : majorité qualifiée {verdict}")
+    pop_yes = f"{m['yes_population']:,}".replace(",", " ")
+    pop = f"{m['population']:,}".replace(",", " ")
+    print(f"  {m['yes']} conseils favorables sur {m['councils']}, {pop_yes} habitants sur {pop}")
+    if m["veto_applies"]:
+        accord = "favorable" if m["largest_yes"] else "DÉFAVORABLE"
+        print(
+            f"  la commune la plus peuplée ({t.communes.at[m['largest'], 'name']}) doit l'accepter : {accord}"
+        )
+    against = votes[(votes["service"] == args.service) & ~votes["vote"]].sort_values(
+        "population", ascending=False
+    )
+    if against.empty:
+        print("  aucun conseil défavorable")
+    else:
+        print("  conseils défavorables (bloquants si la majorité n'est pas atteinte) :")
+        for row in against.itertuples():
+            pop = f"{row.population:,}".replace(",", " ")
+            print(f"    {row.commune} {row.name} ({pop} hab.) : {row.reason}")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from mutusim import datasets
     from mutusim.export import write_result
@@ -124,6 +162,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--out", required=True, help="output folder")
     s.set_defaults(func=cmd_solve)
+
+    vt = sub.add_parser("votes", help="who votes for a transfer, and which communes block it")
+    vt.add_argument("--service", required=True, help="service code, e.g. espace_public")
+    vsrc = vt.add_mutually_exclusive_group()
+    vsrc.add_argument("--territory", help="folder of CSV files or .xlsx workbook")
+    vsrc.add_argument("--epci", help="SIREN or name of any EPCI of France")
+    vt.add_argument("--scenario", help="scenario YAML file (stances, vote tolerance)")
+    vt.add_argument("--name", help="scenario name within the YAML file")
+    vt.set_defaults(func=cmd_votes)
 
     d = sub.add_parser(
         "demo", help="optimise the embedded default territory (Angers Loire Métropole)"

@@ -41,6 +41,13 @@ from mutusim.territory import Territory
 
 Pair = tuple[str, str]  # (service, commune)
 
+#: Why a council votes as it does, in French (the committee reads it).
+_STANCE_FR = {
+    "for": "position connue : pour",
+    "against": "position connue : contre",
+    "undecided": "sans position : le silence vaut accord",
+}
+
 
 @dataclass(frozen=True)
 class PoolParams:
@@ -195,9 +202,13 @@ class ModelData:
         """
         stance = self.scenario.stance(s, c)
         if stance is not None:
-            return stance != "against", f"stance: {stance}"
+            return stance != "against", _STANCE_FR[stance]
         delta = self.transfer_balance(s, c)
-        return delta <= self.scenario.vote_tolerance + 1e-9, f"balance {delta:+,.0f} EUR/year"
+        money = f"{delta:+,.0f}".replace(",", "\u202f")
+        return (
+            delta <= self.scenario.vote_tolerance + 1e-9,
+            f"effet sur le budget communal : {money} €/an",
+        )
 
     def majority(self, s: str) -> Majority:
         """Qualified majority of municipal councils for transferring s (cached)."""

@@ -94,7 +94,17 @@ def test_solve_scenario_file_and_name(tiny_folder: Path, tmp_path: Path) -> None
         encoding="utf-8",
     )
     out = tmp_path / "out"
-    p = run("solve", "--territory", str(tiny_folder), "--scenario", str(yml), "--name", "keep_only", "--out", str(out))
+    p = run(
+        "solve",
+        "--territory",
+        str(tiny_folder),
+        "--scenario",
+        str(yml),
+        "--name",
+        "keep_only",
+        "--out",
+        str(out),
+    )
     assert p.returncode == 0, p.stderr
     summary = pd.read_csv(out / "summary.csv").set_index("indicator")["value"]
     assert float(summary["savings"]) == pytest.approx(0.0)
@@ -114,7 +124,15 @@ def test_infeasible_scenario_exit_3_with_explanation(tiny_folder: Path, tmp_path
 def test_bad_scenario_option_one_line(tiny_folder: Path, tmp_path: Path) -> None:
     yml = tmp_path / "sc.yaml"
     yml.write_text("name: x\nmax_total_cots: 1000\n", encoding="utf-8")
-    p = run("solve", "--territory", str(tiny_folder), "--scenario", str(yml), "--out", str(tmp_path / "o"))
+    p = run(
+        "solve",
+        "--territory",
+        str(tiny_folder),
+        "--scenario",
+        str(yml),
+        "--out",
+        str(tmp_path / "o"),
+    )
     assert p.returncode == 1
     assert "did you mean 'max_total_cost'" in p.stderr
 
@@ -127,3 +145,26 @@ def test_demo(tmp_path: Path) -> None:
     assert "Angers Loire Métropole" in p.stdout
     assert (out / "rapport.html").is_file()
     assert (out / "resultats.xlsx").is_file()
+
+
+def test_votes_names_blocking_councils(tmp_path: Path) -> None:
+    p = run("votes", "--service", "espace_public")
+    assert p.returncode == 0, p.stderr
+    assert "majorité qualifiée atteinte" in p.stdout
+    # Béhuard (119 inhabitants) does not depreciate: the CLECT equipment charge makes it vote no.
+    assert "Béhuard" in p.stdout
+
+
+def test_votes_with_stance_against_from_angers_blocks(tmp_path: Path) -> None:
+    yml = tmp_path / "sc.yaml"
+    yml.write_text("name: x\nstances: {espace_public: {'49007': against}}\n", encoding="utf-8")
+    p = run("votes", "--service", "espace_public", "--scenario", str(yml))
+    assert p.returncode == 0, p.stderr
+    assert "NON atteinte" in p.stdout and "DÉFAVORABLE" in p.stdout
+    assert "49007 Angers" in p.stdout
+
+
+def test_votes_unknown_service_one_line() -> None:
+    p = run("votes", "--service", "ads")
+    assert p.returncode == 1
+    assert "not a transferable service" in p.stderr
