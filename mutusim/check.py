@@ -118,7 +118,9 @@ def evaluate_plan(data: ModelData, plan: Plan) -> PlanEvaluation:
             transition += data.transition_cost(s, c, m)
             if m == "share":
                 w_total = weights_total[(s, m)]
-                w = data.billing_weight(s, c) / w_total if w_total > 0 else 1.0 / n
+                # Unit cost x units (D5211-16): with no units at all nothing is billed and
+                # the unit's common cost stays with the EPCI.
+                w = data.billing_weight(s, c) / w_total if w_total > 0 else 0.0
                 cost = common_cost[(s, m)] * w + data.member_cost(s, c, m)
             else:  # transfer: the commune's attribution de compensation is cut
                 cost = 0.0 if pair.arrangement == "transfer" else data.clect_charge(s, c)
@@ -335,12 +337,9 @@ def _check_majorities(data: ModelData, plan: Plan) -> list[str]:
         n, k = len(data.communes), len(yes)
         two_thirds = k >= 2 * n / 3 and p_yes > total / 2
         half = k >= n / 2 and p_yes > 2 * total / 3
-        biggest = max(data.communes, key=lambda c: pop[c])
-        vetoed = (
-            pop[biggest] > total / 4
-            and biggest not in yes
-            and all(pop[c] < pop[biggest] for c in data.communes if c != biggest)
-        )
+        # every commune tied for the largest population must agree when it holds > 1/4
+        top = max(pop[c] for c in data.communes)
+        vetoed = top > total / 4 and any(pop[c] == top and c not in yes for c in data.communes)
         if not (two_thirds or half) or vetoed:
             errs.append(
                 f"qualified_majority: {s} transferred with {k}/{n} councils and {p_yes:,} of {total:,} inhabitants for"

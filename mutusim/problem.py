@@ -251,8 +251,9 @@ class Majority:
     branch_two_thirds: bool
     #: >= 1/2 of councils representing > 2/3 of the population
     branch_half: bool
+    #: the most populous commune (the first by INSEE code if several are tied)
     largest: str
-    #: the most populous commune holds > 1/4 of the population: its yes is required
+    #: the most populous commune holds > 1/4 of the population: its yes (every tied one's) is required
     veto_applies: bool
     largest_yes: bool
 
@@ -281,7 +282,11 @@ def qualified_majority(yes: dict[str, bool], population: dict[str, int]) -> Majo
     n_yes = sum(1 for v in yes.values() if v)
     pop = sum(population[c] for c in yes)
     pop_yes = sum(population[c] for c, v in yes.items() if v)
-    largest = max(yes, key=lambda c: (population[c], [-ord(ch) for ch in c]))
+    # A tie for the most populous commune: each tied commune is "the most populous",
+    # so each one's agreement is required (independent of INSEE codes).
+    top = max(population[c] for c in yes)
+    tied = sorted(c for c in yes if population[c] == top)
+    largest = tied[0]
     return Majority(
         councils=n,
         yes=n_yes,
@@ -290,8 +295,8 @@ def qualified_majority(yes: dict[str, bool], population: dict[str, int]) -> Majo
         branch_two_thirds=3 * n_yes >= 2 * n and 2 * pop_yes > pop,
         branch_half=2 * n_yes >= n and 3 * pop_yes > 2 * pop,
         largest=largest,
-        veto_applies=4 * population[largest] > pop,
-        largest_yes=yes[largest],
+        veto_applies=4 * top > pop,
+        largest_yes=all(yes[c] for c in tied),
     )
 
 

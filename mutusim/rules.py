@@ -131,13 +131,20 @@ def filter_qualified_majority(data: ModelData, s: str, c: str, m: str) -> str | 
 
 
 def filter_no_worse_off(data: ModelData, s: str, c: str, m: str) -> str | None:
-    """Opt-in rule: no commune's budget for a service worsens; here, for transfers.
+    """Opt-in rule: no commune's budget for a service worsens; the parts fixed per pair.
 
     A transfer changes the commune's budget by the CLECT cut minus the cost
-    avoided (:meth:`ModelData.transfer_balance`). Shared services are
-    handled by the constraint rule :func:`no_worse_off`.
+    avoided (:meth:`ModelData.transfer_balance`). A shared unit is excluded
+    when the commune's own costs in it already exceed its cost today; the
+    share of common costs is handled by the constraint rule :func:`no_worse_off`.
     """
-    if m != "transfer" or not data.scenario.rule_on("no_worse_off"):
+    if m == "keep" or not data.scenario.rule_on("no_worse_off"):
+        return None
+    if m == "share":
+        # its own costs alone (before any share of the common cost) already exceed its cost today
+        own, today = data.member_cost(s, c, m), data.pairs[(s, c)].cost
+        if own > today + 1e-9:
+            return f"its own costs in the shared unit ({own:,.0f} EUR/year) exceed its cost today (no_worse_off)"
         return None
     delta = data.transfer_balance(s, c)
     if delta > 1e-9 and data.pairs[(s, c)].arrangement != "transfer":

@@ -175,6 +175,7 @@ class Scenario:
     transition_budget: float | None = None
 
     def __post_init__(self) -> None:
+        _check_types(self)
         # Normalise containers so that YAML lists and Python tuples compare equal.
         object.__setattr__(self, "allowed_modes", tuple(self.allowed_modes))
         object.__setattr__(self, "disabled_rules", tuple(self.disabled_rules))
@@ -193,6 +194,8 @@ class Scenario:
             )
         for attr in ("perimeter_communes", "perimeter_services"):
             v = getattr(self, attr)
+            if isinstance(v, str):  # one code, not its characters
+                v = (v,)
             if v is not None:
                 object.__setattr__(self, attr, tuple(str(x) for x in v))
         self.validate()
@@ -321,6 +324,62 @@ class Scenario:
               platform: [small_communes, no_transfer]
         """
         return load_scenarios(path).get(name)
+
+
+_NUMBERS = {
+    "min_level": False,
+    "max_total_cost": True,
+    "max_fte_moved": True,
+    "perimeter_max_population": True,
+    "transition_years": False,
+    "time_limit": False,
+    "mip_gap": False,
+    "vote_tolerance": False,
+    "cif_current": True,
+    "tax_receipts": True,
+    "dgf_per_inhabitant_per_cif": True,
+    "attrition_rate": False,
+    "start_year": False,
+    "end_year": False,
+    "discount_rate": False,
+    "max_changes_per_year": True,
+    "transition_budget": True,
+}  # option -> may be None
+_BOOLS = ("decompose", "no_worse_off", "cif_upside")
+_STRINGS = ("name", "description", "solver", "staff_reduction")
+
+
+def _check_types(sc: Scenario) -> None:
+    """Reject values of the wrong type, naming the option (before any comparison)."""
+    import math
+
+    errs = []
+    for name, optional in _NUMBERS.items():
+        v = getattr(sc, name)
+        if v is None and optional:
+            continue
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            errs.append(f"{name} must be a number, got {v!r}")
+        elif not math.isfinite(v):
+            errs.append(f"{name} must be a finite number, got {v!r}")
+    for name in _BOOLS:
+        if not isinstance(getattr(sc, name), bool):
+            errs.append(f"{name} must be true or false, got {getattr(sc, name)!r}")
+    for name in _STRINGS:
+        if not isinstance(getattr(sc, name), str):
+            errs.append(f"{name} must be text, got {getattr(sc, name)!r}")
+    for name in ("min_level_by_service", "billing_keys", "stances"):
+        if not isinstance(getattr(sc, name), Mapping):
+            errs.append(f"{name} must be a mapping, got {getattr(sc, name)!r}")
+    for name, v in (
+        getattr(sc, "min_level_by_service", {}).items()
+        if isinstance(sc.min_level_by_service, Mapping)
+        else ()
+    ):
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            errs.append(f"min_level_by_service[{name}] must be a finite number, got {v!r}")
+    if errs:
+        raise ScenarioError(f"scenario '{sc.name}': " + "; ".join(errs))
 
 
 def _decision(d: Any) -> Decision:
@@ -452,5 +511,15 @@ def load_scenarios(path: str | Path) -> ScenarioSet:
             combine(base, {oname: opts}, oname)
     except ScenarioError as exc:
         raise ScenarioError(f"{p}: {exc}") from None
+    for k, v in combos.items():
+        ok = (
+            isinstance(v, str)
+            and v
+            or (isinstance(v, list) and v and all(isinstance(x, str) for x in v))
+        )
+        if not ok:
+            raise ScenarioError(
+                f"{p}: scenarios.{k} must be a list of override names (e.g. [a, b]), got {v!r}"
+            )
     combos = {k: tuple([v] if isinstance(v, str) else v) for k, v in combos.items()}
     return ScenarioSet(base=base, overrides=overrides, combinations=combos)

@@ -230,7 +230,10 @@ def _solve_cbc(prob: Problem) -> SolveInfo:
     elif sol == pulp.LpSolutionIntegerFeasible:
         status = "feasible"  # stopped early: PuLP's status says "Optimal" here
     elif sol == pulp.LpSolutionInfeasible or prob.lp.status == pulp.LpStatusInfeasible:
-        status = "infeasible"
+        # CBC stopped by its time limit early in the search writes "Integer infeasible":
+        # only a run that ended well before the limit has proven infeasibility.
+        timed_out = seconds >= 0.9 * float(prob.scenario.time_limit)
+        status = "time_limit" if timed_out else "infeasible"
     elif sol == pulp.LpSolutionUnbounded:
         status = "unbounded"
     elif sol == pulp.LpSolutionNoSolutionFound:

@@ -444,6 +444,28 @@ def _check_transfer_arrangement(parsed: dict[str, _Parsed], problems: list[Probl
         problems.append(b.problem(None, "arrangement", message, fix))
 
 
+def _check_arrangement_modes(parsed: dict[str, _Parsed], problems: list[Problem]) -> None:
+    """A current arrangement 'share' or 'transfer' needs that mode's row in modes."""
+    if not {"baseline", "modes"} <= parsed.keys():
+        return
+    b, m = parsed["baseline"], parsed["modes"]
+    rows = {(r["service"], r["mode"]) for r in m.rows}
+    seen: set[tuple[object, object]] = set()
+    for line, row in b.items():
+        arr = row["arrangement"]
+        if arr in ("share", "transfer") and (row["service"], arr) not in rows:
+            key = (row["service"], arr)
+            if key in seen:
+                continue
+            seen.add(key)
+            message = (
+                f"service '{row['service']}' is '{arr}' today but {m.file} has no '{arr}' row "
+                "for it, so its current cost cannot be computed."
+            )
+            fix = f"Add the '{arr}' row of service '{row['service']}' to {m.file}, or correct the arrangement."
+            problems.append(b.problem(line, "arrangement", message, fix))
+
+
 def _check_costs(parsed: dict[str, _Parsed], problems: list[Problem]) -> None:
     """A baseline row with staff or work has a cost."""
     if "baseline" not in parsed:
@@ -484,6 +506,7 @@ CROSS_CHECKS = (
     _check_pairs,
     _check_transfer_mode,
     _check_transfer_arrangement,
+    _check_arrangement_modes,
     _check_costs,
     _check_natures,
 )

@@ -22,7 +22,9 @@ def test_notebook_runs(path: Path, tmp_path: Path) -> None:
     for cell in nb.cells:
         if cell.cell_type == "code":
             assert not cell.get("outputs"), f"{path.name}: outputs must be stripped"
-            assert cell.get("execution_count") is None, f"{path.name}: execution counts must be stripped"
+            assert cell.get("execution_count") is None, (
+                f"{path.name}: execution counts must be stripped"
+            )
     client = NotebookClient(
         nb,
         timeout=600,

@@ -31,26 +31,35 @@ def test_tables_are_consistent(solved: ms.Result) -> None:
     assert solved.by_commune["cost_after"].sum() == pytest.approx(solved.total_cost)
     assert solved.by_commune["cost_before"].sum() == pytest.approx(solved.baseline_cost)
     assert solved.by_service["savings"].sum() == pytest.approx(solved.savings)
-    assert solved.pools["cost"].sum() + solved.decisions.query("mode == 'keep'")["cost_after"].sum() == pytest.approx(
-        solved.total_cost
-    )
+    assert solved.pools["cost"].sum() + solved.decisions.query("mode == 'keep'")[
+        "cost_after"
+    ].sum() == pytest.approx(solved.total_cost)
 
 
 def test_excel_has_french_sheets_and_headers(solved: ms.Result, tmp_path: Path) -> None:
     path = write_excel(solved, tmp_path / "r.xlsx")
     sheets = pd.read_excel(path, sheet_name=None)
     assert list(sheets)[:4] == ["Synthèse", "Décisions", "Par commune", "Budgets"]
-    assert {"Votes", "Majorités", "Feuille de route", "Effectifs", "Partage des économies"} <= set(sheets)
+    assert {"Votes", "Majorités", "Feuille de route", "Effectifs", "Partage des économies"} <= set(
+        sheets
+    )
     dec = sheets["Décisions"]
     assert {"Service", "Commune", "Mode retenu", "Coût après (€/an)"} <= set(dec.columns)
-    assert set(dec["Mode retenu"]) <= {"Conservé par la commune", "Mutualisé (service commun)", "Transféré à l'EPCI"}
+    assert set(dec["Mode retenu"]) <= {
+        "Conservé par la commune",
+        "Mutualisé (service commun)",
+        "Transféré à l'EPCI",
+    }
 
 
 def test_write_result_csv_round_trip(solved: ms.Result, tmp_path: Path) -> None:
     paths = write_result(solved, tmp_path)
     back = pd.read_csv(paths["decisions"], dtype={"commune": str})
     cols = ["service", "commune", "mode"]
-    assert back[cols].astype(str).values.tolist() == solved.decisions[cols].astype(str).values.tolist()
+    assert (
+        back[cols].astype(str).values.tolist()
+        == solved.decisions[cols].astype(str).values.tolist()
+    )
     assert not list(tmp_path.glob(".*.tmp")), "temporary files left behind"
 
 
@@ -83,7 +92,9 @@ def test_html_report_without_plan_explains(infeasible: ms.Result) -> None:
     assert "data:image/png" not in html
 
 
-@pytest.mark.parametrize("fn", [plot.plot_mode_matrix, plot.plot_savings_waterfall, plot.plot_commune_balance])
+@pytest.mark.parametrize(
+    "fn", [plot.plot_mode_matrix, plot.plot_savings_waterfall, plot.plot_commune_balance]
+)
 def test_plots_return_axes_with_french_title(solved: ms.Result, fn) -> None:  # noqa: ANN001
     ax = fn(solved)
     assert ax.get_title()
