@@ -50,7 +50,8 @@ def test_validate_bad_input_one_line_exit_1(tiny_folder: Path, tmp_path: Path) -
     lines = p.stderr.strip().splitlines()
     assert len(lines) == 1, p.stderr
     assert lines[0].startswith("mutusim: error:")
-    assert "baseline.csv" in lines[0] and "cost" in lines[0]
+    assert "baseline.csv" in lines[0]
+    assert "cost" in lines[0]
     assert "Traceback" not in p.stderr
 
 
@@ -82,9 +83,11 @@ def test_solve_writes_tables_workbook_and_report(tiny_folder: Path, tmp_path: Pa
     assert len(decisions) == 6
     assert set(decisions["mode"]) <= {"keep", "share", "transfer"}
     sheets = pd.read_excel(out / "resultats.xlsx", sheet_name=None)
-    assert "Décisions" in sheets and "Mode retenu" in sheets["Décisions"].columns
+    assert "Décisions" in sheets
+    assert "Mode retenu" in sheets["Décisions"].columns
     html = (out / "rapport.html").read_text(encoding="utf-8")
-    assert "<html lang='fr'>" in html and "Économies annuelles" in html
+    assert "<html lang='fr'>" in html
+    assert "Économies annuelles" in html
 
 
 def test_solve_scenario_file_and_name(tiny_folder: Path, tmp_path: Path) -> None:
@@ -160,7 +163,8 @@ def test_votes_with_stance_against_from_angers_blocks(tmp_path: Path) -> None:
     yml.write_text("name: x\nstances: {espace_public: {'49007': against}}\n", encoding="utf-8")
     p = run("votes", "--service", "espace_public", "--scenario", str(yml))
     assert p.returncode == 0, p.stderr
-    assert "NON atteinte" in p.stdout and "DÉFAVORABLE" in p.stdout
+    assert "NON atteinte" in p.stdout
+    assert "DÉFAVORABLE" in p.stdout
     assert "49007 Angers" in p.stdout
 
 

@@ -53,7 +53,8 @@ def test_already_transferred_service_stays_with_the_epci():
     ads = res.decisions[res.decisions["service"] == "ads"]
     assert set(ads["mode"]) == {"transfer"}
     # the commune's AC was cut long ago: it pays nothing, before or after
-    assert (ads["cost_before"] == 0).all() and (ads["cost_after"] == 0).all()
+    assert (ads["cost_before"] == 0).all()
+    assert (ads["cost_after"] == 0).all()
     # restitution is not a decision: forcing keep is explained, not solved
     res = ms.optimise(t, ms.Scenario(force=[("ads", "49002", "keep")]))
     assert res.status == "infeasible"
@@ -64,7 +65,9 @@ def test_blocking_communes_names_the_veto(tiny):
     sc = ms.Scenario(stances={"ads": {"49001": "against", "49003": "undecided"}})
     res = ms.optimise(tiny, sc)
     maj = res.majorities.set_index("service").loc["ads"]
-    assert maj["veto_applies"] and not maj["largest_yes"] and not maj["majority"]
+    assert maj["veto_applies"]
+    assert not maj["largest_yes"]
+    assert not maj["majority"]
     blockers = res.blocking_communes("ads")
     assert list(blockers["commune"]) == ["49001"]
     with pytest.raises(ms.MutusimError, match="not a transferable service"):

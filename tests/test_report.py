@@ -80,15 +80,18 @@ def test_atomic_write_keeps_old_file_on_failure(tmp_path: Path) -> None:
 def test_html_report_is_french_and_self_contained(solved: ms.Result) -> None:
     html = render_html(solved)
     assert html.startswith("<!DOCTYPE html>")
-    assert "Chiffres clés" in html and "Gagnants et perdants" in html
+    assert "Chiffres clés" in html
+    assert "Gagnants et perdants" in html
     assert "data:image/png;base64," in html
-    assert "http://" not in html and "https://" not in html  # no external resource
+    assert "http://" not in html
+    assert "https://" not in html
     assert "39\u202f000 €" in html  # the hand-computed savings of the tiny case
 
 
 def test_html_report_without_plan_explains(infeasible: ms.Result) -> None:
     html = render_html(infeasible)
-    assert "Aucun plan" in html and "max_total_cost" in html
+    assert "Aucun plan" in html
+    assert "max_total_cost" in html
     assert "data:image/png" not in html
 
 
@@ -118,7 +121,8 @@ def test_mode_matrix_colours_follow_decisions(solved: ms.Result) -> None:
 
 
 def test_html_reprs(solved: ms.Result, infeasible: ms.Result) -> None:
-    assert "Scénario" in solved._repr_html_() and "économies" in solved._repr_html_()
+    assert "Scénario" in solved._repr_html_()
+    assert "économies" in solved._repr_html_()
     assert "infaisable" in infeasible._repr_html_()
     assert "communes" in ms.examples.tiny()._repr_html_()
 
@@ -130,6 +134,7 @@ def test_compare_and_diff(solved: ms.Result) -> None:
     assert table.loc["keep", "savings"] == pytest.approx(0.0)
     assert table.loc["base", "pairs_share"] == 2
     diff = ms.diff_decisions(solved, keep)
-    assert len(diff) == 2 and set(diff["mode_base"]) == {"share"}
+    assert len(diff) == 2
+    assert set(diff["mode_base"]) == {"share"}
     with pytest.raises(ms.MutusimError, match="unique"):
         ms.compare([solved, solved])
