@@ -117,12 +117,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from mutusim.export import write_result
     from mutusim.optimise import optimise
     from mutusim.report import write_html
-    from mutusim.scenario import Scenario
 
-    demo = Scenario(
-        name="plan_optimal",
-        description="plan de moindre coût annuel sous toutes les règles du modèle",
-    )
+    demo = datasets.angers_scenarios().base
     res = optimise(datasets.angers(), demo)
     out = Path(args.out)
     write_result(res, out)

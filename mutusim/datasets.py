@@ -52,6 +52,7 @@ __all__ = [
     "Calibration",
     "ServiceCalibration",
     "angers",
+    "angers_scenarios",
     "communes_2026",
     "data_dir",
     "epci",
@@ -394,6 +395,19 @@ def angers(
     The embedded default territory (PRODUCT.md D3): :func:`epci` of its SIREN.
     """
     return epci(ANGERS_SIREN, services=services, seed=seed, calibration=calibration)
+
+
+def angers_scenarios():  # noqa: ANN201
+    """The scenarios of the 2012 Angers deck (``scenarios/angers.yaml``) as a ScenarioSet.
+
+    Its base, ``plan_optimal``, is the cost-optimal plan under every legal
+    rule with a yearly capacity and transition budget: what ``mutusim demo``
+    runs. Overrides: ``statu_quo``, ``plateforme_petites_communes``,
+    ``ads_technicien_pour_tous``, ``sans_perdant``.
+    """
+    from mutusim.scenario import load_scenarios
+
+    return load_scenarios(Path(__file__).resolve().parents[1] / "scenarios" / "angers.yaml")
 
 
 def synthetic_frames(
