@@ -42,6 +42,10 @@ def _print_result(res, out_dir: Path | None) -> None:  # noqa: ANN001
         print(f"  coût actuel      {s['baseline_cost']:>16,.0f} €/an".replace(",", " "))
         print(f"  coût du plan     {s['total_cost']:>16,.0f} €/an".replace(",", " "))
         print(f"  économies        {s['savings']:>16,.0f} €/an".replace(",", " "))
+        sch = res.schedule()
+        npv = f"{sch.npv:,.0f}".replace(",", " ")
+        years = f"{res.scenario.start_year}-{res.scenario.end_year}"
+        print(f"  valeur actuelle nette {years} : {npv} € (feuille de route : {sch.status})")
         gap = "n/a" if s["gap"] is None else f"{100 * s['gap']:.4f} %"
         print(
             f"  construction {s['build_seconds']:.2f} s, résolution {s['solve_seconds']:.2f} s, écart {gap}"
