@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from mutusim.errors import MutusimError
-from mutusim.schema import NATURES
+from mutusim.schema import MODE_PARAMS, NATURES
 
 __all__ = [
     "CALIBRATION",
@@ -927,20 +927,7 @@ def baseline_frame(
     )
 
 
-_MODE_COLUMNS = [
-    "service",
-    "mode",
-    "fixed_cost",
-    "min_members",
-    "units_per_fte",
-    "cost_per_fte",
-    "fte_step",
-    "cost_per_unit",
-    "overhead_per_member",
-    "transition_cost_per_member",
-    "transition_cost_per_fte",
-    "level",
-]
+_MODE_COLUMNS = MODE_PARAMS.names
 
 
 def modes_frame(codes: list[str], calibration: Calibration = CALIBRATION) -> pd.DataFrame:

@@ -594,7 +594,7 @@ def _highs(
         import highspy
     except ImportError as exc:  # pragma: no cover - highspy is a dependency
         raise SolverError("highspy is not installed: pip install highspy") from exc
-    from mutusim.solve import _new_highs  # shared banner swallowing
+    from mutusim.solve import highs_status, new_highs  # shared banner swallowing
 
     inf = highspy.kHighsInf
     lp = highspy.HighsLp()
@@ -619,36 +619,12 @@ def _highs(
     lp.a_matrix_.index_ = index
     lp.a_matrix_.value_ = value
 
-    h = _new_highs(highspy)
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", float(time_limit))
-    h.setOptionValue("mip_rel_gap", 0.0)  # tiny model: prove the exact optimum
-    h.setOptionValue("mip_abs_gap", 1e-9)
-    h.setOptionValue("random_seed", 0)
-    h.setOptionValue("threads", 1)
+    # tiny model: prove the exact optimum
+    h = new_highs(time_limit, 0.0, mip_abs_gap=1e-9)
     h.passModel(lp)
     h.run()
-    ms = h.getModelStatus()
+    status, text, has_solution = highs_status(h)
     info = h.getInfo()
-    text = h.modelStatusToString(ms)
-    has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
-    S = highspy.HighsModelStatus
-    if ms == S.kOptimal or ms == S.kModelEmpty:
-        status = "optimal"
-    elif ms in (S.kInfeasible, S.kUnboundedOrInfeasible):
-        status = "infeasible"
-    elif ms == S.kUnbounded:
-        status = "unbounded"
-    elif ms in (
-        S.kTimeLimit,
-        S.kIterationLimit,
-        S.kSolutionLimit,
-        S.kInterrupt,
-        S.kHighsInterrupt,
-    ):
-        status = "feasible" if has_solution else "time_limit"
-    else:
-        status = "error"
     if not cost:
         return status, text, [], 0.0
     if status not in ("optimal", "feasible") or not has_solution:

@@ -36,8 +36,11 @@ from dataclasses import dataclass, field
 import pulp
 
 from mutusim.scenario import Scenario
-from mutusim.schema import MODES, POOL_MODES
+from mutusim.schema import MODE_PARAMS, MODES, POOL_MODES
 from mutusim.territory import Territory
+
+#: Columns of modes.csv that parametrise a pooled unit, in PoolParams order.
+POOL_PARAMETERS = [c.name for c in MODE_PARAMS.columns if c.name not in MODE_PARAMS.key]
 
 Pair = tuple[str, str]  # (service, commune)
 
@@ -106,18 +109,7 @@ class ModelData:
             for (s, c), v, a in zip(b.index, values, arrangements, strict=True)
         }
         m = territory.modes
-        pcols = [
-            "fixed_cost",
-            "min_members",
-            "units_per_fte",
-            "cost_per_fte",
-            "fte_step",
-            "cost_per_unit",
-            "overhead_per_member",
-            "transition_cost_per_member",
-            "transition_cost_per_fte",
-            "level",
-        ]
+        pcols = POOL_PARAMETERS
         pools = {}
         for (s, mode), row in zip(m.index, m[pcols].to_numpy(dtype=float).tolist(), strict=True):
             row[1] = int(row[1])

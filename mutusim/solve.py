@@ -132,22 +132,56 @@ def _solve_highs(prob: Problem) -> SolveInfo:
     lp.a_matrix_.index_ = idx
     lp.a_matrix_.value_ = vals
 
-    h = _new_highs(highspy)
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", float(prob.scenario.time_limit))
-    h.setOptionValue("mip_rel_gap", float(prob.scenario.mip_gap))
-    h.setOptionValue("random_seed", 0)  # determinism (PRODUCT.md Q3)
-    h.setOptionValue("threads", 1)
+    h = new_highs(prob.scenario.time_limit, prob.scenario.mip_gap)
     h.passModel(lp)
     h.run()
     seconds = time.perf_counter() - t0
 
-    ms = h.getModelStatus()
+    status, text, has_solution = highs_status(h)
     info = h.getInfo()
+    objective = bound = gap = None
+    if status in ("optimal", "feasible") and has_solution:
+        values = h.getSolution().col_value
+        for v, val in zip(cols, values, strict=True):
+            v.varValue = val
+        objective = float(info.objective_function_value)
+        gap = float(info.mip_gap) if cols else 0.0
+        bound = float(info.mip_dual_bound) if cols else objective
+        if status == "optimal" and gap > prob.scenario.mip_gap + 1e-9:
+            # HiGHS stops at its own gap tolerance; anything looser is not optimal.
+            status = "feasible"
+    nodes = int(info.mip_node_count) if info.mip_node_count >= 0 else None
+    return SolveInfo("highs", status, text, objective, bound, gap, seconds, nodes)
+
+
+def new_highs(time_limit: float, mip_rel_gap: float, **options: float) -> object:
+    """A silent, deterministic HiGHS instance (single thread, fixed seed; PRODUCT.md Q3)."""
+    import highspy
+
+    h = _new_highs(highspy)
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", float(time_limit))
+    h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+    h.setOptionValue("random_seed", 0)
+    h.setOptionValue("threads", 1)
+    for name, value in options.items():
+        h.setOptionValue(name, value)
+    return h
+
+
+def highs_status(h: object) -> tuple[str, str, bool]:
+    """Our status, HiGHS's own status text, and whether HiGHS holds a feasible solution.
+
+    Read from the solver itself: ``optimal`` only on kOptimal; a time, iteration
+    or solution limit is ``feasible`` with a solution, ``time_limit`` without.
+    """
+    import highspy
+
+    ms = h.getModelStatus()
     text = h.modelStatusToString(ms)
-    has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    has_solution = h.getInfo().primal_solution_status == 2  # kSolutionStatusFeasible
     S = highspy.HighsModelStatus
-    if ms == S.kOptimal or ms == S.kModelEmpty:
+    if ms in (S.kOptimal, S.kModelEmpty):
         status = "optimal"
     elif ms in (S.kInfeasible, S.kUnboundedOrInfeasible):
         status = "infeasible"
@@ -163,19 +197,7 @@ def _solve_highs(prob: Problem) -> SolveInfo:
         status = "feasible" if has_solution else "time_limit"
     else:
         status = "error"
-    objective = bound = gap = None
-    if status in ("optimal", "feasible") and has_solution:
-        values = h.getSolution().col_value
-        for v, val in zip(cols, values, strict=True):
-            v.varValue = val
-        objective = float(info.objective_function_value)
-        gap = float(info.mip_gap) if cols else 0.0
-        bound = float(info.mip_dual_bound) if cols else objective
-        if status == "optimal" and gap > prob.scenario.mip_gap + 1e-9:
-            # HiGHS stops at its own gap tolerance; anything looser is not optimal.
-            status = "feasible"
-    nodes = int(info.mip_node_count) if info.mip_node_count >= 0 else None
-    return SolveInfo("highs", status, text, objective, bound, gap, seconds, nodes)
+    return status, text, has_solution
 
 
 _BANNER_SHOWN = False
