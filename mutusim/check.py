@@ -206,6 +206,9 @@ def check_plan(
         errs.append(f"one_mode: {len(missing)} pair(s) have no decision, e.g. {missing[:3]}")
     if extra:
         errs.append(f"one_mode: decisions for unknown pairs {extra[:3]}")
+    # read from the services table itself, not from the model's data
+    mandatory = {x for x, natures in t.services["mandatory_for"].items() if t.nature in natures}
+    pops = t.communes["population"].to_dict()
     for (s, c), m in plan.items():
         if m not in MODES:
             errs.append(f"one_mode: ({s}, {c}) has invalid mode '{m}'")
@@ -217,11 +220,7 @@ def check_plan(
             continue
         if m not in sc.allowed_modes:
             errs.append(f"allowed_modes: ({s}, {c}) takes '{m}'")
-        if (
-            sc.rule_on("mandatory_competences")
-            and t.nature in t.services.at[s, "mandatory_for"]
-            and m != "transfer"
-        ):
+        if sc.rule_on("mandatory_competences") and s in mandatory and m != "transfer":
             errs.append(
                 f"mandatory_competences: {s} is mandatory for a {t.nature} but {c} has '{m}'"
             )
@@ -229,7 +228,7 @@ def check_plan(
         if arr == "transfer" and m != "transfer":
             errs.append(f"already_transferred: ({s}, {c}) was transferred but has '{m}'")
         if sc.rule_on("perimeter") and m != arr:
-            pop = int(t.communes.at[c, "population"])
+            pop = int(pops[c])
             outside = (
                 (sc.perimeter_services is not None and s not in sc.perimeter_services)
                 or (sc.perimeter_communes is not None and c not in sc.perimeter_communes)

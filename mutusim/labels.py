@@ -90,6 +90,8 @@ COLUMN_LABELS: dict[str, str] = {
     "start_year": "Année de démarrage",
     "npv_contribution": "Valeur actuelle nette (€)",
     "detail": "Commentaire",
+    "fte_in": "ETP d'origine",
+    "steady_savings": "Économies annuelles en régime (€/an)",
     # allocation
     "cost_alone": "Coût seule (€/an)",
     "savings_key": "Économies selon la clé (€/an)",

@@ -909,7 +909,7 @@ def _reason(
     budget: float | None,
     status: str,
 ) -> tuple[str | None, str | None]:
-    """Why a service starts late or not at all: a code and one sentence."""
+    """Why a service starts late or not at all: a code and one sentence in French (the committee reads it)."""
     y0, y_end = years[0], years[-1]
     if ts == y0:
         return None, None
@@ -918,16 +918,16 @@ def _reason(
         if best <= MONEY_TOL:
             j = values.index(best)
             return "negative_npv", (
-                f"its NPV over {y0}-{y_end} is not positive whatever the start year "
-                f"(best {best:,.0f} EUR, starting in {years[j]})"
+                f"valeur actuelle nette négative sur {y0}-{y_end} quelle que soit l'année de "
+                f"démarrage (au mieux {_eur(best)}, en {years[j]})"
             )
         if budget is not None and ch.one_off > budget + MONEY_TOL:
             return "over_budget", (
-                f"its one-off transition cost {ch.one_off:,.0f} EUR exceeds the yearly "
-                f"transition_budget {budget:,.0f} EUR"
+                f"coût de transition ponctuel ({_eur(ch.one_off)}) supérieur au budget annuel "
+                f"de transition ({_eur(budget)})"
             )
         better = [t for t, v in zip(years, values, strict=True) if v > MONEY_TOL]
-        verb = "not started"
+        verb = "non engagé"
     else:
         current = values[years.index(ts)]
         better = [
@@ -936,14 +936,24 @@ def _reason(
         if not better:
             return (
                 "later_start_better",
-                f"starting in {ts} gives a higher NPV than any earlier year",
+                f"un démarrage en {ts} donne une meilleure valeur actuelle nette que toute année antérieure",
             )
-        verb = f"delayed to {ts}"
+        verb = f"reporté à {ts}"
     blocked = {t: _blockers(ch, t, changes, starts, cap, budget) for t in better}
     if all(blocked.values()):
         limits = sorted({b for bs in blocked.values() for b in bs})
-        what = " and ".join(limits)
-        return "+".join(limits), f"{verb}: every year with a better NPV is full ({what})"
+        what = " et ".join(_LIMITS_FR.get(x, x) for x in limits)
+        return "+".join(limits), f"{verb} : chaque année plus favorable est déjà pleine ({what})"
     if status == "given":
-        return "given", f"{verb}: start year given by the caller"
-    return "not_proven", f"{verb}: the solver stopped before proving this schedule optimal"
+        return "given", f"{verb} : année de démarrage imposée"
+    return "not_proven", f"{verb} : le solveur s'est arrêté avant de prouver ce calendrier optimal"
+
+
+_LIMITS_FR = {
+    "max_changes_per_year": "nombre de services réorganisés par an",
+    "transition_budget": "budget annuel de transition",
+}
+
+
+def _eur(x: float) -> str:
+    return f"{x:,.0f} €".replace(",", "\u202f")

@@ -151,5 +151,5 @@ def plot_staff(result: Result, ax: Axes | None = None) -> Axes:
         )
     ax.set_ylabel("ETP")
     ax.set_title("Effectifs des services mutualisés : réduction par départs non remplacés")
-    ax.legend(frameon=False, fontsize=7, ncol=2)
+    ax.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return ax

@@ -96,6 +96,10 @@ class ModelData:
     pairs: dict[Pair, PairData]
     pools: dict[tuple[str, str], PoolParams]
     population: dict[str, int] = field(default_factory=dict)
+    #: services whose competence is mandatory for the EPCI's nature (DOMAIN.md §1.1)
+    mandatory: frozenset[str] = frozenset()
+    #: services that are transferable competences
+    transferable: frozenset[str] = frozenset()
     _majority: dict = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -129,6 +133,10 @@ class ModelData:
             pairs=pairs,
             pools=pools,
             population=population,
+            mandatory=frozenset(s for s in territory.services.index if territory.is_mandatory(s)),
+            transferable=frozenset(
+                s for s, v in territory.services["transferable"].items() if bool(v)
+            ),
         )
 
     # ---------------------------------------------------------------- costs
@@ -354,11 +362,10 @@ class Problem:
 
 def base_modes(data: ModelData, s: str) -> tuple[str, ...]:
     """Modes that exist for service s in the territory's data (before any rule)."""
-    t = data.territory
     out = ["keep"]
     if (s, "share") in data.pools:
         out.append("share")
-    if (s, "transfer") in data.pools and bool(t.services.at[s, "transferable"]):
+    if (s, "transfer") in data.pools and s in data.transferable:
         out.append("transfer")
     return tuple(out)
 

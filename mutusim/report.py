@@ -144,6 +144,8 @@ def _roadmap_section(result: Result) -> list[str]:
         ", ".join(names.get(x.strip(), x.strip()) for x in str(v).split(",") if x.strip())
         for v in rm["services_starting"]
     ]
+    for col in ("transition_cost", "savings", "cumulative_savings"):
+        rm[col] = rm[col].round(0)
     out.append(_table(french(rm), "{:,.1f}"))
     late = sch.starts[
         sch.starts["start_year"].isna() & sch.starts["service"].isin(result.after.pools["service"])
@@ -255,9 +257,11 @@ def _render(result: Result, rule_prices: bool = True) -> str:
         parts += _rules_section(result)
     if not result.pools.empty:
         pools = result.pools.copy()
-        pools["service"] = t.services["name"].reindex(pools["service"]).to_numpy()
+        pools["service_name"] = t.services["name"].reindex(pools["service"]).to_numpy()
         pools["mode"] = pools["mode"].map(MODE_LABELS)
-        pools = pools[["service", "mode", "members", "units", "fte", "fte_in", "cost", "level"]]
+        pools = pools[
+            ["service_name", "mode", "members", "units", "fte", "fte_in", "cost", "level"]
+        ]
         parts += ["<h2>Services mutualisés ou transférés</h2>", _table(french(pools), "{:,.1f}")]
     parts += [
         "<h2>Méthode et limites</h2>",

@@ -39,7 +39,7 @@ def filter_mandatory_competences(data: ModelData, s: str, c: str, m: str) -> str
     competences are not decisions.
     """
     on = data.scenario.rule_on("mandatory_competences")
-    if on and m != "transfer" and data.territory.is_mandatory(s):
+    if on and m != "transfer" and s in data.mandatory:
         return f"the competence is mandatory for a {data.territory.nature} (transferred by law)"
     return None
 
