@@ -172,3 +172,18 @@ def test_votes_unknown_service_one_line() -> None:
     p = run("votes", "--service", "ads")
     assert p.returncode == 1
     assert "not a transferable service" in p.stderr
+
+
+def test_solve_any_epci_by_name(tmp_path: Path) -> None:
+    out = tmp_path / "mg"
+    p = run("solve", "--epci", "CC de Marie-Galante", "--out", str(out))
+    assert p.returncode == 0, p.stderr
+    assert "Marie-Galante" in p.stdout
+    decisions = pd.read_csv(out / "decisions.csv", dtype={"commune": str})
+    assert decisions["commune"].nunique() == 3
+
+
+def test_solve_unknown_epci_one_line(tmp_path: Path) -> None:
+    p = run("solve", "--epci", "Nowhere Métropole", "--out", str(tmp_path / "x"))
+    assert p.returncode == 1
+    assert len(p.stderr.strip().splitlines()) == 1
