@@ -145,8 +145,10 @@ def _solve_highs(prob: Problem) -> SolveInfo:
         for v, val in zip(cols, values, strict=True):
             v.varValue = val
         objective = float(info.objective_function_value)
-        gap = float(info.mip_gap) if cols else 0.0
-        bound = float(info.mip_dual_bound) if cols else objective
+        is_mip = any(v.cat == pulp.LpInteger for v in cols)
+        # A pure LP (no integer column) has no MIP gap: its optimum is its bound.
+        gap = float(info.mip_gap) if is_mip else 0.0
+        bound = float(info.mip_dual_bound) if is_mip else objective
         if status == "optimal" and gap > prob.scenario.mip_gap + 1e-9:
             # HiGHS stops at its own gap tolerance; anything looser is not optimal.
             status = "feasible"
