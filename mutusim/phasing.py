@@ -594,7 +594,7 @@ def _highs(
         import highspy
     except ImportError as exc:  # pragma: no cover - highspy is a dependency
         raise SolverError("highspy is not installed: pip install highspy") from exc
-    from mutusim.solve import highs_status, new_highs  # shared banner swallowing
+    from mutusim.solve import highs_status, new_highs, set_rows  # shared banner swallowing
 
     inf = highspy.kHighsInf
     lp = highspy.HighsLp()
@@ -609,15 +609,9 @@ def _highs(
         index += idx
         value += vals
         starts.append(len(index))
-    lp.num_row_ = len(rows)
-    lp.row_lower_ = [-inf if math.isinf(lo) else lo for _i, _v, lo, _u in rows]
-    lp.row_upper_ = [inf if math.isinf(up) else up for _i, _v, _l, up in rows]
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-    lp.a_matrix_.num_col_ = len(cost)
-    lp.a_matrix_.num_row_ = len(rows)
-    lp.a_matrix_.start_ = starts
-    lp.a_matrix_.index_ = index
-    lp.a_matrix_.value_ = value
+    lower = [-inf if math.isinf(lo) else lo for _i, _v, lo, _u in rows]
+    upper = [inf if math.isinf(up) else up for _i, _v, _l, up in rows]
+    set_rows(lp, len(cost), starts, index, value, lower, upper)
 
     # tiny model: prove the exact optimum
     h = new_highs(time_limit, 0.0, mip_abs_gap=1e-9)

@@ -123,14 +123,7 @@ def _solve_highs(prob: Problem) -> SolveInfo:
         else:
             lo.append(-inf)
             up.append(rhs)
-    lp.num_row_ = len(lo)
-    lp.row_lower_, lp.row_upper_ = lo, up
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-    lp.a_matrix_.num_col_ = len(cols)
-    lp.a_matrix_.num_row_ = len(lo)
-    lp.a_matrix_.start_ = starts
-    lp.a_matrix_.index_ = idx
-    lp.a_matrix_.value_ = vals
+    set_rows(lp, len(cols), starts, idx, vals, lo, up)
 
     h = new_highs(prob.scenario.time_limit, prob.scenario.mip_gap)
     h.passModel(lp)
@@ -154,6 +147,28 @@ def _solve_highs(prob: Problem) -> SolveInfo:
             status = "feasible"
     nodes = int(info.mip_node_count) if info.mip_node_count >= 0 else None
     return SolveInfo("highs", status, text, objective, bound, gap, seconds, nodes)
+
+
+def set_rows(
+    lp: object,
+    num_col: int,
+    starts: list[int],
+    index: list[int],
+    value: list[float],
+    lower: list[float],
+    upper: list[float],
+) -> None:
+    """Give a ``highspy.HighsLp`` its constraint rows, row-wise (CSR), in one go."""
+    import highspy
+
+    lp.num_row_ = len(lower)
+    lp.row_lower_, lp.row_upper_ = lower, upper
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.num_col_ = num_col
+    lp.a_matrix_.num_row_ = len(lower)
+    lp.a_matrix_.start_ = starts
+    lp.a_matrix_.index_ = index
+    lp.a_matrix_.value_ = value
 
 
 def new_highs(time_limit: float, mip_rel_gap: float, **options: float) -> object:
