@@ -108,7 +108,7 @@ def plot_commune_balance(result: Result, ax: Axes | None = None, top: int = 30) 
 
 
 def plot_roadmap(result: Result, ax: Axes | None = None) -> Axes:
-    """Yearly and cumulative savings over the horizon, with the services starting each year [EUR]."""
+    """Yearly and cumulative savings over the horizon, and the plan's NPV in the title [EUR]."""
     _need_plan(result)
     rm = result.schedule().roadmap
     if ax is None:

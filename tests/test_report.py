@@ -96,12 +96,27 @@ def test_html_report_without_plan_explains(infeasible: ms.Result) -> None:
 
 
 @pytest.mark.parametrize(
-    "fn", [plot.plot_mode_matrix, plot.plot_savings_waterfall, plot.plot_commune_balance]
+    ("fn", "word"),
+    [
+        (plot.plot_mode_matrix, "Mode retenu"),
+        (plot.plot_savings_waterfall, "coût"),
+        (plot.plot_commune_balance, "commune"),
+        (plot.plot_roadmap, "Feuille de route"),
+        (plot.plot_staff, "Effectifs"),
+    ],
 )
-def test_plots_return_axes_with_french_title(solved: ms.Result, fn) -> None:  # noqa: ANN001
+def test_plots_return_axes_with_french_title(solved: ms.Result, fn, word) -> None:  # noqa: ANN001
     ax = fn(solved)
-    assert ax.get_title()
-    assert any(w in ax.get_title() for w in ("commune", "coût", "Mode"))
+    assert word in ax.get_title()
+
+
+def test_roadmap_plot_shows_the_schedule(solved: ms.Result) -> None:
+    ax = plot.plot_roadmap(solved)
+    rm = solved.schedule().roadmap
+    heights = [p.get_height() for p in ax.patches]
+    assert heights == pytest.approx((rm["savings"] / 1000).tolist())
+    line = ax.get_lines()[0]
+    assert list(line.get_ydata()) == pytest.approx((rm["cumulative_savings"] / 1000).tolist())
 
 
 def test_plot_without_plan_raises(infeasible: ms.Result) -> None:
