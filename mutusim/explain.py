@@ -20,7 +20,12 @@ from mutusim.scenario import SWITCHABLE_RULES, Scenario
 from mutusim.schema import MODES
 from mutusim.territory import Territory
 
+
 #: Constraint rules tried, in order, when a solve is infeasible.
+def _eur(x: float) -> str:
+    return f"{x:,.0f} €".replace(",", "\u202f")
+
+
 RELAXABLE = (
     "cost_cap",
     "fte_moved_cap",
@@ -41,8 +46,8 @@ def explain_pairs(prob: Problem) -> list[str]:
             rule, why = prob.excluded.get((s, c, m), ("?", "excluded"))
             reasons.append(f"{m}: {why} [{rule}]")
         out.append(
-            f"No mode is possible for service '{t.services.at[s, 'name']}' ({s}) in "
-            f"{t.communes.at[c, 'name']} ({c}): " + "; ".join(reasons) + "."
+            f"Aucun mode possible pour le service « {t.services.at[s, 'name']} » ({s}) à "
+            f"{t.communes.at[c, 'name']} ({c}) : " + " ; ".join(reasons) + "."
         )
     return out
 
@@ -69,40 +74,41 @@ def explain_infeasible(territory: Territory, scenario: Scenario) -> list[str]:
             continue
         if rule == "cost_cap":
             found.append(
-                f"The cost cap ({scenario.max_total_cost:,.0f} EUR/year) is below the cheapest "
-                f"plan the other rules allow ({relaxed.total_cost:,.0f} EUR/year): raise "
-                f"max_total_cost by at least {relaxed.total_cost - scenario.max_total_cost:,.0f}."
+                f"Le plafond de coût ({_eur(scenario.max_total_cost)}/an) est inférieur au coût "
+                f"du meilleur plan permis par les autres règles ({_eur(relaxed.total_cost)}/an) : "
+                f"relever max_total_cost d'au moins {_eur(relaxed.total_cost - scenario.max_total_cost)}."
             )
         elif rule == "fte_moved_cap":
             found.append(
-                f"The cap on FTE moved ({scenario.max_fte_moved:g}) cannot be met together "
-                f"with the other rules; without it the plan moves {relaxed.fte_moved:g} FTE."
+                f"Le plafond d'ETP concernés ({scenario.max_fte_moved:g}, max_fte_moved) ne peut "
+                f"être tenu avec les autres règles ; sans lui, le plan concerne {relaxed.fte_moved:g} ETP."
             )
         elif rule == "no_worse_off":
             found.append(
-                "The rule 'no commune worse off than alone' cannot be met together with the "
-                "other rules; the plan is feasible without it."
+                "La règle « aucune commune perdante » (no_worse_off) ne peut être tenue avec les "
+                "autres règles ; le plan est réalisable sans elle."
             )
         elif rule == "qualified_majority":
             found.append(
-                "A required transfer lacks the qualified majority of municipal councils; "
-                "the plan is feasible if that majority were reached (see Result.majorities)."
+                "Un transfert imposé n'obtient pas la majorité qualifiée des conseils municipaux "
+                "(qualified_majority) ; le plan serait réalisable si elle était atteinte "
+                "(voir Result.majorities)."
             )
         elif rule == "min_members":
             found.append(
-                "The minimum number of members of a pooled service cannot be reached in "
-                "the perimeter; the plan is feasible without rule 'min_members'."
+                "La taille minimale d'un service commun ne peut être atteinte dans le "
+                "périmètre ; le plan est réalisable sans la règle 'min_members'."
             )
         else:
             found.append(
-                "A transfer of competence must cover every commune, but some commune "
-                "cannot take it; the plan is feasible with an à la carte transfer "
-                "(rule 'transfer_all_or_nothing' off)."
+                "Un transfert de compétence doit couvrir toutes les communes, mais une commune "
+                "ne peut pas le prendre ; le plan est réalisable avec un transfert à la carte "
+                "(règle 'transfer_all_or_nothing' levée)."
             )
     if not found:
         found.append(
-            "The scenario is infeasible and no single rule explains it: several rules "
-            "conflict together (try switching off rules one by one with disabled_rules)."
+            "Le scénario est infaisable sans qu'une règle seule l'explique : plusieurs règles "
+            "se contredisent (les lever une à une avec disabled_rules)."
         )
     return found
 

@@ -418,9 +418,11 @@ def _filter_modes(prob: Problem) -> None:
             for m in MODES:
                 if m not in modes0:
                     label = (
-                        "transferable = false" if m == "transfer" else f"no '{m}' row in modes.csv"
+                        "transferable = false"
+                        if m == "transfer"
+                        else f"pas de ligne « {m} » dans modes.csv"
                     )
-                    prob.excluded[(s, c, m)] = ("data", f"mode not available ({label})")
+                    prob.excluded[(s, c, m)] = ("data", f"mode indisponible ({label})")
             for rule in rules.FILTER_RULES:
                 for m in list(allowed):
                     why = rule(data, s, c, m)

@@ -24,11 +24,20 @@ from mutusim.problem import ModelData, Problem, objective_expression
 EQ, GE, LE = pulp.LpConstraintEQ, pulp.LpConstraintGE, pulp.LpConstraintLE
 
 
+# Reasons are read by the committee (report, explanations): French, French number format.
+def _n(x: float) -> str:
+    return f"{x:,.0f}".replace(",", "\u202f")
+
+
+def _eur(x: float) -> str:
+    return f"{_n(x)} €"
+
+
 # ------------------------------------------------------------------ filters
 def filter_allowed_modes(data: ModelData, s: str, c: str, m: str) -> str | None:
     """Modes outside the scenario's ``allowed_modes`` are excluded."""
     if m not in data.scenario.allowed_modes:
-        return f"mode '{m}' is not in the scenario's allowed_modes"
+        return f"le mode « {m} » n'est pas dans allowed_modes du scénario"
     return None
 
 
@@ -40,7 +49,7 @@ def filter_mandatory_competences(data: ModelData, s: str, c: str, m: str) -> str
     """
     on = data.scenario.rule_on("mandatory_competences")
     if on and m != "transfer" and s in data.mandatory:
-        return f"the competence is mandatory for a {data.territory.nature} (transferred by law)"
+        return f"compétence obligatoire pour une {data.territory.nature} : transférée par la loi"
     return None
 
 
@@ -50,15 +59,15 @@ def filter_perimeter(data: ModelData, s: str, c: str, m: str) -> str | None:
     if not sc.rule_on("perimeter") or m == data.pairs[(s, c)].arrangement:
         return None
     if sc.perimeter_services is not None and s not in sc.perimeter_services:
-        return "service outside the scenario's perimeter (keeps its current arrangement)"
+        return "service hors du périmètre du scénario (garde sa situation actuelle)"
     if sc.perimeter_communes is not None and c not in sc.perimeter_communes:
-        return "commune outside the scenario's perimeter (keeps its current arrangement)"
+        return "commune hors du périmètre du scénario (garde sa situation actuelle)"
     if sc.perimeter_max_population is not None:
         pop = int(data.territory.communes.at[c, "population"])
         if pop > sc.perimeter_max_population:
             return (
-                f"commune of {pop:,} inhabitants, above the perimeter's "
-                f"{sc.perimeter_max_population:,} (keeps its current arrangement)"
+                f"commune de {_n(pop)} habitants, au-delà du seuil du périmètre "
+                f"({_n(sc.perimeter_max_population)}) : garde sa situation actuelle"
             )
     return None
 
@@ -70,10 +79,10 @@ def filter_forced_decisions(data: ModelData, s: str, c: str, m: str) -> str | No
         return None
     for d in sc.forbid:
         if d.mode == m and d.matches(s, c):
-            return f"forbidden by the scenario ({d.service}/{d.commune}/{d.mode})"
+            return f"exclu par le scénario ({d.service}/{d.commune}/{d.mode})"
     for d in sc.force:
         if d.mode != m and d.matches(s, c):
-            return f"the scenario forces '{d.mode}' ({d.service}/{d.commune})"
+            return f"le scénario impose « {d.mode} » ({d.service}/{d.commune})"
     return None
 
 
@@ -83,7 +92,7 @@ def filter_service_levels(data: ModelData, s: str, c: str, m: str) -> str | None
         return None
     lvl, need = data.level(s, c, m), data.min_level(s)
     if lvl < need:
-        return f"service level {lvl:g} below the minimum {need:g}"
+        return f"niveau de service {lvl:g} inférieur au minimum {need:g}"
     return None
 
 
@@ -94,7 +103,7 @@ def filter_already_transferred(data: ModelData, s: str, c: str, m: str) -> str |
     (L5211-17-1, DOMAIN.md §1.1); it is outside the model.
     """
     if data.pairs[(s, c)].arrangement == "transfer" and m != "transfer":
-        return "already transferred to the EPCI (restitution is outside the model)"
+        return "déjà transférée à l'EPCI (la restitution est hors du modèle)"
     return None
 
 
@@ -115,18 +124,18 @@ def filter_qualified_majority(data: ModelData, s: str, c: str, m: str) -> str | 
         why = []
         if not (maj.branch_two_thirds or maj.branch_half):
             why.append(
-                f"{maj.yes} of {maj.councils} councils for, representing {maj.yes_population:,} of "
-                f"{maj.population:,} inhabitants"
+                f"{maj.yes} conseils favorables sur {maj.councils}, représentant "
+                f"{_n(maj.yes_population)} habitants sur {_n(maj.population)}"
             )
         if maj.veto_applies and not maj.largest_yes:
             why.append(
-                f"the most populous commune ({maj.largest}, over 1/4 of the population) votes against"
+                f"la commune la plus peuplée ({maj.largest}, plus du quart de la population) vote contre"
             )
-        return "no qualified majority for the transfer: " + "; ".join(why)
+        return "pas de majorité qualifiée pour le transfert : " + " ; ".join(why)
     if not data.scenario.rule_on("transfer_all_or_nothing"):
         yes, why = data.vote(s, c)
         if not yes:
-            return f"à la carte transfer: the council votes against ({why})"
+            return f"transfert à la carte : le conseil vote contre ({why})"
     return None
 
 
@@ -144,11 +153,11 @@ def filter_no_worse_off(data: ModelData, s: str, c: str, m: str) -> str | None:
         # its own costs alone (before any share of the common cost) already exceed its cost today
         own, today = data.member_cost(s, c, m), data.pairs[(s, c)].cost
         if own > today + 1e-9:
-            return f"its own costs in the shared unit ({own:,.0f} EUR/year) exceed its cost today (no_worse_off)"
+            return f"ses propres coûts dans le service commun ({_eur(own)}/an) dépassent son coût actuel (no_worse_off)"
         return None
     delta = data.transfer_balance(s, c)
     if delta > 1e-9 and data.pairs[(s, c)].arrangement != "transfer":
-        return f"the transfer would cost the commune {delta:,.0f} EUR/year more (no_worse_off)"
+        return f"le transfert coûterait {_eur(delta)}/an de plus à la commune (no_worse_off)"
     return None
 
 

@@ -120,7 +120,7 @@ def test_infeasible_scenario_exit_3_with_explanation(tiny_folder: Path, tmp_path
     p = run("solve", "--territory", str(tiny_folder), "--scenario", str(yml), "--out", str(out))
     assert p.returncode == 3
     assert "infeasible" in p.stdout
-    assert "raise max_total_cost" in p.stdout
+    assert "relever max_total_cost" in p.stdout
     assert "Aucun plan" in (out / "rapport.html").read_text(encoding="utf-8")
 
 

@@ -58,7 +58,7 @@ def test_already_transferred_service_stays_with_the_epci():
     # restitution is not a decision: forcing keep is explained, not solved
     res = ms.optimise(t, ms.Scenario(force=[("ads", "49002", "keep")]))
     assert res.status == "infeasible"
-    assert any("already transferred" in line for line in res.explanation)
+    assert any("déjà transférée" in line for line in res.explanation)
 
 
 def test_blocking_communes_names_the_veto(tiny):

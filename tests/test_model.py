@@ -291,7 +291,7 @@ class TestRulesByHand:
     def test_cost_cap_below_the_optimum(self, tiny):
         res = optimise(tiny, Scenario(max_total_cost=172_999))
         assert res.status == "infeasible"
-        assert any("raise max_total_cost by at least 1." in line for line in res.explanation)
+        assert any("relever max_total_cost d'au moins 1 €." in line for line in res.explanation)
 
     @pytest.mark.parametrize(
         ("cap", "expected"),
@@ -430,7 +430,7 @@ class TestQualifiedMajorityByHand:
     def test_largest_commune_vetoes(self, tiny):
         res = optimise(tiny, Scenario(force=self.FORCE, stances={"ads": {"49001": "against"}}))
         assert res.status == "infeasible"
-        assert any("most populous commune (49001" in line for line in res.explanation)
+        assert any("la commune la plus peuplée (49001" in line for line in res.explanation)
         # switching the rule off lifts the veto
         sc = Scenario(
             force=self.FORCE,
@@ -1122,9 +1122,9 @@ def test_infeasible_scenario_is_explained(tiny, solver):
     assert res.baseline_cost == pytest.approx(212_000)
     assert len(res.explanation) >= 1
     text = " ".join(res.explanation)
-    assert "raise max_total_cost" in text
+    assert "relever max_total_cost" in text
     # cheapest plan without the cap: 173,000 -> raise by 73,000
-    assert "73,000" in text
+    assert "73\u202f000 €" in text
 
 
 def test_min_level_explanation_names_service_and_commune(tiny):
@@ -1144,7 +1144,7 @@ def test_min_level_explanation_names_service_and_commune(tiny):
         (line,) = [x for x in lines if code in x]
         assert name in line
         assert "Ressources humaines et paie" in line
-        assert "below the minimum 76" in line
+        assert "inférieur au minimum 76" in line
         assert "service_levels" in line
         assert "transferable = false" in line
     # ads can still transfer (level 85): not blamed
@@ -1156,7 +1156,7 @@ def test_fte_cap_explanation(tiny):
     sc = Scenario(force=[("rh_paie", "49001", "share")], max_fte_moved=0.0)
     res = optimise(tiny, sc)
     assert res.status == "infeasible"
-    assert any("FTE moved" in line for line in res.explanation)
+    assert any("max_fte_moved" in line for line in res.explanation)
 
 
 def test_min_members_explanation(tiny):
