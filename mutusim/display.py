@@ -9,6 +9,7 @@ from mutusim.labels import STATUS_LABELS, euros, french
 
 if TYPE_CHECKING:
     from mutusim.result import Result
+    from mutusim.scenario import Scenario
     from mutusim.territory import Territory
 
 
@@ -40,3 +41,22 @@ def result_html(r: Result) -> str:
         r.by_service[["name", "keep", "share", "transfer", "cost_before", "cost_after", "savings"]]
     )
     return f"<div>{head}{kpi}{bs.to_html(index=False, float_format=lambda v: f'{v:,.0f}')}</div>"
+
+
+def scenario_html(sc: Scenario) -> str:
+    """Short HTML card of a scenario: name, description and the options it changes."""
+    head = f"<p><b>Scénario {html.escape(sc.name)}</b>"
+    if sc.description:
+        head += f" : {html.escape(sc.description)}"
+    head += "</p>"
+    changes = sc.changes()
+    if not changes:
+        return f"<div>{head}<p>Options par défaut : toutes les règles actives.</p></div>"
+    rows = "".join(
+        f"<tr><td>{html.escape(k)}</td><td>{html.escape(str(v))}</td></tr>"
+        for k, v in changes.items()
+    )
+    return (
+        f"<div>{head}<table><thead><tr><th>Option</th><th>Valeur</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table></div>"
+    )

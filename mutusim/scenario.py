@@ -283,6 +283,20 @@ class Scenario:
         """A copy with some options changed (unknown options raise ScenarioError)."""
         return _replace(self, changes)
 
+    def changes(self) -> dict[str, Any]:
+        """Options that differ from the defaults of ``Scenario()`` (name and description aside)."""
+        default = Scenario().to_dict()
+        return {
+            k: v
+            for k, v in self.to_dict().items()
+            if k not in ("name", "description") and v != default[k]
+        }
+
+    def _repr_html_(self) -> str:
+        from mutusim.display import scenario_html
+
+        return scenario_html(self)
+
     def to_dict(self) -> dict[str, Any]:
         """Options as plain YAML-ready values."""
         out: dict[str, Any] = {}

@@ -142,6 +142,18 @@ def test_html_reprs(solved: ms.Result, infeasible: ms.Result) -> None:
     assert "communes" in ms.examples.tiny()._repr_html_()
 
 
+def test_scenario_html_lists_changed_options() -> None:
+    sc = ms.Scenario(
+        name="petites", description="moins de 4 500 habitants", perimeter_max_population=4500
+    )
+    assert sc.changes() == {"perimeter_max_population": 4500}
+    page = sc._repr_html_()
+    assert "Scénario petites" in page
+    assert "perimeter_max_population" in page
+    assert "4500" in page
+    assert "Options par défaut" in ms.Scenario()._repr_html_()
+
+
 def test_compare_and_diff(solved: ms.Result) -> None:
     keep = ms.optimise(ms.examples.tiny(), ms.Scenario(name="keep", allowed_modes=("keep",)))
     table = ms.compare([solved, keep])
