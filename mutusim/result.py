@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from mutusim.check import CheckReport, PlanEvaluation
+from mutusim.check import PlanEvaluation
 from mutusim.scenario import Scenario
 from mutusim.solve import SolveInfo
 from mutusim.territory import Territory
@@ -302,4 +302,4 @@ def decisions_table(
     return out[DECISION_COLUMNS]
 
 
-__all__ = ["CheckReport", "Result", "decisions_table"]
+__all__ = ["Result", "decisions_table"]
