@@ -90,6 +90,12 @@ COLUMN_LABELS: dict[str, str] = {
     "start_year": "Année de démarrage",
     "npv_contribution": "Valeur actuelle nette (€)",
     "detail": "Commentaire",
+    "npv_if_first_year": "VAN si démarrage la première année (€)",
+    "best_npv": "Meilleure VAN possible (€)",
+    "k": "Années depuis le démarrage",
+    "staff": "Effectif (ETP)",
+    "fte_abolished": "Postes supprimés (ETP)",
+    "surplus_left": "Sureffectif restant (ETP)",
     "fte_in": "ETP d'origine",
     "steady_savings": "Économies annuelles en régime (€/an)",
     # allocation
@@ -104,6 +110,17 @@ COLUMN_LABELS: dict[str, str] = {
     "cost_without": "Coût sans la règle (€/an)",
     "price": "Coût de la règle (€/an)",
     "binds": "Contraignante",
+}
+
+#: Why a change starts late or not at all (codes of mutusim.phasing), in French.
+REASON_LABELS: dict[str, str] = {
+    "negative_npv": "valeur actuelle nette négative sur la période",
+    "over_budget": "coût de transition supérieur au budget annuel",
+    "max_changes_per_year": "capacité annuelle de réorganisation atteinte",
+    "transition_budget": "budget annuel de transition épuisé",
+    "later_start_better": "un démarrage plus tardif est plus avantageux",
+    "not_proven": "calendrier non prouvé optimal (limite de temps)",
+    "given": "année imposée",
 }
 
 RULE_LABELS: dict[str, str] = {
@@ -141,6 +158,14 @@ def french(df: pd.DataFrame) -> pd.DataFrame:
     ):
         if col in out.columns:
             out[col] = out[col].map({True: "oui", False: "non"})
+    if "reason" in out.columns:  # phasing codes, possibly joined by '+'; other reasons unchanged
+        out["reason"] = out["reason"].map(
+            lambda r: (
+                " ; ".join(REASON_LABELS.get(x, x) for x in r.split("+"))
+                if isinstance(r, str)
+                else r
+            )
+        )
     if "rule" in out.columns:
         out["rule"] = out["rule"].map(lambda r: RULE_LABELS.get(r, r))
     return out.rename(columns=COLUMN_LABELS)

@@ -165,3 +165,20 @@ def test_compare_and_diff(solved: ms.Result) -> None:
     assert set(diff["mode_base"]) == {"share"}
     with pytest.raises(ms.MutusimError, match="unique"):
         ms.compare([solved, solved])
+
+
+def test_every_workbook_header_is_french(solved: ms.Result) -> None:
+    from mutusim.export import SHEETS, tables
+    from mutusim.labels import COLUMN_LABELS, french
+
+    frames = tables(solved)
+    for sheet, key in SHEETS.items():
+        if key == "summary":
+            continue
+        missing = [c for c in frames[key].columns if c not in COLUMN_LABELS]
+        assert not missing, (sheet, missing)
+    # a transition budget below the payroll pool's 6,000 € one-off cost: 'over_budget'
+    capped = ms.optimise(ms.examples.tiny(), ms.Scenario(transition_budget=1_000))
+    reasons = french(capped.schedule().starts)["Motif"].dropna()
+    assert "coût de transition supérieur au budget annuel" in set(reasons)
+    assert not reasons.str.contains("_").any()
