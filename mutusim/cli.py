@@ -1,7 +1,14 @@
 """Command line: ``mutusim validate | solve | votes | demo`` (PRODUCT.md R6).
 
-Errors a user can cause print one line on stderr and exit with code 1;
-``--debug`` shows the traceback instead. Usage errors exit with code 2.
+The console script only parses arguments and calls library functions; what
+it prints for the user is French. Exit codes:
+
+* 0 — done (a plan was found, or the data are valid);
+* 1 — an error the user can fix (bad data, bad scenario, unknown name); one
+  line on stderr, ``--debug`` shows the traceback instead;
+* 2 — wrong usage (unknown option, missing argument);
+* 3 — no plan: the scenario is infeasible, or the solver stopped at its time
+  limit before finding one (the output says which, and what to change).
 """
 
 from __future__ import annotations
@@ -9,13 +16,22 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mutusim.errors import DataError, MutusimError
 
+if TYPE_CHECKING:
+    from mutusim.analysis.suite import Analyses
+    from mutusim.core.result import Result
+    from mutusim.core.scenario import Scenario
+    from mutusim.core.territory import Territory
 
-def _territory(args: argparse.Namespace):  # noqa: ANN202
-    from mutusim import datasets
-    from mutusim.io import load_territory
+__all__ = ["build_parser", "main"]
+
+
+def _territory(args: argparse.Namespace) -> Territory:
+    from mutusim.inputs import datasets
+    from mutusim.inputs.io import load_territory
 
     if getattr(args, "territory", None):
         return load_territory(args.territory)
@@ -24,8 +40,8 @@ def _territory(args: argparse.Namespace):  # noqa: ANN202
     return datasets.angers()
 
 
-def _scenario(args: argparse.Namespace):  # noqa: ANN202
-    from mutusim.scenario import Scenario
+def _scenario(args: argparse.Namespace) -> Scenario:
+    from mutusim.core.scenario import Scenario
 
     sc = Scenario.from_yaml(args.scenario, args.name) if args.scenario else Scenario()
     if getattr(args, "time_limit", None) is not None:
@@ -35,117 +51,152 @@ def _scenario(args: argparse.Namespace):  # noqa: ANN202
     return sc
 
 
-def _print_result(res, out_dir: Path | None) -> None:  # noqa: ANN001
+def _print_result(res: Result, analyses: Analyses, out_dir: Path | None) -> None:
+    from mutusim.present.formatting import euros, percent
+    from mutusim.present.labels import STATUS_LABELS, explanation
+
     s = res.summary()
-    print(f"Scénario '{s['scenario']}' sur {res.territory.name} : statut {s['status']}")
+    status = STATUS_LABELS.get(s["status"], s["status"])
+    print(f"Scénario « {s['scenario']} » sur {res.territory.name} : {status}")
     if res.has_plan:
-        print(f"  coût actuel      {s['baseline_cost']:>16,.0f} €/an".replace(",", " "))
-        print(f"  coût du plan     {s['total_cost']:>16,.0f} €/an".replace(",", " "))
-        print(f"  économies        {s['savings']:>16,.0f} €/an".replace(",", " "))
-        sch = res.schedule()
-        npv = f"{sch.npv:,.0f}".replace(",", " ")
-        years = f"{res.scenario.start_year}-{res.scenario.end_year}"
-        print(f"  valeur actuelle nette {years} : {npv} € (feuille de route : {sch.status})")
-        gap = "n/a" if s["gap"] is None else f"{100 * s['gap']:.4f} %"
+        print(f"  coût actuel      {euros(s['baseline_cost'], per_year=True):>22}")
+        print(f"  coût du plan     {euros(s['total_cost'], per_year=True):>22}")
+        print(f"  économies        {euros(s['savings'], per_year=True):>22}")
+        sch = analyses.schedule
+        if sch is not None:
+            years = f"{res.scenario.start_year}-{res.scenario.end_year}"
+            roadmap_status = STATUS_LABELS.get(str(sch.status), str(sch.status))
+            print(
+                f"  valeur actuelle nette {years} : {euros(sch.npv)} "
+                f"(feuille de route : {roadmap_status})"
+            )
         print(
-            f"  construction {s['build_seconds']:.2f} s, résolution {s['solve_seconds']:.2f} s, écart {gap}"
+            f"  construction {s['build_seconds']:.2f} s, résolution {s['solve_seconds']:.2f} s, "
+            f"écart d'optimalité {percent(s['gap'], 2)}".replace(".", ",")
         )
-    for line in res.explanation + res.check_errors:
+    for line in explanation(res):
         print(f"  - {line}")
     if out_dir is not None:
         print(f"  résultats écrits dans {out_dir}")
 
 
+def _write(res: Result, out: Path) -> None:
+    from mutusim.analysis.suite import analyse
+    from mutusim.present.report import write_html
+    from mutusim.present.workbook import write_result
+
+    analyses = analyse(res)
+    write_result(res, out, analyses)
+    write_html(res, out / "rapport.html", analyses)
+    _print_result(res, analyses, out)
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
-    from mutusim.io import load_territory
+    """``mutusim validate PATH``: every problem of a territory, or OK."""
+    from mutusim.inputs.io import load_territory
+    from mutusim.present.formatting import number
 
     t = load_territory(args.path)
-    print(f"OK: {t!r}")
+    print(
+        f"Données valides : {t.name} ({t.nature}), {number(len(t.communes))} communes, "
+        f"{number(t.population)} habitants, {number(len(t.services))} services."
+    )
     return 0
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
-    from mutusim.export import write_result
-    from mutusim.optimise import optimise
-    from mutusim.report import write_html
+    """``mutusim solve``: optimise a scenario, write tables, workbook and report."""
+    from mutusim.model.pipeline import optimise
 
-    t = _territory(args)
-    res = optimise(t, _scenario(args))
-    out = Path(args.out)
-    write_result(res, out)
-    write_html(res, out / "rapport.html")
-    _print_result(res, out)
+    res = optimise(_territory(args), _scenario(args))
+    _write(res, Path(args.out))
     return 0 if res.has_plan else 3
 
 
 def cmd_votes(args: argparse.Namespace) -> int:
-    from mutusim.optimise import ModelData, vote_tables
+    """``mutusim votes --service S``: who votes for a transfer, which councils block it."""
+    from mutusim.core.law import vote_tables
+    from mutusim.errors import NotFoundError
+    from mutusim.present.formatting import number
+    from mutusim.present.labels import vote_reason
 
     t = _territory(args)
-    data = ModelData.from_inputs(t, _scenario(args))
-    votes, majorities = vote_tables(data)
-    if args.service not in set(majorities.get("service", [])):
-        from mutusim.errors import MutusimError
-
-        known = sorted(set(majorities.get("service", [])))
-        raise MutusimError(
+    votes, majorities = vote_tables(t, _scenario(args))
+    if args.service not in set(majorities["service"]):
+        known = sorted(set(majorities["service"]))
+        raise NotFoundError(
             f"'{args.service}' is not a transferable service of {t.name}; transferable: {known}"
         )
     m = majorities.set_index("service").loc[args.service]
     name = t.services.at[args.service, "name"]
     verdict = "atteinte" if m["majority"] else "NON atteinte"
     print(f"Transfert « {name} » : majorité qualifiée {verdict}")
-    pop_yes = f"{m['yes_population']:,}".replace(",", " ")
-    pop = f"{m['population']:,}".replace(",", " ")
-    print(f"  {m['yes']} conseils favorables sur {m['councils']}, {pop_yes} habitants sur {pop}")
+    print(
+        f"  {m['yes']} conseils favorables sur {m['councils']}, "
+        f"{number(m['yes_population'])} habitants sur {number(m['population'])}"
+    )
     if m["veto_applies"]:
         accord = "favorable" if m["largest_yes"] else "DÉFAVORABLE"
         print(
-            f"  la commune la plus peuplée ({t.communes.at[m['largest'], 'name']}) doit l'accepter : {accord}"
+            f"  la commune la plus peuplée ({t.communes.at[m['largest'], 'name']}) "
+            f"doit l'accepter : {accord}"
         )
-    against = votes[(votes["service"] == args.service) & ~votes["vote"]].sort_values(
-        "population", ascending=False
-    )
+    against = votes[(votes["service"] == args.service) & ~votes["vote"].astype(bool)]
+    against = against.sort_values("population", ascending=False)
     if against.empty:
         print("  aucun conseil défavorable")
     else:
         print("  conseils défavorables (bloquants si la majorité n'est pas atteinte) :")
-        for row in against.itertuples():
-            pop = f"{row.population:,}".replace(",", " ")
-            print(f"    {row.commune} {row.name} ({pop} hab.) : {row.reason}")
+        for row in against.to_dict("records"):
+            why = vote_reason(row["vote_basis"], row["balance_if_transferred"])
+            print(f"    {row['commune']} {row['name']} ({number(row['population'])} hab.) : {why}")
     return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from mutusim import datasets
-    from mutusim.export import write_result
-    from mutusim.optimise import optimise
-    from mutusim.report import write_html
+    """``mutusim demo``: the embedded default territory and the base scenario of the deck."""
+    from mutusim.inputs import datasets
+    from mutusim.model.pipeline import optimise
 
-    demo = datasets.angers_scenarios().base
-    res = optimise(datasets.angers(), demo)
-    out = Path(args.out)
-    write_result(res, out)
-    write_html(res, out / "rapport.html")
-    _print_result(res, out)
+    res = optimise(datasets.angers(), datasets.angers_scenarios().base)
+    _write(res, Path(args.out))
     return 0 if res.has_plan else 3
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="mutusim", description="Mutualisation scenarios for an EPCI and its communes."
+    """The argument parser of the ``mutusim`` command.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+    """
+    from mutusim import __version__
+
+    common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: a subcommand's default must not undo a --debug given before it.
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks"
     )
-    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    p = argparse.ArgumentParser(
+        prog="mutusim",
+        description="Mutualisation scenarios for an EPCI and its communes.",
+        parents=[common],
+    )
+    p.add_argument("--version", action="version", version=f"mutusim {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
     v = sub.add_parser(
-        "validate", help="check a territory (folder of CSVs or .xlsx) and report every problem"
+        "validate",
+        parents=[common],
+        help="check a territory (folder of CSVs or .xlsx) and report every problem",
     )
     v.add_argument("path")
     v.set_defaults(func=cmd_validate)
 
     s = sub.add_parser(
-        "solve", help="optimise a scenario and write CSV tables, an .xlsx and an HTML report"
+        "solve",
+        parents=[common],
+        help="optimise a scenario and write CSV tables, an .xlsx and an HTML report",
     )
     src = s.add_mutually_exclusive_group()
     src.add_argument("--territory", help="folder of CSV files or .xlsx workbook")
@@ -163,7 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True, help="output folder")
     s.set_defaults(func=cmd_solve)
 
-    vt = sub.add_parser("votes", help="who votes for a transfer, and which communes block it")
+    vt = sub.add_parser(
+        "votes", parents=[common], help="who votes for a transfer, and which communes block it"
+    )
     vt.add_argument("--service", required=True, help="service code, e.g. espace_public")
     vsrc = vt.add_mutually_exclusive_group()
     vsrc.add_argument("--territory", help="folder of CSV files or .xlsx workbook")
@@ -173,7 +226,9 @@ def build_parser() -> argparse.ArgumentParser:
     vt.set_defaults(func=cmd_votes)
 
     d = sub.add_parser(
-        "demo", help="optimise the embedded default territory (Angers Loire Métropole)"
+        "demo",
+        parents=[common],
+        help="optimise the embedded default territory (Angers Loire Métropole)",
     )
     d.add_argument("--out", default="out/demo")
     d.set_defaults(func=cmd_demo)
@@ -181,24 +236,40 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 done, 1 user error, 2 usage error, 3 no plan.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.debug = getattr(args, "debug", False)
     try:
-        return args.func(args)
+        return int(args.func(args))
     except DataError as exc:
         if args.debug:
             raise
-        print(f"mutusim: error: {exc.one_line()}", file=sys.stderr)
+        n = len(exc.problems)
+        print(f"mutusim: erreur : {n} problème(s) dans {exc.source} :", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
         return 1
     except MutusimError as exc:
         if args.debug:
             raise
-        print(f"mutusim: error: {str(exc).splitlines()[0]}", file=sys.stderr)
+        print(f"mutusim: erreur : {str(exc).splitlines()[0]}", file=sys.stderr)
         return 1
     except OSError as exc:
         if args.debug:
             raise
-        print(f"mutusim: error: {exc}", file=sys.stderr)
+        print(f"mutusim: erreur : {exc}", file=sys.stderr)
         return 1
 
 

@@ -1,13 +1,33 @@
-"""Exceptions raised by mutusim.
+"""Exceptions raised by mutusim, one class per situation.
 
-Every error a user can provoke with bad input is a :class:`MutusimError`.
-Data problems are collected before anything is built and raised once as a
-:class:`DataError` that carries the whole list (see :class:`Problem`).
+Every error a user can provoke is a :class:`MutusimError` (a ``ValueError``):
+
+* :class:`DataError` — bad input data; carries every :class:`Problem` found
+  at once (file, line, column, fix);
+* :class:`ScenarioError` — a malformed scenario, or two overrides that clash;
+* :class:`NotFoundError` — a lookup that found nothing: an unknown EPCI,
+  service, commune or scenario name (also a ``LookupError``);
+* :class:`PlanError` — a plan handed to an evaluation names unknown pairs or
+  modes;
+* :class:`NoPlanError` — a table, roadmap or figure asked of a result that
+  has no plan (infeasible, time limit, error);
+* :class:`SolverError` — the solver could not be run.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+__all__ = [
+    "DataError",
+    "MutusimError",
+    "NoPlanError",
+    "NotFoundError",
+    "PlanError",
+    "Problem",
+    "ScenarioError",
+    "SolverError",
+]
 
 
 class MutusimError(ValueError):
@@ -49,7 +69,15 @@ class Problem:
 
 
 class DataError(MutusimError):
-    """Bad input data: carries every :class:`Problem` found at once."""
+    """Bad input data: carries every :class:`Problem` found at once.
+
+    Parameters
+    ----------
+    problems : list of Problem
+        Every problem found.
+    source : str
+        What was read (a folder, a workbook, a dataset name).
+    """
 
     def __init__(self, problems: list[Problem], source: str = "input data") -> None:
         self.problems = list(problems)
@@ -58,15 +86,21 @@ class DataError(MutusimError):
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(f"{n} problem{'s' if n != 1 else ''} in {source}:\n{lines}")
 
-    def one_line(self) -> str:
-        """A single line summary, for the command line."""
-        first = self.problems[0] if self.problems else "no detail"
-        more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
-        return f"{len(self.problems)} problem(s) in {self.source}: {first}{more}"
-
 
 class ScenarioError(MutusimError):
     """A scenario is malformed, or two overrides clash."""
+
+
+class NotFoundError(MutusimError, LookupError):
+    """A name or code looked up does not exist (EPCI, service, commune, scenario)."""
+
+
+class PlanError(MutusimError):
+    """A plan given to an evaluation names unknown pairs, modes or start years."""
+
+
+class NoPlanError(MutusimError):
+    """A table, roadmap or figure was asked of a result that has no plan."""
 
 
 class SolverError(MutusimError):

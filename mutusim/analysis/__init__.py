@@ -1,0 +1,1 @@
+"""Analysis: functions that take a Result and return tables (roadmap, Shapley, votes, prices)."""

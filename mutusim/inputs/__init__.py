@@ -1,0 +1,1 @@
+"""Inputs: read and validate territories, reference data of France, calibration, examples."""

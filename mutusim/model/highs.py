@@ -1,0 +1,262 @@
+"""The one bridge to HiGHS (highspy), shared by every MILP of mutusim.
+
+A model is handed over as arrays in one ``passModel`` call (PULP-NOTES.md:
+4.9x faster than PuLP's row-by-row hand-over), and everything about the
+answer — model status, primal solution status, objective, MIP gap, dual
+bound — is read from HiGHS itself, never from PuLP (which reports "Optimal"
+after a time limit). HiGHS runs single-threaded with a fixed random seed:
+the same inputs give the same plan (PRODUCT.md Q3).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from mutusim.core.status import Status
+from mutusim.errors import SolverError
+
+__all__ = ["HighsRun", "Rows", "highs_status", "new_highs", "run_highs"]
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Constraint rows in compressed row form: ``lower <= A x <= upper``.
+
+    Attributes
+    ----------
+    starts : list of int
+        Start of each row in ``index``/``value``, plus the end (len = rows + 1).
+    index : list of int
+        Column of each non-zero.
+    value : list of float
+        Value of each non-zero.
+    lower, upper : list of float
+        Row bounds (``-inf``/``inf`` for none).
+    """
+
+    starts: list[int]
+    index: list[int]
+    value: list[float]
+    lower: list[float]
+    upper: list[float]
+
+
+@dataclass(frozen=True)
+class HighsRun:
+    """What HiGHS said about one run.
+
+    Attributes
+    ----------
+    status : Status
+        Read from HiGHS (:func:`highs_status`).
+    text : str
+        HiGHS's own model status text.
+    x : list of float or None
+        Column values when HiGHS holds a feasible solution.
+    objective, bound, gap : float or None
+        Objective value, dual bound and relative MIP gap (a pure LP: bound =
+        objective, gap 0).
+    nodes : int or None
+        Branch-and-bound nodes.
+    seconds : float
+        Wall time of hand-over and solve [s].
+    """
+
+    status: Status
+    text: str
+    x: list[float] | None
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    nodes: int | None
+    seconds: float
+
+
+def _highspy() -> Any:
+    try:
+        import highspy
+    except ImportError as exc:  # pragma: no cover - highspy is a dependency
+        raise SolverError(
+            "highspy is not installed: pip install highspy, or use solver='cbc'"
+        ) from exc
+    return highspy
+
+
+_BANNER_SHOWN = False
+
+
+def _quiet_highs(highspy: Any) -> Any:
+    """A Highs instance; the first one's copyright banner (C-level stdout) is swallowed."""
+    global _BANNER_SHOWN
+    if _BANNER_SHOWN:
+        return highspy.Highs()
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no real stdout (embedded interpreters)
+        _BANNER_SHOWN = True
+        return highspy.Highs()
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        _BANNER_SHOWN = True
+    return h
+
+
+def new_highs(time_limit: float, mip_rel_gap: float, **options: float) -> Any:
+    """A silent, deterministic HiGHS instance (single thread, fixed seed; PRODUCT.md Q3).
+
+    Parameters
+    ----------
+    time_limit : float
+        [s]
+    mip_rel_gap : float
+        Relative gap at which the MIP may stop [-].
+    **options
+        Further HiGHS options.
+
+    Returns
+    -------
+    highspy.Highs
+    """
+    h = _quiet_highs(_highspy())
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", float(time_limit))
+    h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+    h.setOptionValue("random_seed", 0)
+    h.setOptionValue("threads", 1)
+    for name, value in options.items():
+        h.setOptionValue(name, value)
+    return h
+
+
+def highs_status(h: Any) -> tuple[Status, str, bool]:
+    """Our status, HiGHS's own status text, and whether HiGHS holds a feasible solution.
+
+    ``optimal`` only on kOptimal; a time, iteration or solution limit is
+    ``feasible`` with a solution, ``time_limit`` without.
+
+    Parameters
+    ----------
+    h : highspy.Highs
+        An instance after ``run()``.
+
+    Returns
+    -------
+    tuple of (Status, str, bool)
+    """
+    highspy = _highspy()
+    ms = h.getModelStatus()
+    text = h.modelStatusToString(ms)
+    has_solution = h.getInfo().primal_solution_status == 2  # kSolutionStatusFeasible
+    S = highspy.HighsModelStatus
+    if ms in (S.kOptimal, S.kModelEmpty):
+        status = Status.OPTIMAL
+    elif ms in (S.kInfeasible, S.kUnboundedOrInfeasible):
+        status = Status.INFEASIBLE
+    elif ms == S.kUnbounded:
+        status = Status.UNBOUNDED
+    elif ms in (
+        S.kTimeLimit,
+        S.kIterationLimit,
+        S.kSolutionLimit,
+        S.kInterrupt,
+        S.kHighsInterrupt,
+    ):
+        status = Status.FEASIBLE if has_solution else Status.TIME_LIMIT
+    else:
+        status = Status.ERROR
+    return status, text, has_solution
+
+
+def run_highs(
+    cost: list[float],
+    lower: list[float],
+    upper: list[float],
+    integer: list[bool],
+    rows: Rows,
+    *,
+    maximize: bool = False,
+    time_limit: float,
+    mip_rel_gap: float,
+    **options: float,
+) -> HighsRun:
+    """Solve ``min (or max) cost·x`` s.t. rows and bounds with HiGHS, and read its answer.
+
+    Parameters
+    ----------
+    cost : list of float
+        Objective coefficients.
+    lower, upper : list of float
+        Column bounds (``±math.inf`` for none).
+    integer : list of bool
+        Integrality of each column.
+    rows : Rows
+        Constraint rows.
+    maximize : bool
+        Maximise instead of minimising.
+    time_limit : float
+        [s]
+    mip_rel_gap : float
+        [-]
+    **options
+        Further HiGHS options (e.g. ``mip_abs_gap``).
+
+    Returns
+    -------
+    HighsRun
+        ``optimal`` only when HiGHS proves it within ``mip_rel_gap``.
+    """
+    highspy = _highspy()
+    t0 = time.perf_counter()
+    inf = highspy.kHighsInf
+    n = len(cost)
+    lp = highspy.HighsLp()
+    lp.num_col_ = n
+    lp.col_cost_ = list(cost)
+    lp.col_lower_ = [-inf if math.isinf(v) else v for v in lower]
+    lp.col_upper_ = [inf if math.isinf(v) else v for v in upper]
+    lp.integrality_ = [
+        highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer
+    ]
+    lp.sense_ = highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize
+    lp.num_row_ = len(rows.lower)
+    lp.row_lower_ = [-inf if math.isinf(v) else v for v in rows.lower]
+    lp.row_upper_ = [inf if math.isinf(v) else v for v in rows.upper]
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.num_col_ = n
+    lp.a_matrix_.num_row_ = len(rows.lower)
+    lp.a_matrix_.start_ = rows.starts
+    lp.a_matrix_.index_ = rows.index
+    lp.a_matrix_.value_ = rows.value
+
+    h = new_highs(time_limit, mip_rel_gap, **options)
+    h.passModel(lp)
+    h.run()
+    seconds = time.perf_counter() - t0
+    status, text, has_solution = highs_status(h)
+    info = h.getInfo()
+    x = objective = bound = gap = None
+    if status in (Status.OPTIMAL, Status.FEASIBLE) and has_solution:
+        x = list(h.getSolution().col_value)
+        objective = float(info.objective_function_value)
+        is_mip = any(integer)
+        # A pure LP (no integer column) has no MIP gap: its optimum is its bound.
+        gap = float(info.mip_gap) if is_mip else 0.0
+        bound = float(info.mip_dual_bound) if is_mip else objective
+        if status == Status.OPTIMAL and gap > mip_rel_gap + 1e-9:
+            # HiGHS stops at its own gap tolerance; anything looser is not optimal.
+            status = Status.FEASIBLE
+    elif status == Status.OPTIMAL and n == 0:
+        x, objective, bound, gap = [], 0.0, 0.0, 0.0
+    nodes = int(info.mip_node_count) if info.mip_node_count >= 0 else None
+    return HighsRun(status, text, x, objective, bound, gap, nodes, seconds)

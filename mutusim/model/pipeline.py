@@ -1,0 +1,222 @@
+"""Run a scenario end to end: build, solve, check, and assemble the result.
+
+``load → validate → build → solve → check → result``: this module is the
+last model stage. It decomposes the model by service when no rule couples
+services (:data:`mutusim.core.rulebook.RULES`, ``couples_services``), reads
+the plan from the solved variables, has it re-verified by the independent
+checker and returns a plain :class:`~mutusim.core.result.Result`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import Any
+
+from mutusim.core import rulebook
+from mutusim.core.costs import CostData
+from mutusim.core.evaluate import evaluate_plan, status_quo
+from mutusim.core.findings import Finding
+from mutusim.core.law import vote_tables
+from mutusim.core.result import Result, decisions_table
+from mutusim.core.scenario import Scenario
+from mutusim.core.status import SolveInfo, Status
+from mutusim.core.territory import Territory
+from mutusim.model.build import MilpModel, build_model
+from mutusim.model.check import check_plan
+from mutusim.model.explain import explain_infeasible, explain_pairs
+from mutusim.model.solve import solve
+
+__all__ = ["INTEGRALITY_TOL", "extract_plan", "optimise", "status_quo_cost"]
+
+#: Tolerance on a binary's value before a plan is called fractional.
+INTEGRALITY_TOL = 1e-5
+
+
+def optimise(
+    territory: Territory, scenario: Scenario | None = None, *, explain: bool = True
+) -> Result:
+    """Find the cheapest keep / share / transfer plan of ``scenario`` on ``territory``.
+
+    The plan is re-verified by the independent checker before it is
+    returned (PRODUCT.md Q1); a plan that fails the check is returned with
+    status ``error`` and the checker's findings in ``check_errors``.
+
+    Parameters
+    ----------
+    territory : Territory
+        The EPCI, its communes, services and baseline.
+    scenario : Scenario, optional
+        Options and rules (default: ``Scenario()``, every rule on).
+    explain : bool
+        Explain an infeasible scenario (extra solves with rules relaxed).
+
+    Returns
+    -------
+    Result
+        Never silent on failure: see ``Result.status`` and ``Result.explanation``.
+
+    Examples
+    --------
+    >>> import mutusim as ms
+    >>> res = ms.optimise(ms.examples.tiny())
+    >>> res.status, round(res.savings)
+    ('optimal', 39000)
+    """
+    scenario = scenario or Scenario()
+    res = _run(territory, scenario)
+    if res.status == Status.INFEASIBLE and explain and not res.explanation:
+        findings = explain_infeasible(territory, scenario, _run)
+        res = replace(res, explanation=tuple(findings))
+    return res
+
+
+def _run(territory: Territory, scenario: Scenario) -> Result:
+    """Build, solve and check, without explaining an infeasible scenario."""
+    costs = CostData.from_inputs(territory, scenario)
+    before = evaluate_plan(costs, status_quo(costs))
+    votes, majorities = vote_tables(territory, scenario, costs)
+    models = [build_model(t, scenario) for t in _parts(territory, scenario)]
+    common: dict[str, Any] = {
+        "territory": territory,
+        "scenario": scenario,
+        "baseline_cost": before.total_cost,
+        "before": before,
+        "votes": votes,
+        "majorities": majorities,
+        "build_seconds": sum(m.build_seconds for m in models),
+        "num_variables": sum(m.num_variables for m in models),
+        "num_constraints": sum(m.num_constraints for m in models),
+    }
+    blocked = [m for m in models if m.infeasible_pairs()]
+    if blocked:
+        findings: list[Finding] = [f for m in blocked for f in explain_pairs(m)]
+        return Result(status=Status.INFEASIBLE, explanation=tuple(findings), **common)
+
+    infos: list[SolveInfo] = []
+    plan: dict[tuple[str, str], str] = {}
+    fractional: list[tuple[str, str]] = []
+    t0 = time.perf_counter()
+    for model in models:
+        remaining = scenario.time_limit - (time.perf_counter() - t0)
+        if remaining <= 0:
+            infos.append(
+                SolveInfo(
+                    scenario.solver, Status.TIME_LIMIT, "not started: time limit", None, None, None, 0.0
+                )
+            )
+            break
+        if remaining < scenario.time_limit:
+            model.data.scenario = scenario.replace(time_limit=remaining)
+        info = solve(model)
+        infos.append(info)
+        if not info.has_plan:
+            break
+        part, frac = extract_plan(model)
+        plan.update(part)
+        fractional += frac
+    info = _combine(infos, len(models))
+    if not info.has_plan:
+        return Result(status=info.status, solve=info, **common)
+    if fractional:
+        errors = (f"integrality: the solver returned fractional decisions for {fractional[:3]}",)
+        return Result(status=Status.ERROR, solve=info, check_errors=errors, **common)
+    report = check_plan(
+        territory, scenario, plan, info.objective, proven=info.status == Status.OPTIMAL, costs=costs
+    )
+    if not report.ok or report.evaluation is None:
+        return Result(
+            status=Status.ERROR, solve=info, check_errors=tuple(report.errors), **common
+        )
+    after = report.evaluation
+    return Result(
+        status=info.status,
+        solve=info,
+        decisions=decisions_table(territory, before, after),
+        pools=after.pools,
+        total_cost=after.total_cost,
+        transition_one_off=after.transition_one_off,
+        fte_moved=after.fte_moved,
+        after=after,
+        **common,
+    )
+
+
+def _parts(territory: Territory, scenario: Scenario) -> list[Territory]:
+    """One territory per service when nothing couples services, else the whole one."""
+    coupled = any(
+        r.couples_services and scenario.rule_on(r.name) for r in rulebook.RULES
+    )
+    services = territory.service_codes
+    if not scenario.decompose or coupled or len(services) == 1:
+        return [territory]
+    return [territory.subset(services=[s]) for s in services]
+
+
+def _combine(infos: list[SolveInfo], expected: int) -> SolveInfo:
+    """One SolveInfo for the parts of a decomposed solve (sums of objectives and bounds)."""
+    if len(infos) == 1 and expected == 1:
+        return infos[0]
+    seconds = sum(i.seconds for i in infos)
+    worst = next((i for i in infos if not i.has_plan), None)
+    if worst is not None or len(infos) < expected:
+        w = worst or infos[-1]
+        return SolveInfo(w.solver, w.status, w.solver_status, None, None, None, seconds)
+    status = Status.OPTIMAL if all(i.status == Status.OPTIMAL for i in infos) else Status.FEASIBLE
+    objective = sum(i.objective or 0.0 for i in infos)
+    bound = gap = None
+    if all(i.bound is not None for i in infos):
+        bound = sum(i.bound or 0.0 for i in infos)
+        gap = abs(objective - bound) / max(1e-9, abs(objective))
+    nodes = sum(i.nodes or 0 for i in infos)
+    text = f"{len(infos)} sub-models: " + ", ".join(sorted({i.solver_status for i in infos}))
+    return SolveInfo(infos[0].solver, status, text, objective, bound, gap, seconds, nodes)
+
+
+def extract_plan(model: MilpModel) -> tuple[dict[tuple[str, str], str], list[tuple[str, str]]]:
+    """Read the chosen mode of each pair from the solved variables.
+
+    Parameters
+    ----------
+    model : MilpModel
+        A solved model.
+
+    Returns
+    -------
+    plan : dict
+        (service, commune) -> mode.
+    fractional : list
+        Pairs whose values are not 0/1 within :data:`INTEGRALITY_TOL` (a sign
+        of an interrupted solve returning a relaxation, PULP-NOTES.md).
+    """
+    plan: dict[tuple[str, str], str] = {}
+    fractional = []
+    for (s, c), modes in model.allowed.items():
+        vals = {m: (model.x[(s, c, m)].varValue or 0.0) for m in modes}
+        chosen = [m for m, v in vals.items() if v > 1 - INTEGRALITY_TOL]
+        if len(chosen) != 1 or any(
+            INTEGRALITY_TOL < v < 1 - INTEGRALITY_TOL for v in vals.values()
+        ):
+            fractional.append((s, c))
+            continue
+        plan[(s, c)] = chosen[0]
+    return plan, fractional
+
+
+def status_quo_cost(territory: Territory, scenario: Scenario | None = None) -> float:
+    """Annual cost [EUR/year] of today's arrangements under the cost model.
+
+    Parameters
+    ----------
+    territory : Territory
+        The input.
+    scenario : Scenario, optional
+        Pricing options (transition years, billing keys).
+
+    Returns
+    -------
+    float
+        [EUR/year]
+    """
+    costs = CostData.from_inputs(territory, scenario or Scenario())
+    return evaluate_plan(costs, status_quo(costs)).total_cost

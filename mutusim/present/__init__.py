@@ -1,0 +1,1 @@
+"""Presentation, in French: labels, the one number formatter, plots, report, workbook, display."""
