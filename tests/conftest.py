@@ -2,8 +2,9 @@
 
 * ``tiny``: the hand-checked example territory (session-scoped);
 * :func:`make_territory`: small random territories (1-3 communes, 1-3
-  services) built through ``Territory.from_frames``, for brute-force and
-  property tests; import it with ``from conftest import make_territory``;
+  services) built through ``ms.territory_from_frames``, for brute-force and
+  property tests; import it with ``from conftest import make_territory``
+  (``tests/`` is on the path: ``pythonpath`` in pyproject.toml);
 * every test closes the matplotlib figures it opened;
 * hypothesis runs derandomized so that CI is deterministic.
 """
@@ -13,17 +14,13 @@ from __future__ import annotations
 import os
 import random
 
-import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, settings
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from hypothesis import HealthCheck, settings  # noqa: E402
-
-import mutusim as ms  # noqa: E402
-from mutusim.territory import Territory  # noqa: E402
+import mutusim as ms
+from mutusim.core.territory import Territory
 
 settings.register_profile(
     "default",
@@ -77,7 +74,7 @@ def make_territory(
     idle: bool = True,
     equipment: bool = False,
 ) -> Territory:
-    """A random territory of 1-3 communes and 1-3 services, validated by ``from_frames``.
+    """A random territory of 1-3 communes and 1-3 services, validated by ``territory_from_frames``.
 
     Parameters
     ----------
@@ -212,7 +209,7 @@ def make_territory(
     epci = pd.DataFrame(
         [{"siren": "200000001", "name": "CC Test", "nature": nature, "fiscalite": "FPU"}]
     )
-    return Territory.from_frames(
+    return ms.territory_from_frames(
         epci,
         communes_df,
         services_df,

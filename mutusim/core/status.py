@@ -36,6 +36,10 @@ class Status(StrEnum):
         """True for the statuses that come with a plan (optimal, feasible, given)."""
         return self in (Status.OPTIMAL, Status.FEASIBLE, Status.GIVEN)
 
+    def __repr__(self) -> str:
+        """Shown as the plain string it equals (``'optimal'``), in tables and tuples."""
+        return repr(self.value)
+
 
 @dataclass(frozen=True)
 class SolveInfo:
