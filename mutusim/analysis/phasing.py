@@ -485,7 +485,9 @@ def evaluate_schedule(
         )
     for s, y in starts.items():
         if y is not None and y not in years:
-            raise PlanError(f"starts: {s} starts in {y}, outside the horizon {years[0]}-{years[-1]}")
+            raise PlanError(
+                f"starts: {s} starts in {y}, outside the horizon {years[0]}-{years[-1]}"
+            )
     npv = {
         ch.service: [_npv_from(ch, t, years, sc.discount_rate) for t in years] for ch in changes
     }
@@ -701,7 +703,7 @@ def _build(
                 "cif_upside: tax_receipts must be > 0 EUR/year: the CIF's denominator, the taxes "
                 "levied by the EPCI, its communes and their syndicates (DOMAIN.md §2.2)"
             )
-        headroom = max(0.0, CIF_CAP - float(sc.cif_current))
+        headroom = max(0.0, CIF_CAP - float(sc.cif_current or 0.0))
         population = float(sum(costs.population.values()))
         order = sorted(
             (y, i, ch.service)
@@ -712,7 +714,7 @@ def _build(
             raw = by[s].delta_ac / float(sc.tax_receipts)
             dcif[s] = min(raw, headroom)
             headroom -= dcif[s]
-            dgf_rate[s] = population * float(sc.dgf_per_inhabitant_per_cif) * dcif[s]
+            dgf_rate[s] = population * float(sc.dgf_per_inhabitant_per_cif or 0.0) * dcif[s]
 
     rows, staff_rows = [], []
     cumulative = 0.0
@@ -765,7 +767,7 @@ def _build(
             "discounted_savings": savings * disc,
         }
         if sc.cif_upside:
-            dgf = sum(r for s, r in dgf_rate.items() if t >= starts[s] + CIF_LAG)
+            dgf = sum(r for s, r in dgf_rate.items() if t >= (starts[s] or 0) + CIF_LAG)
             row["dgf_upside"] = dgf
             row["discounted_dgf_upside"] = dgf * disc
             npv_cif += dgf * disc
@@ -909,8 +911,9 @@ def _check_limits(
     errs = []
     per_year: dict[int, list[_Change]] = {}
     for ch in changes:
-        if starts[ch.service] is not None:
-            per_year.setdefault(starts[ch.service], []).append(ch)
+        ts = starts[ch.service]
+        if ts is not None:
+            per_year.setdefault(ts, []).append(ch)
     for y, chs in sorted(per_year.items()):
         if cap is not None and len(chs) > cap:
             errs.append(

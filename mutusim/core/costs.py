@@ -177,7 +177,14 @@ class CostData:
         b = territory.baseline
         numbers = b[list(_PAIR_COLUMNS[:-1])].to_numpy(dtype=float).tolist()
         pairs = {
-            (str(s), str(c)): PairData(*v, arrangement=str(a))
+            (str(s), str(c)): PairData(
+                fte=v[0],
+                cost=v[1],
+                units=v[2],
+                level=v[3],
+                equipment_charge=v[4],
+                arrangement=str(a),
+            )
             for (s, c), v, a in zip(b.index, numbers, b["arrangement"].tolist(), strict=True)
         }
         m = territory.modes
@@ -189,7 +196,9 @@ class CostData:
             pools[(str(s), str(mode))] = PoolParams(**values)  # type: ignore[arg-type]
         population = {
             str(c): int(p)
-            for c, p in zip(territory.communes.index, territory.communes["population"], strict=True)
+            for c, p in zip(
+                territory.communes.index, territory.communes["population"], strict=True
+            )
         }
         return cls(
             services=tuple(str(s) for s in territory.services.index),

@@ -16,6 +16,7 @@ import pandas as pd
 
 from mutusim.core.costs import (
     CostData,
+    PoolParams,
     billing_weight,
     clect_charge,
     fte_moved,
@@ -158,7 +159,9 @@ def evaluate_plan(costs: CostData, plan: Plan) -> PlanEvaluation:
                 "staff_cost": common - pool.fixed_cost,
                 "member_costs": sum(own),
                 "cost": total,
-                "transition_one_off": sum(transition_cost(costs.pairs[(s, c)], pool, p) for c in cs),
+                "transition_one_off": sum(
+                    transition_cost(costs.pairs[(s, c)], pool, p) for c in cs
+                ),
                 "level": pool.level,
             }
         )
@@ -168,7 +171,9 @@ def evaluate_plan(costs: CostData, plan: Plan) -> PlanEvaluation:
 
     weights_total = {
         (s, p): sum(
-            billing_weight(costs.billing_keys.get(s, "units"), costs.pairs[(s, c)], costs.population[c])
+            billing_weight(
+                costs.billing_keys.get(s, "units"), costs.pairs[(s, c)], costs.population[c]
+            )
             for c in cs
         )
         for (s, p), cs in members.items()
@@ -179,22 +184,26 @@ def evaluate_plan(costs: CostData, plan: Plan) -> PlanEvaluation:
     transition = moved = 0.0
     for (s, c), m in plan.items():
         pair = costs.pairs[(s, c)]
-        pool = costs.pools.get((s, m)) if m != "keep" else None
+        unit: PoolParams | None = costs.pools.get((s, m)) if m != "keep" else None
         if m == "keep":
             cost, fte = pair.cost, pair.fte
             service_costs[s] += pair.cost
         else:
-            assert pool is not None  # a pooled mode the data offer (checked by the caller)
+            assert unit is not None  # a pooled mode the data offer (checked by the caller)
             n = len(members[(s, m)])
             pfte, units = unit_fte[(s, m)]
             fte = pfte * (pair.units / units if units > 0 else 1.0 / n)
-            transition += transition_cost(pair, pool, m)
+            transition += transition_cost(pair, unit, m)
             if m == "share":
                 w_total = weights_total[(s, m)]
                 key = costs.billing_keys.get(s, "units")
                 # With no billing weight at all nothing is billed: the EPCI bears the common cost.
-                w = billing_weight(key, pair, costs.population[c]) / w_total if w_total > 0 else 0.0
-                cost = common_cost[(s, m)] * w + member_cost(pair, pool, m, years)
+                w = (
+                    billing_weight(key, pair, costs.population[c]) / w_total
+                    if w_total > 0
+                    else 0.0
+                )
+                cost = common_cost[(s, m)] * w + member_cost(pair, unit, m, years)
             else:  # transfer: the commune's attribution de compensation is cut
                 cost = 0.0 if pair.arrangement == "transfer" else clect_charge(pair)
         moved += fte_moved(pair, m)
@@ -205,7 +214,7 @@ def evaluate_plan(costs: CostData, plan: Plan) -> PlanEvaluation:
                 "mode": m,
                 "cost_after": cost,
                 "fte_after": fte,
-                "level_after": pair_level(pair, pool, m),
+                "level_after": pair_level(pair, unit, m),
             }
         )
     pairs = pd.DataFrame(rows, columns=PAIR_COLUMNS)

@@ -79,7 +79,9 @@ RULES: tuple[Rule, ...] = (
         None,
         "DOMAIN §1.1, §6.2 (L5211-5 II, L5211-17)",
     ),
-    Rule("no_worse_off", ("filter", "constraint"), True, True, False, "no_worse_off", "PRODUCT M4"),
+    Rule(
+        "no_worse_off", ("filter", "constraint"), True, True, False, "no_worse_off", "PRODUCT M4"
+    ),
     Rule("allowed_modes", ("filter",), False, False, False, None, "scenario option"),
     Rule(
         "mandatory_competences",

@@ -257,7 +257,7 @@ class Scenario:
             missing = [n for n in need if getattr(self, n) is None]
             if missing:
                 errs.append(f"cif_upside needs {missing} (the EPCI's own figures)")
-            elif not 0 <= self.cif_current <= 1:
+            elif self.cif_current is not None and not 0 <= self.cif_current <= 1:
                 errs.append(f"cif_current must lie in [0, 1], got {self.cif_current}")
         if self.solver not in ("highs", "cbc"):
             errs.append(f"solver must be 'highs' or 'cbc', got '{self.solver}'")

@@ -71,8 +71,8 @@ DATA_CREDIT = "Source : INSEE, DGCL — découpage administratif 2026 (Etalab)"
 def _rows(name: str) -> list[dict[str, str]]:
     """Rows of ``data/calibration/<name>`` (package ``mutusim.data``), as text."""
     path = resources.files("mutusim.data").joinpath("calibration").joinpath(name)
-    with path.open(encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
+    text = path.read_text(encoding="utf-8")
+    return list(csv.DictReader(text.splitlines()))
 
 
 def _number(text: str) -> float | int:
@@ -212,7 +212,7 @@ def _load_services() -> tuple[ServiceCalibration, ...]:
                 mandatory_for=tuple(x for x in r["mandatory_for"].split(";") if x),
                 notes=r["notes"],
                 sources=tuple(own),
-                **values.get(code, {}),  # type: ignore[arg-type]
+                **values.get(code, {}),
             )
         )
     return tuple(out)
@@ -314,7 +314,10 @@ class Calibration:
             raise MutusimError(
                 f"with_service(): unknown parameter(s) {bad}; choose among {sorted(known)}."
             )
-        new = tuple(replace(s, **changes) if s.service == code else s for s in self.services)
+        new = tuple(
+            replace(s, **changes) if s.service == code else s  # type: ignore[arg-type]
+            for s in self.services
+        )
         return replace(self, services=new)
 
     def catalogue(self) -> pd.DataFrame:
@@ -622,7 +625,9 @@ def calibration_markdown(calibration: Calibration = CALIBRATION) -> str:
     values = ["| service | " + " | ".join(f"`{n}`" for n in short) + " |"]
     values.append("|---|" + "---|" * len(short))
     for s in cal.services:
-        values.append(f"| `{s.service}` | " + " | ".join(_fmt(getattr(s, n)) for n in short) + " |")
+        values.append(
+            f"| `{s.service}` | " + " | ".join(_fmt(getattr(s, n)) for n in short) + " |"
+        )
     values += ["", "| service | " + " | ".join(f"`{n}`" for n in _TRANSFER_PARAMETERS) + " |"]
     values.append("|---|" + "---|" * len(_TRANSFER_PARAMETERS))
     for s in cal.services:

@@ -28,11 +28,13 @@ import unicodedata
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from mutusim.core.scenario import ScenarioSet, load_scenarios
+from mutusim.core.territory import Territory
+from mutusim.errors import MutusimError, NotFoundError
 from mutusim.inputs.calibration import (
     CALIBRATION,
     DATA_CREDIT,
@@ -43,9 +45,6 @@ from mutusim.inputs.calibration import (
     modes_frame,
     services_frame,
 )
-from mutusim.core.scenario import ScenarioSet, load_scenarios
-from mutusim.core.territory import Territory
-from mutusim.errors import MutusimError, NotFoundError
 from mutusim.inputs.io import territory_from_frames
 
 __all__ = [
@@ -476,6 +475,4 @@ def synthetic(n_communes: int, seed: int = 0, calibration: Calibration = CALIBRA
     (50, ['00001', '00002'])
     """
     frames = synthetic_frames(n_communes, seed, calibration)
-    return territory_from_frames(
-        **frames, source=f"datasets.synthetic({n_communes}, seed={seed})"
-    )
+    return territory_from_frames(**frames, source=f"datasets.synthetic({n_communes}, seed={seed})")

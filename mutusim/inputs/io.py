@@ -187,8 +187,8 @@ def _read_csv(path: Path, table: Table) -> tuple[pd.DataFrame | None, list[Probl
         fix = "Check that the file is not open elsewhere and that you may read it."
         return None, [Problem(name, None, None, f"cannot be read ({err.strerror}).", fix)]
     text, problem = _decode(data, name)
-    if text is None:
-        return None, [problem]
+    if text is None or problem is not None:
+        return None, [problem] if problem is not None else []
     sep = _separator(text)
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
@@ -338,10 +338,14 @@ def write_folder(t: Territory, path: str | os.PathLike[str], sep: str = ",") -> 
         raise MutusimError(f"write_folder(): sep must be ',' or ';', got {sep!r}.")
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)
-    options = {"sep": sep, "index": False, "lineterminator": "\n"}
+    options: dict[str, Any] = {"sep": sep, "index": False, "lineterminator": "\n"}
     options |= {"decimal": ",", "encoding": "utf-8-sig"} if sep == ";" else {"encoding": "utf-8"}
     for name, df in territory_to_frames(t).items():
-        atomic_write(folder / f"{name}.csv", lambda tmp, df=df: df.to_csv(tmp, **options))
+
+        def write(tmp: Path, df: pd.DataFrame = df) -> None:
+            df.to_csv(tmp, **options)
+
+        atomic_write(folder / f"{name}.csv", write)
     return folder
 
 

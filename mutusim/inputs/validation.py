@@ -20,6 +20,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -148,10 +149,11 @@ def _parse_table(table: Table, df: object, file: str, problems: list[Problem]) -
         fix = f"Provide it with the columns {', '.join(table.names)} (see docs/data-format.md)."
         problems.append(Problem(file, None, None, message, fix))
         return None
-    if any(n in table.names and n not in df.columns for n in df.index.names):
-        df = df.reset_index()  # a table indexed by its key, e.g. territory.baseline
-    cells = df.to_numpy(dtype=object)
-    positions = _check_columns(table, df.columns, cells, file, problems)
+    frame: Any = df
+    if any(n in table.names and n not in frame.columns for n in frame.index.names):
+        frame = frame.reset_index()  # a table indexed by its key, e.g. territory.baseline
+    cells = frame.to_numpy(dtype=object)
+    positions = _check_columns(table, frame.columns, cells, file, problems)
     parsed = _Parsed(table, file)
     for i, row in enumerate(cells):
         if all(_is_missing(v) for v in row):
@@ -357,7 +359,8 @@ def _check_row_counts(parsed: dict[str, _Parsed], problems: list[Problem]) -> No
 def _check_keys(parsed: dict[str, _Parsed], problems: list[Problem]) -> None:
     """The key columns of a table (``Table.key``) identify one row."""
     for p in parsed.values():
-        key_names, seen = p.table.key, {}
+        key_names = p.table.key
+        seen: dict[tuple[object, ...], int] = {}
         for line, row in p.items():
             key = tuple(row[k] for k in key_names)
             if not key or None in key:
@@ -378,7 +381,8 @@ def _check_declared(parsed: dict[str, _Parsed], problems: list[Problem]) -> None
         if name not in parsed or ref not in parsed:
             continue
         declared, p = parsed[ref].codes(), parsed[name]
-        known, where = set(declared), {}
+        known = set(declared)
+        where: dict[object, list[int]] = {}
         for line, row in p.items():
             if row[column] is not None and row[column] not in known:
                 where.setdefault(row[column], []).append(line)

@@ -109,9 +109,7 @@ def _add_variables(model: MilpModel) -> None:
             if (s, p) not in used_pools:
                 continue
             model.y[(s, p)] = lp.add_variable(f"open__{s}__{p}", 0, 1, cat="Binary")
-            total = sum(
-                data.pair(s, c).units for c in data.communes if p in model.allowed[(s, c)]
-            )
+            total = sum(data.pair(s, c).units for c in data.communes if p in model.allowed[(s, c)])
             ub = data.steps_needed(s, p, total, integral=True)
             model.n[(s, p)] = lp.add_variable(
                 f"staff__{s}__{p}", 0, ub, cat="Integer" if integral else "Continuous"

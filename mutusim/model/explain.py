@@ -46,9 +46,7 @@ def explain_pairs(model: MilpModel) -> list[Finding]:
     """
     out = []
     for s, c in model.infeasible_pairs():
-        reasons = {
-            m: model.excluded.get((s, c, m), Reason("data", "excluded")) for m in MODES
-        }
+        reasons = {m: model.excluded.get((s, c, m), Reason("data", "excluded")) for m in MODES}
         out.append(Finding("no_mode", service=s, commune=c, reasons=reasons))
     return out
 

@@ -102,7 +102,13 @@ def _run(territory: Territory, scenario: Scenario) -> Result:
         if remaining <= 0:
             infos.append(
                 SolveInfo(
-                    scenario.solver, Status.TIME_LIMIT, "not started: time limit", None, None, None, 0.0
+                    scenario.solver,
+                    Status.TIME_LIMIT,
+                    "not started: time limit",
+                    None,
+                    None,
+                    None,
+                    0.0,
                 )
             )
             break
@@ -122,12 +128,15 @@ def _run(territory: Territory, scenario: Scenario) -> Result:
         errors = (f"integrality: the solver returned fractional decisions for {fractional[:3]}",)
         return Result(status=Status.ERROR, solve=info, check_errors=errors, **common)
     report = check_plan(
-        territory, scenario, plan, info.objective, proven=info.status == Status.OPTIMAL, costs=costs
+        territory,
+        scenario,
+        plan,
+        info.objective,
+        proven=info.status == Status.OPTIMAL,
+        costs=costs,
     )
     if not report.ok or report.evaluation is None:
-        return Result(
-            status=Status.ERROR, solve=info, check_errors=tuple(report.errors), **common
-        )
+        return Result(status=Status.ERROR, solve=info, check_errors=tuple(report.errors), **common)
     after = report.evaluation
     return Result(
         status=info.status,
@@ -144,9 +153,7 @@ def _run(territory: Territory, scenario: Scenario) -> Result:
 
 def _parts(territory: Territory, scenario: Scenario) -> list[Territory]:
     """One territory per service when nothing couples services, else the whole one."""
-    coupled = any(
-        r.couples_services and scenario.rule_on(r.name) for r in rulebook.RULES
-    )
+    coupled = any(r.couples_services and scenario.rule_on(r.name) for r in rulebook.RULES)
     services = territory.service_codes
     if not scenario.decompose or coupled or len(services) == 1:
         return [territory]

@@ -311,9 +311,7 @@ def fte_moved_cap(model: MilpModel) -> None:
     if cap is None or not model.scenario.rule_on("fte_moved_cap"):
         return
     data = model.data
-    terms = [
-        (v, f) for (s, c, m), v in model.x.items() if (f := data.fte_changing(s, c, m))
-    ]
+    terms = [(v, f) for (s, c, m), v in model.x.items() if (f := data.fte_changing(s, c, m))]
     model.add_row("fte_moved_cap", "fte_moved_cap", terms, LE, float(cap))
 
 

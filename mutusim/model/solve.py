@@ -20,8 +20,8 @@ import pulp
 
 from mutusim.core.status import SolveInfo, Status
 from mutusim.errors import SolverError
-from mutusim.model.milp import MilpModel
 from mutusim.model.highs import Rows, run_highs
+from mutusim.model.milp import MilpModel
 
 __all__ = ["model_rows", "solve"]
 
@@ -126,7 +126,9 @@ def _solve_cbc(model: MilpModel) -> SolveInfo:
         return SolveInfo("cbc", Status.ERROR, str(exc), None, None, None, time.perf_counter() - t0)
     seconds = time.perf_counter() - t0
     sol = model.lp.sol_status
-    text = f"{pulp.LpStatus.get(model.lp.status, model.lp.status)} / {pulp.LpSolution.get(sol, sol)}"
+    text = (
+        f"{pulp.LpStatus.get(model.lp.status, model.lp.status)} / {pulp.LpSolution.get(sol, sol)}"
+    )
     if sol == pulp.LpSolutionOptimal:
         status = Status.OPTIMAL
     elif sol == pulp.LpSolutionIntegerFeasible:

@@ -287,8 +287,8 @@ def reason_text(reason: Reason, territory: Territory | None = None) -> str:
             )
         return "pas de majorité qualifiée pour le transfert : " + " ; ".join(why)
     if code == "a_la_carte_against":
-        why = vote_reason(str(v.get("basis")), v.get("balance"))
-        return f"transfert à la carte : le conseil vote contre ({why})"
+        basis = vote_reason(str(v.get("basis")), v.get("balance"))
+        return f"transfert à la carte : le conseil vote contre ({basis})"
     if code == "own_costs_exceed":
         return (
             f"ses propres coûts dans le service commun ({euros(v['own'], per_year=True)}) "
@@ -361,7 +361,9 @@ def finding_text(finding: Finding, territory: Territory | None = None) -> str:
             "peut pas le prendre ; le plan est réalisable avec un transfert à la carte."
         )
     if finding.code == "relax":
-        return f"Le scénario devient réalisable sans la règle « {RULE_LABELS.get(str(rule), rule)} »."
+        return (
+            f"Le scénario devient réalisable sans la règle « {RULE_LABELS.get(str(rule), rule)} »."
+        )
     return (
         "Le scénario est infaisable sans qu'une règle seule l'explique : plusieurs règles se "
         "contredisent (les lever une à une)."
@@ -467,7 +469,7 @@ def french(df: pd.DataFrame) -> pd.DataFrame:
         if col in out.columns:
             out[col] = out[col].map({True: "oui", False: "non"})
     if "vote_basis" in out.columns:
-        balance = out["balance_if_transferred"] if "balance_if_transferred" in out else None
+        balance = out.get("balance_if_transferred")
         out["vote_basis"] = [
             vote_reason(b, None if balance is None else balance.iloc[i])
             for i, b in enumerate(out["vote_basis"])

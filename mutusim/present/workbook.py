@@ -187,8 +187,10 @@ def write_result(
     folder = Path(folder)
     out = {}
     for name, df in tables(result, analyses).items():
-        out[name] = atomic_write(
-            folder / f"{name}.csv", lambda p, df=df: df.to_csv(p, index=False)
-        )
+
+        def write(tmp: Path, df: pd.DataFrame = df) -> None:
+            df.to_csv(tmp, index=False)
+
+        out[name] = atomic_write(folder / f"{name}.csv", write)
     out["workbook"] = write_excel(result, folder / "resultats.xlsx", analyses)
     return out
