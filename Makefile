@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 OUT    ?= out/demo
 
-.PHONY: demo test venv install install-dev lint format bench docs clean
+.PHONY: demo test venv install install-dev lint typecheck format bench docs clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -29,13 +29,19 @@ install-dev: $(VENV)/.installed-dev
 demo: install
 	$(VENV)/bin/mutusim demo --out $(OUT)
 
-## make test: the whole suite, notebooks included
+## make test: lint, format and type checks, then the whole suite (doctests, notebooks, wheel)
 test: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(PY) -m pytest -n 2 --dist loadfile
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+typecheck: install-dev
+	$(VENV)/bin/mypy
 
 format: install-dev
 	$(VENV)/bin/ruff format .
@@ -45,8 +51,10 @@ format: install-dev
 bench: install
 	$(PY) benchmarks/run.py
 
+## make docs: regenerate docs/data-format.md and docs/calibration.md from their sources
 docs: install
-	$(PY) -m mutusim.schema > docs/data-format.md
+	$(PY) -c "from mutusim.core.schema import markdown; print(markdown(), end='')" > docs/data-format.md
+	$(PY) -c "from mutusim.inputs.calibration import calibration_markdown as m; print(m(), end='')" > docs/calibration.md
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .ruff_cache .hypothesis

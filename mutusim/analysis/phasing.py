@@ -1,6 +1,6 @@
 """Multi-year phasing of a plan: staff attrition (M3) and the roadmap over the mandate (M5).
 
-The optimiser (:mod:`mutusim.problem`) minimises a *steady-state* annual
+The optimiser (:mod:`mutusim.model`) minimises a *steady-state* annual
 cost. This module turns the chosen plan into a roadmap over the horizon
 ``scenario.start_year .. scenario.end_year`` (the mandate, default
 2026-2032): which service changes in which year, how its staff shrinks as
@@ -35,7 +35,7 @@ k = t - t_s years since its change::
 
 Staff (DOMAIN.md §3, §6.7): civil servants cannot be laid off, so a pooled
 unit starts with the staff of its members, F_in = FTE of the members moving
-in (``fte_in`` of :func:`mutusim.check.evaluate_plan`) + the status-quo FTE of
+in (``fte_in`` of :func:`mutusim.core.evaluate.evaluate_plan`) + the status-quo FTE of
 members already in the same unit, and its target is F* = the unit's staff in
 the plan. With attrition rate r::
 
@@ -140,6 +140,16 @@ def surnombre_factor(k: int) -> float:
     1.0 in year 0 (*en surnombre*, full pay), 1.5 in years 1-2, 1.0 in year
     3, 0.75 from year 4 (DOMAIN.md §3 [V 67, 68]).
 
+    Parameters
+    ----------
+    k : int
+        Years since the post was abolished [years] (negative: before, 0).
+
+    Returns
+    -------
+    float
+        Multiple of the post's yearly cost [-].
+
     Examples
     --------
     >>> [surnombre_factor(k) for k in range(6)]
@@ -159,6 +169,24 @@ def staff_path(
     replaced until the target is reached, so staff never falls faster than
     r x staff (DOMAIN.md §3, §6.7). ``abolition``: F* from k = 0. Either way a
     unit short of staff (F_in < F*) hires at once.
+
+    Parameters
+    ----------
+    fte_in : float
+        Staff the unit starts with, F_in [FTE].
+    fte_target : float
+        Staff the unit needs, F* [FTE].
+    rate : float
+        Departure rate r [1/year].
+    years : int
+        Number of years to return.
+    reduction : str
+        ``attrition`` or ``abolition``.
+
+    Returns
+    -------
+    list of float
+        Staff in each year [FTE].
 
     Examples
     --------
@@ -180,6 +208,20 @@ def years_to_absorb(fte_in: float, fte_target: float, rate: float) -> float:
 
     k* = ceil(ln(F* / F_in) / ln(1 - r)); 0 without surplus; ``inf`` when it
     never happens (r = 0, or a target of 0 FTE).
+
+    Parameters
+    ----------
+    fte_in : float
+        Staff the unit starts with, F_in [FTE].
+    fte_target : float
+        Staff the unit needs, F* [FTE].
+    rate : float
+        Departure rate r [1/year].
+
+    Returns
+    -------
+    float
+        k* [years], ``inf`` when never.
 
     Examples
     --------

@@ -2,7 +2,7 @@
 
 A :class:`Territory` is an immutable bundle of validated tables (see
 :mod:`mutusim.core.schema` for every column). Build one with
-:func:`mutusim.load_territory`, :mod:`mutusim.datasets`, or
+:func:`mutusim.load_territory`, :mod:`mutusim.inputs.datasets`, or
 :func:`mutusim.territory_from_frames` from your own DataFrames; all three
 validate every table before anything is built (PRODUCT.md D2).
 """
@@ -39,7 +39,7 @@ class Territory:
         [EUR/year], ``units`` [units/year], ``level`` [0-100], ``arrangement``.
     modes : DataFrame
         Indexed by (``service``, ``mode``) with mode in share/transfer: the
-        pooled-unit parameters of :data:`mutusim.schema.MODE_PARAMS`.
+        pooled-unit parameters of :data:`mutusim.core.schema.MODE_PARAMS`.
 
     Do not call the constructor directly: use
     :func:`mutusim.territory_from_frames`, which validates, or a loader.

@@ -9,7 +9,7 @@ a value, a unit, a source tag from DOMAIN.md (**[V n]** verified in source
 status (verified, inferred, illustrative, convention). Most per-service
 numbers are illustrative: orders of magnitude to be replaced by the
 analyst's own accounts. ``docs/calibration.md`` is generated
-from these files (``python -m mutusim.inputs.calibration > docs/calibration.md``).
+from these files (``make docs``).
 
 Formulas (for a commune of population *P* and a service)::
 
@@ -400,6 +400,18 @@ SERVICE_CATALOGUE: pd.DataFrame = CALIBRATION.catalogue()
 def size_factor(population: np.ndarray, calibration: Calibration = CALIBRATION) -> np.ndarray:
     """t(P) in [0, 1]: 0 at or below ``size_small``, 1 at or above ``size_large``, log scale.
 
+    Parameters
+    ----------
+    population : array
+        Populations [inhabitants].
+    calibration : Calibration
+        ``size_small`` and ``size_large``.
+
+    Returns
+    -------
+    ndarray
+        t(P) [-].
+
     Examples
     --------
     >>> size_factor(np.array([100, 500, 25_000, 100_000])).tolist()
@@ -488,7 +500,20 @@ _MODE_COLUMNS = MODE_PARAMS.names
 
 
 def modes_frame(codes: list[str], calibration: Calibration = CALIBRATION) -> pd.DataFrame:
-    """Rows of ``modes.csv``: a 'share' row per service, a 'transfer' row per transferable one."""
+    """Rows of ``modes.csv``: a 'share' row per service, a 'transfer' row per transferable one.
+
+    Parameters
+    ----------
+    codes : list of str
+        Service codes of the calibration.
+    calibration : Calibration
+        Parameters.
+
+    Returns
+    -------
+    DataFrame
+        Columns of ``modes.csv``.
+    """
     cal = calibration
     pooled_cpf = round(cal.cost_per_fte * (1.0 + cal.pooled_pay_uplift), 2)
     rows = []
@@ -530,7 +555,20 @@ def modes_frame(codes: list[str], calibration: Calibration = CALIBRATION) -> pd.
 
 
 def services_frame(codes: list[str], calibration: Calibration = CALIBRATION) -> pd.DataFrame:
-    """Rows of ``services.csv`` for the given service codes."""
+    """Rows of ``services.csv`` for the given service codes.
+
+    Parameters
+    ----------
+    codes : list of str
+        Service codes of the calibration.
+    calibration : Calibration
+        The catalogue.
+
+    Returns
+    -------
+    DataFrame
+        Columns of ``services.csv``.
+    """
     svc = [calibration.service(c) for c in codes]
     return pd.DataFrame(
         {
@@ -561,9 +599,19 @@ def size_examples(
 ) -> pd.DataFrame:
     """What the calibration gives for one commune alone, all services, per population.
 
-    Columns: ``population`` [inhabitants], ``fte`` [FTE], ``cost`` [EUR/year],
-    ``level`` (mean over services) [0-100], ``fte_per_1000`` and
-    ``cost_per_inhabitant`` [EUR/inhabitant/year].
+    Parameters
+    ----------
+    calibration : Calibration
+        Parameters.
+    sizes : tuple of int
+        Populations to show [inhabitants].
+
+    Returns
+    -------
+    DataFrame
+        ``population`` [inhabitants], ``fte`` [FTE], ``cost`` [EUR/year],
+        ``level`` (mean over services) [0-100], ``fte_per_1000`` and
+        ``cost_per_inhabitant`` [EUR/inhabitant/year].
     """
     communes = pd.DataFrame(
         {"commune": [f"{i:05d}" for i in range(len(sizes))], "population": sizes}
@@ -586,8 +634,7 @@ def size_examples(
 def calibration_markdown(calibration: Calibration = CALIBRATION) -> str:
     """``docs/calibration.md``: the template of ``data/calibration/`` with its tables filled in.
 
-    Run ``python -m mutusim.inputs.calibration > docs/calibration.md`` after any
-    change to the calibration files.
+    Run ``make docs`` after any change to the calibration files.
 
     Parameters
     ----------
@@ -663,7 +710,3 @@ def calibration_markdown(calibration: Calibration = CALIBRATION) -> str:
     ):
         text = text.replace("{{" + key + "}}", "\n".join(lines))
     return text
-
-
-if __name__ == "__main__":  # pragma: no cover
-    print(calibration_markdown(), end="")

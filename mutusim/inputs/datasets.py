@@ -4,7 +4,7 @@ The 34,969 communes and 1,255 EPCI à fiscalité propre of 2026 ship in
 ``data/`` (``data/README.md``; Source : INSEE, DGCL — découpage administratif
 2026 (Etalab), Licence Ouverte). They hold no staff and no cost:
 :func:`epci` adds the **illustrative** calibration of
-:mod:`mutusim.calibration` (documented in ``docs/calibration.md``) so that
+:mod:`mutusim.inputs.calibration` (documented in ``docs/calibration.md``) so that
 any EPCI becomes a territory the optimiser can run on. Its numbers are
 orders of magnitude; an analyst must replace them with the territory's own
 accounts before showing results to a committee.
@@ -212,6 +212,16 @@ def find_epci(siren_or_name: str) -> pd.Series:
     written "CC"): an exact match first (with or without the leading CC/CA/CU),
     then a unique substring, then a unique name holding all the words given.
 
+    Parameters
+    ----------
+    siren_or_name : str
+        SIREN (9 digits) or name.
+
+    Returns
+    -------
+    Series
+        siren, nom, nature, fiscalite, populations [inhabitants], n_communes.
+
     Raises
     ------
     NotFoundError
@@ -311,9 +321,14 @@ def _select_services(services: Iterable[str] | None, cal: Calibration) -> list[s
         services = [services]
     codes = [str(s) for s in services]
     unknown = [c for c in codes if c not in cal.service_codes]
-    if unknown or not codes:
-        what = f"unknown service code(s) {unknown}" if unknown else "an empty list of services"
-        raise NotFoundError(f"services: {what}; choose among {cal.service_codes}.")
+    if not codes:
+        raise MutusimError(
+            f"services: an empty list of services; choose among {cal.service_codes}."
+        )
+    if unknown:
+        raise NotFoundError(
+            f"services: unknown service code(s) {unknown}; choose among {cal.service_codes}."
+        )
     return list(dict.fromkeys(codes))
 
 
@@ -346,7 +361,23 @@ def epci_frames(
     seed: int | None = None,
     calibration: Calibration = CALIBRATION,
 ) -> dict[str, pd.DataFrame]:
-    """Raw tables (columns of :mod:`mutusim.schema`) of :func:`epci`, before validation."""
+    """Raw tables (columns of :mod:`mutusim.core.schema`) of :func:`epci`, before validation.
+
+    Parameters
+    ----------
+    siren_or_name : str
+        SIREN (9 digits) or name of the EPCI.
+    services : list of str, optional
+        Service codes to keep.
+    seed : int, optional
+        Seed of the productivity spread.
+    calibration : Calibration
+        Parameters of the generator.
+
+    Returns
+    -------
+    dict of str to DataFrame
+    """
     row = find_epci(siren_or_name)
     members = _members(str(data_dir())).get(str(row["siren"]))
     if members is None or members.empty:  # pragma: no cover - every EPCI has members in 2026
@@ -409,6 +440,19 @@ def angers(
     """Angers Loire Métropole (siren 244900015, CU, 29 communes, 308,806 inhabitants).
 
     The embedded default territory (PRODUCT.md D3): :func:`epci` of its SIREN.
+
+    Parameters
+    ----------
+    services : list of str, optional
+        Service codes to keep (default: the whole catalogue).
+    seed : int, optional
+        Seed of the productivity spread (default: none).
+    calibration : Calibration
+        Parameters of the generator.
+
+    Returns
+    -------
+    Territory
     """
     return epci(ANGERS_SIREN, services=services, seed=seed, calibration=calibration)
 
@@ -428,7 +472,21 @@ def angers_scenarios() -> ScenarioSet:
 def synthetic_frames(
     n_communes: int, seed: int = 0, calibration: Calibration = CALIBRATION
 ) -> dict[str, pd.DataFrame]:
-    """Raw tables of :func:`synthetic`."""
+    """Raw tables of :func:`synthetic`.
+
+    Parameters
+    ----------
+    n_communes : int
+        Number of communes (1 to 99,999).
+    seed : int
+        Seed of the population draw.
+    calibration : Calibration
+        Parameters of the generator.
+
+    Returns
+    -------
+    dict of str to DataFrame
+    """
     if isinstance(n_communes, bool) or not isinstance(n_communes, int | np.integer):
         raise MutusimError(f"n_communes must be an integer, got {n_communes!r}.")
     if not 1 <= n_communes <= 99_999:
@@ -467,6 +525,19 @@ def synthetic(n_communes: int, seed: int = 0, calibration: Calibration = CALIBRA
 
     Siren '000000000', nature CA, FPU; codes '00001', '00002', …; same
     calibration as :func:`epci`.
+
+    Parameters
+    ----------
+    n_communes : int
+        Number of communes (1 to 99,999).
+    seed : int
+        Seed of the population draw.
+    calibration : Calibration
+        Parameters of the generator.
+
+    Returns
+    -------
+    Territory
 
     Examples
     --------

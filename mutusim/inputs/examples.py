@@ -1,7 +1,7 @@
 """Tiny example territories, small enough to check by hand.
 
 They feed the tests, the docstrings and the first pages of the notebooks.
-Real territories come from :mod:`mutusim.datasets`.
+Real territories come from :mod:`mutusim.inputs.datasets` (``ms.datasets``).
 """
 
 from __future__ import annotations

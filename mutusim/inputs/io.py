@@ -289,7 +289,7 @@ def territory_to_frames(t: Territory) -> dict[str, pd.DataFrame]:
     Returns
     -------
     dict of str to DataFrame
-        One frame per table of :mod:`mutusim.schema`, columns in schema order;
+        One frame per table of :mod:`mutusim.core.schema`, columns in schema order;
         booleans as ``"true"`` / ``"false"``, ``mandatory_for`` joined with
         ``";"``, numbers as numbers, missing values as NaN.
     """

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from conftest import make_territory
 from hypothesis import given
 from hypothesis import strategies as st
 
 import mutusim as ms
-from mutusim.examples import tiny_frames
+from conftest import make_territory
+from mutusim.inputs.examples import tiny_frames
 
 
 def test_population_billing_key_by_hand(tiny):
@@ -38,7 +38,7 @@ def test_rule_prices_by_hand(tiny):
     # TestRulesByHand.test_min_level). So service_levels binds at 7,000/year;
     # min_members does not bind (the pools have 2+ members anyway).
     res = ms.optimise(tiny, ms.Scenario(min_level=45))
-    prices = res.rule_prices().set_index("rule")
+    prices = ms.rule_prices(res).set_index("rule")
     assert prices.at["service_levels", "binds"]
     assert prices.at["service_levels", "price"] == pytest.approx(7_000)
     assert not prices.at["min_members", "binds"]
@@ -48,7 +48,7 @@ def test_rule_prices_by_hand(tiny):
 def test_already_transferred_service_stays_with_the_epci():
     f = tiny_frames()
     f["baseline"].loc[f["baseline"]["service"] == "ads", "arrangement"] = "transfer"
-    t = ms.Territory.from_frames(**f)
+    t = ms.territory_from_frames(**f)
     res = ms.optimise(t)
     ads = res.decisions[res.decisions["service"] == "ads"]
     assert set(ads["mode"]) == {"transfer"}
@@ -58,7 +58,11 @@ def test_already_transferred_service_stays_with_the_epci():
     # restitution is not a decision: forcing keep is explained, not solved
     res = ms.optimise(t, ms.Scenario(force=[("ads", "49002", "keep")]))
     assert res.status == "infeasible"
-    assert any("déjà transférée" in line for line in res.explanation)
+    (finding,) = [f for f in res.explanation if f.code == "no_mode"]
+    assert (finding.service, finding.commune) == ("ads", "49002")
+    assert finding.reasons["keep"].rule == "already_transferred"
+    assert finding.reasons["keep"].code == "already_transferred"
+    assert any("déjà transféré à l'EPCI" in line for line in ms.explanation(res))
 
 
 def test_blocking_communes_names_the_veto(tiny):
@@ -68,10 +72,10 @@ def test_blocking_communes_names_the_veto(tiny):
     assert maj["veto_applies"]
     assert not maj["largest_yes"]
     assert not maj["majority"]
-    blockers = res.blocking_communes("ads")
+    blockers = ms.blocking_communes(res, "ads")
     assert list(blockers["commune"]) == ["49001"]
-    with pytest.raises(ms.MutusimError, match="not a transferable service"):
-        res.blocking_communes("rh_paie")
+    with pytest.raises(ms.NotFoundError, match="not a transferable service"):
+        ms.blocking_communes(res, "rh_paie")
 
 
 @given(seed=st.integers(0, 10_000))
@@ -91,7 +95,7 @@ def test_a_transfer_the_largest_commune_refuses_is_never_chosen(seed):
 
 def test_allocation_beside_the_key_sums_to_the_savings(tiny):
     res = ms.optimise(tiny)
-    alloc = res.allocation()
+    alloc = ms.allocation(res)
     assert alloc["savings_key"].sum() == pytest.approx(res.savings)
     assert alloc["savings_shapley"].sum() == pytest.approx(res.savings)
     # two members and min_members 2: each alone is worth 0, so Shapley halves the savings

@@ -1,4 +1,4 @@
-"""Shapley allocation of a pooled unit's savings (mutusim.shapley, capability M4)."""
+"""Shapley allocation of a pooled unit's savings (mutusim.analysis.shapley, capability M4)."""
 
 from __future__ import annotations
 
@@ -12,15 +12,15 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 import mutusim as ms
-from mutusim.check import evaluate_plan
-from mutusim.problem import ModelData
-from mutusim.shapley import (
+from mutusim.analysis.shapley import (
     ALLOCATION_COLUMNS,
-    allocation,
+    plan_allocation,
     pool_game,
     shapley_exact,
     shapley_sampled,
 )
+from mutusim.core.costs import CostData
+from mutusim.core.evaluate import evaluate_plan
 
 A, B, C = "49001", "49002", "49003"
 
@@ -120,14 +120,14 @@ def hand_frames(
     return f
 
 
-def hand_data(scenario: ms.Scenario | None = None, **kw) -> ModelData:
-    return ModelData.from_inputs(
-        ms.Territory.from_frames(**hand_frames(**kw)), scenario or ms.Scenario()
-    )
+def hand_data(scenario: ms.Scenario | None = None, **kw) -> tuple[CostData, ms.Scenario]:
+    """Costs of the hand territory (``hand_frames(**kw)``) under ``scenario``, and the scenario."""
+    sc = scenario or ms.Scenario()
+    return CostData.from_inputs(ms.territory_from_frames(**hand_frames(**kw)), sc), sc
 
 
-def all_share(data: ModelData) -> dict[tuple[str, str], str]:
-    return {pair: "share" for pair in data.pairs}
+def all_share(costs: CostData) -> dict[tuple[str, str], str]:
+    return {pair: "share" for pair in costs.pairs}
 
 
 def test_hand_game_by_permutations():
@@ -145,8 +145,8 @@ def test_hand_game_by_permutations():
 
 
 def test_pool_game_is_the_hand_game():
-    data = hand_data()
-    game = pool_game(data, "rh_paie", "share", [A, B, C])
+    costs, sc = hand_data()
+    game = pool_game(costs, sc, "rh_paie", "share", [A, B, C])
     for players, v in HAND_V.items():
         row = np.zeros((1, 3), dtype=bool)
         row[0, list(players)] = True
@@ -156,14 +156,15 @@ def test_pool_game_is_the_hand_game():
 
 
 def test_allocation_on_the_hand_game():
-    data = hand_data()
-    table = allocation(data, all_share(data))
+    costs, sc = hand_data()
+    table = plan_allocation(costs, sc, all_share(costs))
     assert list(table.columns) == ALLOCATION_COLUMNS
     assert table["commune"].tolist() == [A, B, C]
     np.testing.assert_allclose(table["savings_key"], [12, 35 - 70 * 50 / 150, 30 - 70 * 40 / 150])
     np.testing.assert_allclose(table["savings_shapley"], HAND_PHI)
     assert (table["stderr"] == 0).all()
     assert (table["method"] == "exact").all()
+    assert (table["permutations"] == 0).all()
     assert table["savings_key"].sum() == pytest.approx(35)
     assert table["savings_shapley"].sum() == pytest.approx(35)
 
@@ -175,8 +176,8 @@ def test_fractional_staffing_hand_game():
     # A by orders: ABC 0, ACB 0, BAC 32, BCA 50-28=22, CAB 30, CBA 22 -> 106/6.
     # B: ABC 32, ACB 50-30=20, BAC 0, BCA 0, CAB 20, CBA 28 -> 100/6.
     # C: ABC 50-32=18, ACB 30, BAC 18, BCA 28, CAB 0, CBA 0 -> 94/6.   Sum 300/6 = 50.
-    data = hand_data(ms.Scenario(disabled_rules=("indivisible_staffing",)))
-    game = pool_game(data, "rh_paie", "share", [A, B, C])
+    costs, sc = hand_data(ms.Scenario(disabled_rules=("indivisible_staffing",)))
+    game = pool_game(costs, sc, "rh_paie", "share", [A, B, C])
     assert not game.integral
     np.testing.assert_allclose(shapley_exact(3, game), np.array([106, 100, 94]) / 6, atol=1e-12)
 
@@ -184,8 +185,8 @@ def test_fractional_staffing_hand_game():
 def test_min_members_off_makes_singletons_count():
     # min_members switched off: a commune alone may open the unit, v({A}) = 40 - (10 + 30) = 0,
     # v({B}) = 35 - 40 = -5, v({C}) = 30 - 40 = -10 (not clipped at 0).
-    data = hand_data(ms.Scenario(disabled_rules=("min_members",)))
-    game = pool_game(data, "rh_paie", "share", [A, B, C])
+    costs, sc = hand_data(ms.Scenario(disabled_rules=("min_members",)))
+    game = pool_game(costs, sc, "rh_paie", "share", [A, B, C])
     assert game.min_members == 1
     np.testing.assert_allclose(game(np.eye(3, dtype=bool)), [0, -5, -10])
 
@@ -211,14 +212,14 @@ def test_efficiency(n, seed):
 
 def test_symmetry_of_identical_communes():
     # B and C identical: same cost alone and units
-    data = hand_data(
+    costs, sc = hand_data(
         costs=(40.0, 33.0, 33.0, 50.0),
         units=(60.0, 45.0, 45.0, 80.0),
         overhead=2.0,
         transition=6.0,
     )
-    codes = sorted(c for _, c in data.pairs)
-    game = pool_game(data, "rh_paie", "share", codes)
+    codes = sorted(c for _, c in costs.pairs)
+    game = pool_game(costs, sc, "rh_paie", "share", codes)
     phi = shapley_exact(4, game)
     assert phi[1] == pytest.approx(phi[2], abs=1e-12)
     est, err = shapley_sampled(4, game, samples=400, seed=3)
@@ -229,10 +230,10 @@ def test_dummy_commune_gets_zero():
     # With min_members 1 and no fixed cost, a commune with no units whose cost alone equals
     # its member cost (overhead 5) changes no coalition's savings: a dummy player.
     # (With a fixed cost it would not be one: alone it would have to pay for opening the unit.)
-    data = hand_data(
+    costs, sc = hand_data(
         costs=(40.0, 35.0, 5.0), units=(60.0, 50.0, 0.0), fixed=0.0, min_members=1, overhead=5.0
     )
-    game = pool_game(data, "rh_paie", "share", [A, B, C])
+    game = pool_game(costs, sc, "rh_paie", "share", [A, B, C])
     subsets = np.array([[a, b, False] for a in (0, 1) for b in (0, 1)], dtype=bool)
     np.testing.assert_allclose(game(subsets), game(subsets | np.array([False, False, True])))
     phi = shapley_exact(3, game)
@@ -253,7 +254,7 @@ def test_dummy_in_a_generic_game():
 # --------------------------------------------------------------------------
 # Sampling
 # --------------------------------------------------------------------------
-def ten_player_data() -> ModelData:
+def ten_player_data() -> tuple[CostData, ms.Scenario]:
     rng = np.random.default_rng(7)
     units = rng.integers(10, 120, 10).astype(float)
     costs = np.round(units * rng.uniform(0.3, 0.6, 10) + rng.uniform(2, 12, 10), 2)
@@ -264,9 +265,9 @@ def ten_player_data() -> ModelData:
 
 @pytest.mark.parametrize("antithetic", [True, False])
 def test_exact_and_sampled_agree_on_ten_players(antithetic):
-    data = ten_player_data()
-    codes = sorted(c for _, c in data.pairs)
-    game = pool_game(data, "rh_paie", "share", codes)
+    costs, sc = ten_player_data()
+    codes = sorted(c for _, c in costs.pairs)
+    game = pool_game(costs, sc, "rh_paie", "share", codes)
     exact = shapley_exact(10, game)
     est, err = shapley_sampled(10, game, samples=2000, seed=0, antithetic=antithetic)
     assert (err > 0).all()
@@ -275,7 +276,8 @@ def test_exact_and_sampled_agree_on_ten_players(antithetic):
 
 
 def test_sampling_is_deterministic_for_a_seed():
-    game = pool_game(ten_player_data(), "rh_paie", "share", [f"49{i:03d}" for i in range(1, 11)])
+    costs, sc = ten_player_data()
+    game = pool_game(costs, sc, "rh_paie", "share", [f"49{i:03d}" for i in range(1, 11)])
     v1, e1 = shapley_sampled(10, game, samples=300, seed=42)
     v2, e2 = shapley_sampled(10, game, samples=300, seed=42)
     np.testing.assert_array_equal(v1, v2)
@@ -302,7 +304,7 @@ def test_guards():
 # --------------------------------------------------------------------------
 def test_allocation_on_tiny():
     res = ms.optimise(ms.examples.tiny())
-    table = res.allocation()
+    table = ms.allocation(res)
     # The rh_paie pool of 49001 and 49002 (min_members 2): v({i}) = 0, so each gets v(N)/2.
     # Pool cost: fixed 10,000 + 3 steps (1,500 units / 500 per step) x 21,000 = 63,000
     #            + 2 x (overhead 1,000 + transition 3,000 / 6 years) = 3,000 -> 76,000.
@@ -315,26 +317,29 @@ def test_allocation_on_tiny():
     np.testing.assert_allclose(table["savings_key"], [30_100, 8_900])
     assert table["savings_key"].sum() == pytest.approx(res.savings)
     assert (table["method"] == "exact").all()
+    assert (table["permutations"] == 0).all()
 
 
 def test_pool_savings_match_the_checker():
-    data = ModelData.from_inputs(ms.examples.tiny(), ms.Scenario())
-    plan = {(s, c): ("transfer" if s == "ads" else "share") for s, c in data.pairs}
-    after = evaluate_plan(data, plan)
-    table = allocation(data, plan, after)
+    sc = ms.Scenario()
+    costs = CostData.from_inputs(ms.examples.tiny(), sc)
+    plan = {(s, c): ("transfer" if s == "ads" else "share") for s, c in costs.pairs}
+    after = evaluate_plan(costs, plan)
+    table = plan_allocation(costs, sc, plan, after)
     for row in after.pools.itertuples():
         part = table[(table["service"] == row.service) & (table["mode"] == row.mode)]
         saved = part["cost_alone"].sum() - row.cost
         assert part["savings_key"].sum() == pytest.approx(saved)
         assert part["savings_shapley"].sum() == pytest.approx(saved)
         assert pool_game(
-            data, row.service, row.mode, part["commune"].tolist()
+            costs, sc, row.service, row.mode, part["commune"].tolist()
         ).savings == pytest.approx(saved)
 
 
 def test_allocation_without_pools_is_empty():
-    data = ModelData.from_inputs(ms.examples.tiny(), ms.Scenario())
-    table = allocation(data, {pair: "keep" for pair in data.pairs})
+    sc = ms.Scenario()
+    costs = CostData.from_inputs(ms.examples.tiny(), sc)
+    table = plan_allocation(costs, sc, {pair: "keep" for pair in costs.pairs})
     assert table.empty
     assert list(table.columns) == ALLOCATION_COLUMNS
 
@@ -342,12 +347,14 @@ def test_allocation_without_pools_is_empty():
 def test_large_pool_is_sampled():
     # Speed is measured in benchmarks/, not asserted here.
     t = ms.datasets.synthetic(158).subset(services=["bureau_etudes_voirie"])
-    data = ModelData.from_inputs(t, ms.Scenario())
-    plan = {pair: "transfer" for pair in data.pairs}
-    after = evaluate_plan(data, plan)
-    table = allocation(data, plan, after)
+    sc = ms.Scenario()
+    costs = CostData.from_inputs(t, sc)
+    plan = {pair: "transfer" for pair in costs.pairs}
+    after = evaluate_plan(costs, plan)
+    table = plan_allocation(costs, sc, plan, after)
     assert len(table) == 158
-    assert (table["method"] == "sampled (2000 permutations)").all()
+    assert (table["method"] == "sampled").all()
+    assert (table["permutations"] == 2000).all()
     assert (table["stderr"] > 0).all()
     total = float(table["cost_alone"].sum() - after.pools["cost"].iloc[0])
     assert table["savings_key"].sum() == pytest.approx(total, rel=1e-9)
@@ -426,10 +433,14 @@ def random_pools(draw):
 @given(random_pools())
 def test_key_and_shapley_totals_agree(case):
     frames, plan, scenario, exact_max = case
-    data = ModelData.from_inputs(ms.Territory.from_frames(**frames), scenario)
-    table = allocation(data, plan, samples=100, exact_max=exact_max)
+    costs = CostData.from_inputs(ms.territory_from_frames(**frames), scenario)
+    table = plan_allocation(costs, scenario, plan, samples=100, exact_max=exact_max)
     pooled = sum(m != "keep" for m in plan.values())
-    event("sampled" if table["method"].str.startswith("sampled").any() else "exact only")
+    assert set(table["method"]) <= {"exact", "sampled"}
+    sampled = table["method"] == "sampled"
+    assert (table.loc[sampled, "permutations"] == 100).all()
+    assert (table.loc[~sampled, "permutations"] == 0).all()
+    event("sampled" if sampled.any() else "exact only")
     assert len(table) == pooled
     for _, part in table.groupby(["service", "mode"]):
         key, shap = part["savings_key"].sum(), part["savings_shapley"].sum()

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mutusim.errors import ScenarioError
-from mutusim.optimise import optimise
-from mutusim.scenario import SWITCHABLE_RULES, Decision, Scenario, combine, load_scenarios
+from mutusim.core.scenario import SWITCHABLE_RULES, Decision, Scenario, combine, load_scenarios
+from mutusim.errors import NotFoundError, ScenarioError
+from mutusim.model.pipeline import optimise
 
 
 # ----------------------------------------------------------------------------
@@ -290,7 +290,7 @@ def test_yaml_undefined_override(yaml_file):
 
 def test_yaml_unknown_scenario_name(yaml_file):
     with pytest.raises(
-        ScenarioError, match=r"no scenario named 'platfrom'; available: \['base', 'platform'"
+        NotFoundError, match=r"no scenario named 'platfrom'; available: \['base', 'platform'"
     ):
         Scenario.from_yaml(yaml_file, "platfrom")
 

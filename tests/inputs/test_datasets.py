@@ -10,8 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mutusim import datasets
-from mutusim.calibration import (
+from mutusim.core.schema import NATURES
+from mutusim.errors import MutusimError, NotFoundError
+from mutusim.inputs import datasets
+from mutusim.inputs.calibration import (
     CALIBRATION,
     DATA_CREDIT,
     GLOBAL_PARAMETERS,
@@ -22,10 +24,8 @@ from mutusim.calibration import (
     baseline_frame,
     calibration_markdown,
 )
-from mutusim.errors import MutusimError
-from mutusim.schema import NATURES
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DECK_SERVICES = [
     "rh_paie",
     "juridique",
@@ -114,7 +114,7 @@ def test_find_exact_name_before_substring():
 
 
 def test_ambiguous_name_lists_candidates_with_siren():
-    with pytest.raises(MutusimError, match="ambiguous") as err:
+    with pytest.raises(NotFoundError, match="ambiguous") as err:
         datasets.find_epci("CC des Quatre Rivières")  # two EPCIs share this exact name
     msg = str(err.value)
     assert "247000623" in msg
@@ -123,7 +123,7 @@ def test_ambiguous_name_lists_candidates_with_siren():
 
 
 def test_ambiguous_substring_lists_at_most_five():
-    with pytest.raises(MutusimError, match="ambiguous") as err:
+    with pytest.raises(NotFoundError, match="ambiguous") as err:
         datasets.find_epci("Grand")
     msg = str(err.value)
     assert msg.count("(siren ") == 5
@@ -131,18 +131,18 @@ def test_ambiguous_substring_lists_at_most_five():
 
 
 @pytest.mark.parametrize(
-    ("query", "expected"),
+    ("query", "expected", "error"),
     [
-        ("Xyzzy", "No EPCI matches"),
-        ("123456789", "No EPCI with SIREN 123456789"),
-        ("", "empty"),
-        ("Anjers Loire Metropol", "244900015"),  # closest names are suggested
-        ("Bayonne", "200067106"),  # a commune: its EPCI is named
-        ("210100012", "L'Abergement-Clémenciat"),  # a commune's SIREN
+        ("Xyzzy", "No EPCI matches", NotFoundError),
+        ("123456789", "No EPCI with SIREN 123456789", NotFoundError),
+        ("", "empty", MutusimError),  # not a lookup: nothing to look up
+        ("Anjers Loire Metropol", "244900015", NotFoundError),  # closest names are suggested
+        ("Bayonne", "200067106", NotFoundError),  # a commune: its EPCI is named
+        ("210100012", "L'Abergement-Clémenciat", NotFoundError),  # a commune's SIREN
     ],
 )
-def test_unknown_names_raise_with_hints(query, expected):
-    with pytest.raises(MutusimError, match="SIREN|siren") as err:
+def test_unknown_names_raise_with_hints(query, expected, error):
+    with pytest.raises(error, match="SIREN|siren") as err:
         datasets.find_epci(query)
     assert expected in str(err.value)
 
@@ -214,7 +214,7 @@ def test_services_subset_and_errors():
     assert len(t.baseline) == 2 * 29
     full = datasets.angers().baseline.loc[["ads", "rh_paie"]]
     assert t.baseline.equals(full)
-    with pytest.raises(MutusimError, match="unknown service code.*'paie'"):
+    with pytest.raises(NotFoundError, match="unknown service code.*'paie'"):
         datasets.angers(services=["paie"])
     with pytest.raises(MutusimError, match="empty list"):
         datasets.angers(services=[])
@@ -365,6 +365,12 @@ def test_every_parameter_is_documented_and_sourced():
     assert set(table.loc[table["service"] == "", "parameter"]) == globals_
     assert table.loc[table["parameter"] == "cost_per_fte", "value"].item() == 42_000
     assert "§3" in table.loc[table["parameter"] == "cost_per_fte", "source"].item()
+    # every value has a status derived from its source tag ([V n], [I], [U])
+    assert set(table["status"]) <= {"verified", "inferred", "illustrative", "convention"}
+    assert table.loc[table["parameter"] == "cost_per_fte", "status"].item() == "inferred"
+    assert table.loc[table["parameter"] == "size_large", "status"].item() == "verified"
+    assert table.loc[table["parameter"] == "pop_ref", "status"].item() == "convention"
+    assert (table.loc[table["service"] != "", "status"] == "illustrative").any()
 
 
 def test_calibration_overrides():
@@ -380,28 +386,38 @@ def test_calibration_overrides():
 
 
 @pytest.mark.parametrize(
-    ("make", "match"),
+    ("make", "match", "error"),
     [
-        (lambda: replace(CALIBRATION, cost_per_fte=0), "cost_per_fte must be > 0"),
-        (lambda: replace(CALIBRATION, size_large=100), "size_large"),
-        (lambda: CALIBRATION.with_service("sig", efficiency_small=0), "efficiency_small"),
-        (lambda: CALIBRATION.with_service("sig", level_share=120), "level_share"),
-        (lambda: CALIBRATION.with_service("sig", mandatory_for=("CU",)), "transferable"),
-        (lambda: CALIBRATION.with_service("sig", speed=3), "unknown parameter"),
-        (lambda: CALIBRATION.with_service("nope", driver=1), "Unknown service 'nope'"),
-        (lambda: datasets.angers(calibration={"cost_per_fte": 1}), "Calibration"),
+        (lambda: replace(CALIBRATION, cost_per_fte=0), "cost_per_fte must be > 0", MutusimError),
+        (lambda: replace(CALIBRATION, size_large=100), "size_large", MutusimError),
+        (
+            lambda: CALIBRATION.with_service("sig", efficiency_small=0),
+            "efficiency_small",
+            MutusimError,
+        ),
+        (lambda: CALIBRATION.with_service("sig", level_share=120), "level_share", MutusimError),
+        (
+            lambda: CALIBRATION.with_service("sig", mandatory_for=("CU",)),
+            "transferable",
+            MutusimError,
+        ),
+        (lambda: CALIBRATION.with_service("sig", speed=3), "unknown parameter", MutusimError),
+        (
+            lambda: CALIBRATION.with_service("nope", driver=1),
+            "Unknown service 'nope'",
+            NotFoundError,
+        ),
+        (lambda: datasets.angers(calibration={"cost_per_fte": 1}), "Calibration", MutusimError),
     ],
 )
-def test_invalid_calibration_is_refused(make, match):
-    with pytest.raises(MutusimError, match=match):
+def test_invalid_calibration_is_refused(make, match, error):
+    with pytest.raises(error, match=match):
         make()
 
 
 def test_calibration_doc_is_in_step():
     text = (ROOT / "docs" / "calibration.md").read_text(encoding="utf-8")
-    assert text == calibration_markdown(), (
-        "docs/calibration.md is stale: run `python -m mutusim.calibration > docs/calibration.md`"
-    )
+    assert text == calibration_markdown(), "docs/calibration.md is stale: run `make docs`"
     assert DATA_CREDIT in text
     assert "Licence Ouverte" in text
     assert "illustrative" in text

@@ -1,4 +1,4 @@
-"""Tests of mutusim.io: CSV folders and workbooks, read and written (PRODUCT.md D1, D2)."""
+"""Tests of mutusim.inputs.io: CSV folders and workbooks, read and written (PRODUCT.md D1, D2)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,17 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from mutusim.core.schema import BASELINE, TABLES
+from mutusim.core.territory import Territory
 from mutusim.errors import DataError, MutusimError
-from mutusim.examples import tiny, tiny_frames
-from mutusim.io import load_territory, territory_to_frames, write_excel, write_folder
-from mutusim.schema import BASELINE, TABLES
-from mutusim.territory import Territory
+from mutusim.inputs.examples import tiny, tiny_frames
+from mutusim.inputs.io import (
+    load_territory,
+    territory_from_frames,
+    territory_to_frames,
+    write_excel,
+    write_folder,
+)
 
 ZERO_CODES = {"49001": "01001", "49002": "01002", "49003": "2A004"}
 
@@ -34,7 +40,7 @@ def rich_frames() -> dict[str, pd.DataFrame]:
 
 
 def rich() -> Territory:
-    return Territory.from_frames(**rich_frames(), source="rich")
+    return territory_from_frames(**rich_frames(), source="rich")
 
 
 def write_csvs(folder: Path, frames: dict[str, pd.DataFrame], **options) -> Path:
@@ -60,7 +66,7 @@ def where(err: DataError) -> list[tuple]:
 def test_folder_round_trip(tmp_path, sep):
     frames = rich_frames()
     frames["communes"].loc[2, "potentiel_financier"] = 0.1 + 0.2  # 17 significant digits
-    t = Territory.from_frames(**frames)
+    t = territory_from_frames(**frames)
     out = write_folder(t, tmp_path / "terr", sep=sep)
     assert out == tmp_path / "terr"
     assert sorted(f.name for f in out.iterdir()) == sorted(t.file for t in TABLES)
@@ -115,11 +121,12 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypat
     assert sorted(f.name for f in tmp_path.iterdir()) == sorted(t.file for t in TABLES)
 
 
-def test_territory_methods_use_io(tmp_path):
+def test_writers_return_their_path_and_frames_every_table(tmp_path):
+    # formerly the Territory.to_folder / to_excel / to_frames methods
     t = tiny()
-    assert t.to_folder(tmp_path / "f") == tmp_path / "f"
-    assert load_territory(t.to_excel(tmp_path / "t.xlsx")).equals(t)
-    assert set(t.to_frames()) == {t.name for t in TABLES}
+    assert write_folder(t, tmp_path / "f") == tmp_path / "f"
+    assert load_territory(write_excel(t, tmp_path / "t.xlsx")).equals(t)
+    assert set(territory_to_frames(t)) == {t.name for t in TABLES}
 
 
 def test_territory_to_frames_has_the_file_columns():

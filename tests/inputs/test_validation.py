@@ -1,4 +1,4 @@
-"""Tests of mutusim.validation: every check, message and location (PRODUCT.md D2)."""
+"""Tests of mutusim.inputs.validation: every check, message and location (PRODUCT.md D2)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mutusim.core.schema import BASELINE, TABLES
+from mutusim.core.territory import Territory
 from mutusim.errors import DataError, Problem
-from mutusim.examples import tiny_frames
-from mutusim.schema import BASELINE, TABLES
-from mutusim.territory import Territory
-from mutusim.validation import validate_tables
+from mutusim.inputs.examples import tiny_frames
+from mutusim.inputs.io import territory_from_frames
+from mutusim.inputs.validation import validate_tables
 
 
 def as_text(raw: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
@@ -110,10 +111,10 @@ def test_text_input_gives_the_same_tables():
 
 
 def test_indexed_tables_of_a_territory_are_accepted():
-    t = Territory.from_frames(**tiny_frames())
+    t = territory_from_frames(**tiny_frames())
     raw = {"epci": pd.DataFrame([t.epci]), "communes": t.communes, "services": t.services}
     raw |= {"baseline": t.baseline, "modes": t.modes}
-    again = Territory._from_normalised(**validate_tables(raw))
+    again = Territory.from_validated(**validate_tables(raw))
     assert again.equals(t)
 
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import pulp
 
 import mutusim as ms
-from mutusim.problem import build_problem
-from mutusim.solve import solve
+from mutusim.model.build import build_model
+from mutusim.model.solve import solve
 
 
 def relaxation_gap(territory: ms.Territory) -> float:
-    prob = build_problem(territory, ms.Scenario(decompose=False))
+    prob = build_model(territory, ms.Scenario(decompose=False))
     for v in [*prob.x.values(), *prob.y.values(), *prob.n.values()]:
         v.cat = pulp.LpContinuous
     lp = solve(prob)

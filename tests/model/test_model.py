@@ -16,32 +16,33 @@ Four kinds of evidence:
 
 from __future__ import annotations
 
-import importlib
 import itertools
 import math
 import random
-from unittest import mock
 
 import pandas as pd
 import pulp
 import pytest
-from conftest import make_territory
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mutusim.check import check_plan, evaluate_plan, status_quo
+import mutusim as ms
+from conftest import make_territory
+from mutusim.core.costs import CostData
+from mutusim.core.evaluate import evaluate_plan, status_quo
+from mutusim.core.rulebook import relaxable
+from mutusim.core.scenario import Decision, Scenario
+from mutusim.core.schema import MODES
+from mutusim.core.status import SolveInfo, Status
+from mutusim.core.territory import Territory
 from mutusim.errors import DataError
-from mutusim.examples import tiny_frames
-from mutusim.explain import RELAXABLE
-from mutusim.optimise import optimise, status_quo_cost
-from mutusim.problem import ModelData, base_modes, build_problem
-from mutusim.scenario import Decision, Scenario
-from mutusim.schema import MODES
-from mutusim.solve import SolveInfo, solve
-from mutusim.territory import Territory
-
-# ``mutusim.optimise`` is shadowed by the function of the same name in the package.
-optimise_module = importlib.import_module("mutusim.optimise")
+from mutusim.inputs.examples import tiny_frames
+from mutusim.inputs.io import territory_from_frames
+from mutusim.model import pipeline as pipeline_module
+from mutusim.model.build import build_model
+from mutusim.model.check import CheckReport, check_plan
+from mutusim.model.pipeline import optimise, status_quo_cost
+from mutusim.model.solve import solve
 
 REL = 1e-6
 
@@ -69,7 +70,7 @@ def tiny_variant(**edits) -> Territory:
                 mask &= df[k] == v
             assert mask.any(), (table, where)
             df.loc[mask, column] = value
-    return Territory.from_frames(**f)
+    return territory_from_frames(**f)
 
 
 # ==========================================================================
@@ -219,7 +220,15 @@ class TestRulesByHand:
         t = tiny_variant(services=[({"service": "rh_paie"}, "mandatory_for", "CC")])
         res = optimise(t)
         assert res.status == "infeasible"
-        assert any("rh_paie" in line and "mandatory" in line for line in res.explanation)
+        blamed = [
+            f
+            for f in res.explanation
+            if f.code == "no_mode" and f.service == "rh_paie"
+            if f.reasons["keep"].rule == f.reasons["share"].rule == "mandatory_competences"
+            if f.reasons["keep"].code == "mandatory" and f.reasons["transfer"].rule == "data"
+        ]
+        assert {f.commune for f in blamed} == {"49001", "49002", "49003"}
+        assert all(f.reasons["keep"].values["nature"] == "CC" for f in blamed)
 
     def test_perimeter_max_population(self):
         # 49001 (5,000 inhabitants) keeps everything: payroll pool {49002,
@@ -291,7 +300,11 @@ class TestRulesByHand:
     def test_cost_cap_below_the_optimum(self, tiny):
         res = optimise(tiny, Scenario(max_total_cost=172_999))
         assert res.status == "infeasible"
-        assert any("relever max_total_cost d'au moins 1 €." in line for line in res.explanation)
+        (cap,) = [f for f in res.explanation if f.code == "relax" and f.rule == "cost_cap"]
+        assert cap.values["cap"] == pytest.approx(172_999)
+        assert cap.values["cost_without"] - cap.values["cap"] == pytest.approx(1.0)
+        text = ms.explanation(res)
+        assert any("le relever d'au moins 1\xa0€." in line for line in text), text
 
     @pytest.mark.parametrize(
         ("cap", "expected"),
@@ -365,7 +378,7 @@ def transfer_territory() -> Territory:
             | {"transition_cost_per_member": 6_000.0, "level": 80.0},
         ]
     )
-    return Territory.from_frames(**f)
+    return territory_from_frames(**f)
 
 
 class TestTransferByHand:
@@ -430,7 +443,17 @@ class TestQualifiedMajorityByHand:
     def test_largest_commune_vetoes(self, tiny):
         res = optimise(tiny, Scenario(force=self.FORCE, stances={"ads": {"49001": "against"}}))
         assert res.status == "infeasible"
-        assert any("la commune la plus peuplée (49001" in line for line in res.explanation)
+        vetoes = [
+            f.reasons["transfer"]
+            for f in res.explanation
+            if f.code == "no_mode" and f.service == "ads"
+            if f.reasons["transfer"].rule == "qualified_majority"
+        ]
+        assert vetoes
+        assert all(r.code == "no_majority" for r in vetoes)
+        assert all(r.values["vetoed"] and r.values["largest"] == "49001" for r in vetoes)
+        text = ms.explanation(res)
+        assert any("la commune la plus peuplée (Bourg-Centre" in line for line in text), text
         # switching the rule off lifts the veto
         sc = Scenario(
             force=self.FORCE,
@@ -494,8 +517,7 @@ class TestNoWorseOff:
         # The tiny optimum leaves nobody worse off: 49001 pays 73,000 x 1,200 /
         # 1,500 + 1,500 = 59,900 <= 90,000, 49002 14,600 + 1,500 = 16,100 <=
         # 25,000. So the optimum stays 173,000.
-        data = ModelData.from_inputs(tiny, Scenario(no_worse_off=True))
-        assert check_plan(data, plan_of(optimise(tiny))).ok
+        assert check_plan(tiny, Scenario(no_worse_off=True), plan_of(optimise(tiny))).ok
         res = optimise(tiny, Scenario(no_worse_off=True))
         assert res.total_cost == pytest.approx(173_000)
 
@@ -510,9 +532,8 @@ class TestNoWorseOff:
         # share 94,000 x 150 / 1,650 = 8,545 + 1,500 = 10,045 <= 16,000: fine;
         # with a cost of 9,000 alone it would be worse off.
         t = tiny_variant(baseline=[({"service": "rh_paie", "commune": "49003"}, "cost", 9_000.0)])
-        data = ModelData.from_inputs(t, Scenario(no_worse_off=True))
         plan = plan_of(optimise(tiny)) | {("rh_paie", "49003"): "share"}
-        report = check_plan(data, plan)
+        report = check_plan(t, Scenario(no_worse_off=True), plan)
         assert any(e.startswith("no_worse_off: 49003") for e in report.errors), report.errors
 
     def test_members_with_zero_billing_weight(self):
@@ -558,13 +579,16 @@ class TestNoWorseOff:
                 ("rh_paie", "49003", "keep"),
             ],
         )
-        data = ModelData.from_inputs(t, sc)
-        report = check_plan(data, status_quo(data))
+        costs = CostData.from_inputs(t, sc)
+        report = check_plan(t, sc, status_quo(costs), costs=costs)
         assert any(e.startswith("no_worse_off: 49002") for e in report.errors), report.errors
         assert brute_force(t, sc)[0] is None
         res = optimise(t, sc)
         assert res.status == "infeasible"
-        assert any("no_worse_off" in line or "worse off" in line for line in res.explanation)
+        assert any(
+            f.rule == "no_worse_off" or any(r.rule == "no_worse_off" for r in f.reasons.values())
+            for f in res.explanation
+        ), res.explanation
         # without the rule, the forced plan is today's plan
         res = optimise(t, sc.replace(no_worse_off=False))
         assert res.status == "optimal"
@@ -577,23 +601,36 @@ class TestNoWorseOff:
 def brute_force(territory: Territory, scenario: Scenario):
     """Cheapest plan that passes ``check_plan``, by enumeration: (cost, plan) or (None, None).
 
-    Only modes the data offer are enumerated (``base_modes``: a share or
+    Only modes the data offer are enumerated (``offered_modes``: a share or
     transfer row exists in modes.csv); see test_checker_unknown_mode_for_service.
     """
-    data = ModelData.from_inputs(territory, scenario)
-    pairs = list(data.pairs)
+    costs = CostData.from_inputs(territory, scenario)
+    pairs = list(costs.pairs)
     best, best_plan = None, None
-    for modes in itertools.product(*(base_modes(data, s) for s, _c in pairs)):
+    for modes in itertools.product(*(offered_modes(territory, s) for s, _c in pairs)):
         plan = dict(zip(pairs, modes, strict=True))
-        report = check_plan(data, plan)
+        report = check_plan(territory, scenario, plan, costs=costs)
         if report.ok and (best is None or report.evaluation.total_cost < best):
             best, best_plan = report.evaluation.total_cost, plan
     return best, best_plan
 
 
+def offered_modes(territory: Territory, s: str) -> tuple[str, ...]:
+    """Modes the territory's tables offer for service s, before any rule.
+
+    keep always; share if modes.csv has a share row; transfer if it has a
+    transfer row and the service is a transferable competence.
+    """
+    out = ["keep"]
+    if (s, "share") in territory.modes.index:
+        out.append("share")
+    if (s, "transfer") in territory.modes.index and bool(territory.services.at[s, "transferable"]):
+        out.append("transfer")
+    return tuple(out)
+
+
 def plan_count(territory: Territory) -> int:
-    data = ModelData.from_inputs(territory, Scenario())
-    return math.prod(len(base_modes(data, s)) for s, _c in data.pairs)
+    return math.prod(len(offered_modes(territory, s)) for s, _c in territory.baseline.index)
 
 
 def assert_matches_brute_force(territory: Territory, scenario: Scenario, best: float | None):
@@ -607,7 +644,7 @@ def assert_matches_brute_force(territory: Territory, scenario: Scenario, best: f
         assert res.status == "optimal", (res, res.check_errors, res.explanation)
         assert close(res.total_cost, best), (res.total_cost, best)
         # the plan returned is itself feasible and costs what it says
-        report = check_plan(ModelData.from_inputs(territory, scenario), plan_of(res))
+        report = check_plan(territory, scenario, plan_of(res))
         assert report.ok, report.errors
         assert close(report.evaluation.total_cost, res.total_cost)
     return res
@@ -633,8 +670,8 @@ def territories(draw, arrangement=None, mandatory=None, sizes=SIZES, idle=True):
 @st.composite
 def scenarios(draw, territory: Territory):
     """Random scenario options, caps scaled on the territory."""
-    data = ModelData.from_inputs(territory, Scenario())
-    today = evaluate_plan(data, status_quo(data)).total_cost
+    costs = CostData.from_inputs(territory, Scenario())
+    today = evaluate_plan(costs, status_quo(costs)).total_cost
     fte = float(territory.baseline["fte"].sum())
     opts: dict = {"decompose": draw(st.booleans())}
     opts["disabled_rules"] = draw(
@@ -723,11 +760,11 @@ def test_brute_force_binding_caps(t, aon, decompose, where):
         decompose=decompose, disabled_rules=() if aon else ("transfer_all_or_nothing",)
     )
     best, best_plan = brute_force(t, base)
-    data = ModelData.from_inputs(t, base)
-    today = evaluate_plan(data, status_quo(data))
+    costs = CostData.from_inputs(t, base)
+    today = evaluate_plan(costs, status_quo(costs))
     if best is None:
         return
-    ev = evaluate_plan(data, best_plan)
+    ev = evaluate_plan(costs, best_plan)
     # cost cap between the optimum and today's cost (exactly at the optimum when where = 0)
     cost_cap = round(best + where * max(0.0, today.total_cost - best), 2)
     fte_cap = round(ev.fte_moved * where, 3)
@@ -780,8 +817,7 @@ def quick_optimise(territory: Territory, scenario: Scenario):
 
     For property tests that do not look at the explanation.
     """
-    with mock.patch("mutusim.explain.explain_infeasible", return_value=["(not explained)"]):
-        return optimise(territory, scenario)
+    return optimise(territory, scenario, explain=False)
 
 
 @settings(max_examples=30)
@@ -1014,7 +1050,7 @@ def big_territory(n_communes: int = 400, n_services: int = 1, seed: int = 0) -> 
     epci = pd.DataFrame(
         [{"siren": "200000001", "name": "Big", "nature": "CA", "fiscalite": "FPU"}]
     )
-    return Territory.from_frames(epci, communes, services, pd.DataFrame(rows), pd.DataFrame(modes))
+    return territory_from_frames(epci, communes, services, pd.DataFrame(rows), pd.DataFrame(modes))
 
 
 @pytest.fixture(scope="module")
@@ -1033,7 +1069,7 @@ def assert_honest(res, territory, scenario):
             assert res.bound <= res.total_cost + 1e-6
         assert not res.check_errors
         assert len(res.decisions) == len(territory.baseline)
-        report = check_plan(ModelData.from_inputs(territory, scenario), plan_of(res))
+        report = check_plan(territory, scenario, plan_of(res))
         assert report.ok, report.errors
         assert res.total_cost == pytest.approx(report.evaluation.total_cost)
         # a stopped solve may carry spare staff the checker drops, never less
@@ -1077,7 +1113,7 @@ def test_time_limited_cbc_is_optimal_only_if_cbc_says_so(big):
         mip_gap=0.0,
         disabled_rules=("transfer_all_or_nothing",),
     )
-    prob = build_problem(big, sc)
+    prob = build_model(big, sc)
     info = solve(prob)
     assert (info.status == "optimal") == (prob.lp.sol_status == pulp.LpSolutionOptimal)
     assert info.status in ("feasible", "time_limit")
@@ -1098,13 +1134,13 @@ def test_cbc_stopped_early_is_not_called_infeasible(tiny, monkeypatch):
         "get_status",
         lambda self, filename: (pulp.LpStatusInfeasible, pulp.LpSolutionNoSolutionFound),
     )
-    prob = build_problem(tiny, Scenario(solver="cbc", time_limit=1e-9))
+    prob = build_model(tiny, Scenario(solver="cbc", time_limit=1e-9))
     info = solve(prob)
     assert info.status == "time_limit"
 
 
 def test_cbc_status_on_solved_problem(tiny):
-    prob = build_problem(tiny, Scenario(solver="cbc"))
+    prob = build_model(tiny, Scenario(solver="cbc"))
     info = solve(prob)
     assert info.status == "optimal"
     assert prob.lp.sol_status == pulp.LpSolutionOptimal
@@ -1121,10 +1157,13 @@ def test_infeasible_scenario_is_explained(tiny, solver):
     assert res.fte_moved is None
     assert res.baseline_cost == pytest.approx(212_000)
     assert len(res.explanation) >= 1
-    text = " ".join(res.explanation)
-    assert "relever max_total_cost" in text
+    (cap,) = [f for f in res.explanation if f.code == "relax" and f.rule == "cost_cap"]
     # cheapest plan without the cap: 173,000 -> raise by 73,000
-    assert "73\u202f000 €" in text
+    assert cap.values["cap"] == pytest.approx(100_000)
+    assert cap.values["cost_without"] == pytest.approx(173_000)
+    text = " ".join(ms.explanation(res))
+    assert "Le plafond de coût (100\u202f000\xa0€/an)" in text
+    assert "le relever d'au moins 73\u202f000\xa0€." in text
 
 
 def test_min_level_explanation_names_service_and_commune(tiny):
@@ -1134,21 +1173,30 @@ def test_min_level_explanation_names_service_and_commune(tiny):
     assert res.solve is None  # found before any solve
     assert res.decisions.empty
     assert res.total_cost is None
-    lines = [line for line in res.explanation if "rh_paie" in line]
-    assert len(lines) == 3  # one per commune
-    for code, name in [
-        ("49001", "Bourg-Centre"),
-        ("49002", "Village-Est"),
-        ("49003", "Hameau-Sud"),
-    ]:
-        (line,) = [x for x in lines if code in x]
-        assert name in line
-        assert "Ressources humaines et paie" in line
-        assert "inférieur au minimum 76" in line
-        assert "service_levels" in line
-        assert "transferable = false" in line
+    findings = [f for f in res.explanation if f.service == "rh_paie"]
+    assert len(findings) == 3  # one per commune
+    assert all(f.code == "no_mode" for f in findings)
+    assert sorted(f.commune for f in findings) == ["49001", "49002", "49003"]
+    for f in findings:
+        for mode in ("keep", "share"):
+            reason = f.reasons[mode]
+            assert (reason.rule, reason.code) == ("service_levels", "level_below")
+            assert reason.values["minimum"] == pytest.approx(76)
+            assert reason.values["level"] < 76
+        assert (f.reasons["transfer"].rule, f.reasons["transfer"].code) == (
+            "data",
+            "not_transferable",
+        )
     # ads can still transfer (level 85): not blamed
-    assert not any("(ads)" in line for line in res.explanation)
+    assert not any(f.service == "ads" for f in res.explanation)
+    # the committee's French: one sentence per commune, named
+    lines = [line for line in ms.explanation(res) if "Ressources humaines et paie" in line]
+    assert len(lines) == 3
+    for name in ("Bourg-Centre", "Village-Est", "Hameau-Sud"):
+        (line,) = [x for x in lines if name in x]
+        assert "inférieur au minimum 76" in line
+        assert "n'est pas une compétence transférable" in line
+    assert not any("Instruction du droit des sols" in line for line in ms.explanation(res))
 
 
 def test_fte_cap_explanation(tiny):
@@ -1156,7 +1204,9 @@ def test_fte_cap_explanation(tiny):
     sc = Scenario(force=[("rh_paie", "49001", "share")], max_fte_moved=0.0)
     res = optimise(tiny, sc)
     assert res.status == "infeasible"
-    assert any("max_fte_moved" in line for line in res.explanation)
+    (cap,) = [f for f in res.explanation if f.code == "relax" and f.rule == "fte_moved_cap"]
+    assert cap.values["cap"] == pytest.approx(0.0)
+    assert cap.values["fte_without"] >= 2.0  # 49001's 2 FTE at least
 
 
 def test_min_members_explanation(tiny):
@@ -1167,33 +1217,33 @@ def test_min_members_explanation(tiny):
     )
     res = optimise(tiny, sc)
     assert res.status == "infeasible"
-    assert any("min_members" in line for line in res.explanation)
+    assert any(f.code == "relax" and f.rule == "min_members" for f in res.explanation)
 
 
 def test_all_or_nothing_explanation(tiny):
     sc = Scenario(force=[("ads", "49001", "transfer")], forbid=[("ads", "49003", "transfer")])
     res = optimise(tiny, sc)
     assert res.status == "infeasible"
-    assert any("transfer_all_or_nothing" in line for line in res.explanation)
+    assert any(f.code == "relax" and f.rule == "transfer_all_or_nothing" for f in res.explanation)
 
 
 def test_explaining_infeasibility_solves_each_relaxation_once(tiny, monkeypatch):
     calls = []
-    real = optimise_module.solve
+    real = pipeline_module.solve
 
     def counting(prob):
         calls.append(prob)
         return real(prob)
 
-    monkeypatch.setattr(optimise_module, "solve", counting)
+    monkeypatch.setattr(pipeline_module, "solve", counting)
     # Regression: explain_infeasible used to call optimise(), which explained
     # its own infeasible relaxations recursively (15 solves here, 71 with
     # three conflicting rules), all discarded.
     res = optimise(tiny, Scenario(max_total_cost=100_000))
     assert res.status == "infeasible"
     # 1 solve of the scenario + at most one (decomposed: one per service)
-    # per relaxable rule of explain.RELAXABLE.
-    assert len(calls) <= 1 + len(RELAXABLE) * len(tiny.services)
+    # per relaxable rule of the rulebook.
+    assert len(calls) <= 1 + len(relaxable()) * len(tiny.services)
 
 
 # ==========================================================================
@@ -1223,43 +1273,44 @@ def test_deterministic_with_branching():
 @pytest.fixture
 def solved(tiny):
     res = optimise(tiny)
-    return ModelData.from_inputs(tiny, Scenario()), plan_of(res), res
+    return tiny, plan_of(res), res
 
 
 def test_checker_accepts_the_solution(solved):
-    data, plan, res = solved
-    report = check_plan(data, plan, res.solve.objective, proven=True)
+    t, plan, res = solved
+    report = check_plan(t, Scenario(), plan, res.solve.objective, proven=True)
     assert report.ok, report.errors
     assert report.evaluation.total_cost == pytest.approx(173_000)
 
 
 def test_checker_all_or_nothing(solved):
-    data, plan, _ = solved
+    t, plan, _ = solved
     plan = plan | {("ads", "49001"): "transfer"}
-    report = check_plan(data, plan)
+    report = check_plan(t, Scenario(), plan)
     assert [e for e in report.errors if e.startswith("transfer_all_or_nothing")], report.errors
     assert "1 of 3 communes" in " ".join(report.errors)
 
 
 def test_checker_min_members(solved):
-    data, plan, _ = solved
+    t, plan, _ = solved
     plan = plan | {("rh_paie", "49002"): "keep"}  # 49001 alone in the payroll pool
-    report = check_plan(data, plan)
+    report = check_plan(t, Scenario(), plan)
     assert any(e.startswith("min_members") and "1 member(s) < 2" in e for e in report.errors), (
         report.errors
     )
 
 
 def test_checker_wrong_objective(solved):
-    data, plan, _ = solved
+    t, plan, _ = solved
+    sc = Scenario()
     # an optimal solve must report exactly the plan's cost
-    report = check_plan(data, plan, solver_objective=172_000.0, proven=True)
+    report = check_plan(t, sc, plan, solver_objective=172_000.0, proven=True)
     assert any(e.startswith("objective") for e in report.errors), report.errors
-    report = check_plan(data, plan, solver_objective=174_000.0, proven=True)
+    report = check_plan(t, sc, plan, solver_objective=174_000.0, proven=True)
     assert any(e.startswith("objective") for e in report.errors), report.errors
     # a stopped solve may report more (spare staff), never less
-    assert check_plan(data, plan, solver_objective=174_000.0, proven=False).ok
-    assert not check_plan(data, plan, solver_objective=172_000.0, proven=False).ok
+    assert check_plan(t, sc, plan, solver_objective=174_000.0, proven=False).ok
+    assert not check_plan(t, sc, plan, solver_objective=172_000.0, proven=False).ok
 
 
 @pytest.mark.parametrize(
@@ -1277,53 +1328,52 @@ def test_checker_wrong_objective(solved):
 )
 def test_checker_names_the_rule(tiny, solved, scenario, change, rule):
     _, plan, _ = solved
-    data = ModelData.from_inputs(tiny, scenario)
-    report = check_plan(data, plan | change)
+    report = check_plan(tiny, scenario, plan | change)
     assert not report.ok
     assert any(e.startswith(f"{rule}:") for e in report.errors), report.errors
 
 
 def test_checker_missing_and_unknown_pairs(solved):
-    data, plan, _ = solved
+    t, plan, _ = solved
     short = dict(plan)
     del short[("ads", "49003")]
-    assert any(e.startswith("one_mode") for e in check_plan(data, short).errors)
+    assert any(e.startswith("one_mode") for e in check_plan(t, Scenario(), short).errors)
     extra = plan | {("ads", "99999"): "keep"}
-    assert any(e.startswith("one_mode") for e in check_plan(data, extra).errors)
+    assert any(e.startswith("one_mode") for e in check_plan(t, Scenario(), extra).errors)
 
 
 def test_checker_mandatory(tiny):
     t = tiny_variant(services=[({"service": "ads"}, "mandatory_for", "CC")])
-    data = ModelData.from_inputs(t, Scenario())
-    report = check_plan(data, status_quo(data))
+    costs = CostData.from_inputs(t, Scenario())
+    report = check_plan(t, Scenario(), status_quo(costs), costs=costs)
     assert any(e.startswith("mandatory_competences") for e in report.errors), report.errors
 
 
 def test_checker_unknown_mode_for_service(solved):
     # Regression: check_plan raised KeyError (service_levels looked up
     # data.pools[(s, m)] after the 'data' error).
-    data, plan, _ = solved
-    report = check_plan(data, plan | {("rh_paie", "49003"): "transfer"})
+    t, plan, _ = solved
+    report = check_plan(t, Scenario(), plan | {("rh_paie", "49003"): "transfer"})
     assert any(e.startswith("data:") for e in report.errors)
 
 
 def test_optimise_reports_checker_rejection(tiny, monkeypatch):
     """A plan the checker rejects is returned as status 'error', never as a result."""
-    from mutusim.check import CheckReport
-
     monkeypatch.setattr(
-        optimise_module, "check_plan", lambda *a, **k: CheckReport(["min_members: injected"])
+        pipeline_module, "check_plan", lambda *a, **k: CheckReport(["min_members: injected"])
     )
     res = optimise(tiny)
     assert res.status == "error"
-    assert res.check_errors == ["min_members: injected"]
+    assert res.check_errors == ("min_members: injected",)
     assert res.decisions.empty
     assert res.total_cost is None
     assert not res.has_plan
 
 
 def test_optimise_reports_fractional_plan(tiny, monkeypatch):
-    monkeypatch.setattr(optimise_module, "extract_plan", lambda prob: ({}, [("rh_paie", "49001")]))
+    monkeypatch.setattr(
+        pipeline_module, "extract_plan", lambda model: ({}, [("rh_paie", "49001")])
+    )
     res = optimise(tiny)
     assert res.status == "error"
     assert "integrality" in res.check_errors[0]
@@ -1332,16 +1382,18 @@ def test_optimise_reports_fractional_plan(tiny, monkeypatch):
 
 def test_optimise_reports_time_limit_part(tiny, monkeypatch):
     """A sub-model without a plan makes the whole result plan-less."""
-    real = optimise_module.solve
+    real = pipeline_module.solve
     calls = []
 
     def second_times_out(prob):
         calls.append(prob)
         if len(calls) == 2:
-            return SolveInfo("highs", "time_limit", "Time limit reached", None, None, None, 0.0)
+            return SolveInfo(
+                "highs", Status.TIME_LIMIT, "Time limit reached", None, None, None, 0.0
+            )
         return real(prob)
 
-    monkeypatch.setattr(optimise_module, "solve", second_times_out)
+    monkeypatch.setattr(pipeline_module, "solve", second_times_out)
     res = optimise(tiny)
     assert res.status == "time_limit"
     assert res.decisions.empty
@@ -1353,4 +1405,4 @@ def test_current_arrangement_needs_its_mode_row():
     f["modes"] = f["modes"][f["modes"]["service"] != "rh_paie"].reset_index(drop=True)
     f["baseline"]["arrangement"] = ["share", "keep", "keep", "keep", "keep", "keep"]
     with pytest.raises(DataError, match="share"):
-        Territory.from_frames(**f)
+        territory_from_frames(**f)
