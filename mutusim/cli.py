@@ -52,7 +52,7 @@ def _scenario(args: argparse.Namespace) -> Scenario:
 
 
 def _print_result(res: Result, analyses: Analyses, out_dir: Path | None) -> None:
-    from mutusim.present.formatting import euros, percent
+    from mutusim.present.formatting import euros, number, percent
     from mutusim.present.labels import STATUS_LABELS, explanation
 
     s = res.summary()
@@ -71,8 +71,8 @@ def _print_result(res: Result, analyses: Analyses, out_dir: Path | None) -> None
                 f"(feuille de route : {roadmap_status})"
             )
         print(
-            f"  construction {s['build_seconds']:.2f} s, résolution {s['solve_seconds']:.2f} s, "
-            f"écart d'optimalité {percent(s['gap'], 2)}".replace(".", ",")
+            f"  construction {number(s['build_seconds'], 2)} s, résolution "
+            f"{number(s['solve_seconds'], 2)} s, écart d'optimalité {percent(s['gap'], 2)}"
         )
     for line in explanation(res):
         print(f"  - {line}")

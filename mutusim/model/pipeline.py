@@ -27,7 +27,7 @@ from mutusim.model.check import check_plan
 from mutusim.model.explain import explain_infeasible, explain_pairs
 from mutusim.model.solve import solve
 
-__all__ = ["INTEGRALITY_TOL", "extract_plan", "optimise", "status_quo_cost"]
+__all__ = ["INTEGRALITY_TOL", "decomposes", "extract_plan", "optimise", "status_quo_cost"]
 
 #: Tolerance on a binary's value before a plan is called fractional.
 INTEGRALITY_TOL = 1e-5
@@ -151,11 +151,31 @@ def _run(territory: Territory, scenario: Scenario) -> Result:
     )
 
 
+def decomposes(territory: Territory, scenario: Scenario) -> bool:
+    """True when the model splits into one independent sub-model per service.
+
+    No active rule couples services (:data:`mutusim.core.rulebook.RULES`) and the
+    scenario allows decomposition (``Scenario.decompose``).
+
+    Parameters
+    ----------
+    territory : Territory
+        The input.
+    scenario : Scenario
+        The options.
+
+    Returns
+    -------
+    bool
+    """
+    coupled = any(r.couples_services and scenario.rule_on(r.name) for r in rulebook.RULES)
+    return scenario.decompose and not coupled
+
+
 def _parts(territory: Territory, scenario: Scenario) -> list[Territory]:
     """One territory per service when nothing couples services, else the whole one."""
-    coupled = any(r.couples_services and scenario.rule_on(r.name) for r in rulebook.RULES)
     services = territory.service_codes
-    if not scenario.decompose or coupled or len(services) == 1:
+    if not decomposes(territory, scenario) or len(services) == 1:
         return [territory]
     return [territory.subset(services=[s]) for s in services]
 
