@@ -20,7 +20,7 @@ import importlib
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
-from mutusim.analysis.compare import compare, diff_decisions
+from mutusim.analysis.comparison import compare, diff_decisions
 from mutusim.analysis.phasing import roadmap
 from mutusim.analysis.prices import rule_prices
 from mutusim.analysis.shapley import allocation

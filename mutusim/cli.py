@@ -4,8 +4,9 @@ The console script only parses arguments and calls library functions; what
 it prints for the user is French. Exit codes:
 
 * 0 — done (a plan was found, or the data are valid);
-* 1 — an error the user can fix (bad data, bad scenario, unknown name); one
-  line on stderr, ``--debug`` shows the traceback instead;
+* 1 — an error the user can fix (bad data, bad scenario, unknown name): one
+  line on stderr, or for bad data a header and one line per problem;
+  ``--debug`` shows the traceback instead;
 * 2 — wrong usage (unknown option, missing argument);
 * 3 — no plan: the scenario is infeasible, or the solver stopped at its time
   limit before finding one (the output says which, and what to change).

@@ -9,7 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mutusim.examples import tiny
+import mutusim as ms
+from mutusim.inputs.examples import tiny
+from mutusim.inputs.io import write_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,31 +29,63 @@ def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def tiny_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("tiny")
-    tiny().to_folder(folder)
+    write_folder(tiny(), folder)
     return folder
+
+
+def copy_folder(src: Path, dst: Path) -> Path:
+    dst.mkdir()
+    for f in src.iterdir():
+        (dst / f.name).write_bytes(f.read_bytes())
+    return dst
 
 
 def test_validate_ok(tiny_folder: Path) -> None:
     p = run("validate", str(tiny_folder))
     assert p.returncode == 0, p.stderr
+    assert p.stdout.startswith("Données valides : ")
     assert "CC Exemple" in p.stdout
+    assert p.stderr == ""
 
 
-def test_validate_bad_input_one_line_exit_1(tiny_folder: Path, tmp_path: Path) -> None:
-    bad = tmp_path / "bad"
-    bad.mkdir()
-    for f in tiny_folder.iterdir():
-        (bad / f.name).write_bytes(f.read_bytes())
+def test_validate_bad_input_one_problem_exit_1(tiny_folder: Path, tmp_path: Path) -> None:
+    bad = copy_folder(tiny_folder, tmp_path / "bad")
     df = pd.read_csv(bad / "baseline.csv", dtype=str)
     df.loc[0, "cost"] = "abc"
     df.to_csv(bad / "baseline.csv", index=False)
     p = run("validate", str(bad))
     assert p.returncode == 1
     lines = p.stderr.strip().splitlines()
-    assert len(lines) == 1, p.stderr
-    assert lines[0].startswith("mutusim: error:")
-    assert "baseline.csv" in lines[0]
-    assert "cost" in lines[0]
+    # a French header, then exactly one line for the one problem
+    assert len(lines) == 2, p.stderr
+    assert lines[0].startswith("mutusim: erreur : 1 problème(s) dans ")
+    assert "baseline.csv" in lines[1]
+    assert "cost" in lines[1]
+    assert "abc" in lines[1]
+    assert "Traceback" not in p.stderr
+    assert p.stdout == ""
+
+
+def test_validate_prints_every_problem(tiny_folder: Path, tmp_path: Path) -> None:
+    bad = copy_folder(tiny_folder, tmp_path / "bad")
+    df = pd.read_csv(bad / "baseline.csv", dtype=str)
+    df.loc[0, "cost"] = "abc"
+    df.loc[1, "fte"] = "-3"
+    df.to_csv(bad / "baseline.csv", index=False)
+    communes = pd.read_csv(bad / "communes.csv", dtype=str)
+    communes.loc[0, "population"] = "xyz"
+    communes.to_csv(bad / "communes.csv", index=False)
+    p = run("validate", str(bad))
+    assert p.returncode == 1
+    lines = p.stderr.strip().splitlines()
+    assert lines[0].startswith("mutusim: erreur : 3 problème(s) dans ")
+    problems = lines[1:]
+    assert len(problems) == 3, p.stderr  # every problem, one line each, none elided
+    assert all(line.startswith("  - ") for line in problems)
+    assert any("baseline.csv" in x and "'cost'" in x and "abc" in x for x in problems)
+    assert any("baseline.csv" in x and "'fte'" in x and "-3" in x for x in problems)
+    assert any("communes.csv" in x and "'population'" in x and "xyz" in x for x in problems)
+    assert "more" not in p.stderr
     assert "Traceback" not in p.stderr
 
 
@@ -61,10 +95,33 @@ def test_debug_shows_traceback(tmp_path: Path) -> None:
     assert "Traceback" in p.stderr
 
 
-def test_missing_path_is_one_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "args",
+    [("validate", "--debug", "{path}"), ("validate", "{path}", "--debug")],
+    ids=["before-path", "after-path"],
+)
+def test_debug_after_the_subcommand_shows_traceback(tmp_path: Path, args: tuple) -> None:
+    path = str(tmp_path / "nowhere")
+    p = run(*(a.format(path=path) for a in args))
+    assert p.returncode != 0
+    assert "Traceback" in p.stderr
+    assert "DataError" in p.stderr
+
+
+def test_version() -> None:
+    p = run("--version")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == f"mutusim {ms.__version__}"
+
+
+def test_missing_path_is_one_problem_line(tmp_path: Path) -> None:
     p = run("validate", str(tmp_path / "nowhere"))
     assert p.returncode == 1
-    assert len(p.stderr.strip().splitlines()) == 1
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 2, p.stderr
+    assert lines[0].startswith("mutusim: erreur : 1 problème(s) dans ")
+    assert "nowhere" in lines[1]
+    assert "Traceback" not in p.stderr
 
 
 def test_usage_error_exit_2() -> None:
@@ -77,6 +134,8 @@ def test_solve_writes_tables_workbook_and_report(tiny_folder: Path, tmp_path: Pa
     p = run("solve", "--territory", str(tiny_folder), "--out", str(out))
     assert p.returncode == 0, p.stderr
     assert "optimal" in p.stdout
+    assert "économies" in p.stdout
+    assert "feuille de route" in p.stdout
     for name in ("decisions.csv", "by_commune.csv", "by_service.csv", "pools.csv", "summary.csv"):
         assert (out / name).is_file(), name
     decisions = pd.read_csv(out / "decisions.csv", dtype={"commune": str})
@@ -88,6 +147,12 @@ def test_solve_writes_tables_workbook_and_report(tiny_folder: Path, tmp_path: Pa
     html = (out / "rapport.html").read_text(encoding="utf-8")
     assert "<html lang='fr'>" in html
     assert "Économies annuelles" in html
+    # the analyses were computed by the command and handed to the report and the workbook
+    assert "Feuille de route" in html
+    assert "Partage des économies" in html
+    roadmap = pd.read_csv(out / "roadmap.csv")
+    assert len(roadmap) > 0
+    assert len(pd.read_csv(out / "allocation.csv")) > 0
 
 
 def test_solve_scenario_file_and_name(tiny_folder: Path, tmp_path: Path) -> None:
@@ -119,8 +184,10 @@ def test_infeasible_scenario_exit_3_with_explanation(tiny_folder: Path, tmp_path
     out = tmp_path / "out"
     p = run("solve", "--territory", str(tiny_folder), "--scenario", str(yml), "--out", str(out))
     assert p.returncode == 3
-    assert "infeasible" in p.stdout
-    assert "relever max_total_cost" in p.stdout
+    assert "infaisable" in p.stdout
+    # the cost cap in French, with French number formatting
+    assert "Le plafond de coût (1\u202f000\xa0€/an)" in p.stdout
+    assert "le relever d'au moins 172\u202f000\xa0€" in p.stdout
     assert "Aucun plan" in (out / "rapport.html").read_text(encoding="utf-8")
 
 
@@ -138,6 +205,9 @@ def test_bad_scenario_option_one_line(tiny_folder: Path, tmp_path: Path) -> None
     )
     assert p.returncode == 1
     assert "did you mean 'max_total_cost'" in p.stderr
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1, p.stderr
+    assert lines[0].startswith("mutusim: erreur : ")
 
 
 @pytest.mark.slow
@@ -172,6 +242,8 @@ def test_votes_unknown_service_one_line() -> None:
     p = run("votes", "--service", "ads")
     assert p.returncode == 1
     assert "not a transferable service" in p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1, p.stderr
+    assert p.stderr.startswith("mutusim: erreur : ")
 
 
 def test_solve_any_epci_by_name(tmp_path: Path) -> None:
@@ -187,3 +259,4 @@ def test_solve_unknown_epci_one_line(tmp_path: Path) -> None:
     p = run("solve", "--epci", "Nowhere Métropole", "--out", str(tmp_path / "x"))
     assert p.returncode == 1
     assert len(p.stderr.strip().splitlines()) == 1
+    assert p.stderr.startswith("mutusim: erreur : ")

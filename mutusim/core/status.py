@@ -2,7 +2,7 @@
 
 PuLP 3.3 reports "Optimal" for a run stopped by its time limit
 (PULP-NOTES.md): every :class:`Status` here is read from the solver itself by
-:mod:`mutusim.model.highs` or :mod:`mutusim.model.solve`.
+:mod:`mutusim.model.highs` or :mod:`mutusim.model.solver`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Model build: from a territory and a scenario to a PuLP MILP (no solve).
 
-The pipeline is :func:`build_model` (this module) → :func:`mutusim.model.solve.solve`
+The pipeline is :func:`build_model` (this module) → :func:`mutusim.model.solver.solve`
 → :func:`mutusim.model.check.check_plan` → :class:`mutusim.core.result.Result`,
 run by :func:`mutusim.optimise`.
 

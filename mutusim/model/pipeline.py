@@ -25,7 +25,7 @@ from mutusim.core.territory import Territory
 from mutusim.model.build import MilpModel, build_model
 from mutusim.model.check import check_plan
 from mutusim.model.explain import explain_infeasible, explain_pairs
-from mutusim.model.solve import solve
+from mutusim.model.solver import solve
 
 __all__ = ["INTEGRALITY_TOL", "decomposes", "extract_plan", "optimise", "status_quo_cost"]
 

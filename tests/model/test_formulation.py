@@ -11,7 +11,7 @@ import pulp
 
 import mutusim as ms
 from mutusim.model.build import build_model
-from mutusim.model.solve import solve
+from mutusim.model.solver import solve
 
 
 def relaxation_gap(territory: ms.Territory) -> float:

@@ -42,7 +42,7 @@ from mutusim.model import pipeline as pipeline_module
 from mutusim.model.build import build_model
 from mutusim.model.check import CheckReport, check_plan
 from mutusim.model.pipeline import optimise, status_quo_cost
-from mutusim.model.solve import solve
+from mutusim.model.solver import solve
 
 REL = 1e-6
 

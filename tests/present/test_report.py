@@ -6,20 +6,28 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
 
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 import mutusim as ms  # noqa: E402
-from mutusim import plot  # noqa: E402
-from mutusim.export import atomic_write, write_excel, write_result  # noqa: E402
-from mutusim.report import render_html  # noqa: E402
+from mutusim._files import atomic_write  # noqa: E402
+from mutusim.present import plot  # noqa: E402
+from mutusim.present.report import render_html  # noqa: E402
+from mutusim.present.workbook import write_excel, write_result  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def solved() -> ms.Result:
     return ms.optimise(ms.examples.tiny())
+
+
+@pytest.fixture(scope="module")
+def analyses(solved: ms.Result) -> ms.Analyses:
+    return ms.analyse(solved)
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +44,10 @@ def test_tables_are_consistent(solved: ms.Result) -> None:
     ].sum() == pytest.approx(solved.total_cost)
 
 
-def test_excel_has_french_sheets_and_headers(solved: ms.Result, tmp_path: Path) -> None:
-    path = write_excel(solved, tmp_path / "r.xlsx")
+def test_excel_has_french_sheets_and_headers(
+    solved: ms.Result, analyses: ms.Analyses, tmp_path: Path
+) -> None:
+    path = write_excel(solved, tmp_path / "r.xlsx", analyses)
     sheets = pd.read_excel(path, sheet_name=None)
     assert list(sheets)[:4] == ["Synthèse", "Décisions", "Par commune", "Budgets"]
     assert {"Votes", "Majorités", "Feuille de route", "Effectifs", "Partage des économies"} <= set(
@@ -50,10 +60,16 @@ def test_excel_has_french_sheets_and_headers(solved: ms.Result, tmp_path: Path) 
         "Mutualisé (service commun)",
         "Transféré à l'EPCI",
     }
+    # the analyses given reach the workbook: roadmap and allocation sheets are filled
+    assert "Année" in sheets["Feuille de route"].columns
+    assert len(sheets["Feuille de route"]) == len(analyses.schedule.roadmap)
+    assert "Économies selon Shapley (€/an)" in sheets["Partage des économies"].columns
 
 
-def test_write_result_csv_round_trip(solved: ms.Result, tmp_path: Path) -> None:
-    paths = write_result(solved, tmp_path)
+def test_write_result_csv_round_trip(
+    solved: ms.Result, analyses: ms.Analyses, tmp_path: Path
+) -> None:
+    paths = write_result(solved, tmp_path, analyses)
     back = pd.read_csv(paths["decisions"], dtype={"commune": str})
     cols = ["service", "commune", "mode"]
     assert (
@@ -77,42 +93,118 @@ def test_atomic_write_keeps_old_file_on_failure(tmp_path: Path) -> None:
     assert not list(tmp_path.glob(".*.tmp"))
 
 
-def test_html_report_is_french_and_self_contained(solved: ms.Result) -> None:
-    html = render_html(solved)
+def test_html_report_is_french_and_self_contained(
+    solved: ms.Result, analyses: ms.Analyses
+) -> None:
+    html = render_html(solved, analyses)
     assert html.startswith("<!DOCTYPE html>")
     assert "Chiffres clés" in html
     assert "Gagnants et perdants" in html
     assert "data:image/png;base64," in html
     assert "http://" not in html
     assert "https://" not in html
-    assert "39\u202f000 €" in html  # the hand-computed savings of the tiny case
+    assert "39\u202f000\xa0€" in html  # the hand-computed savings of the tiny case
+    # the sections built from the analyses are there
+    assert "Feuille de route" in html
+    assert "Partage des économies" in html
+    assert "Règles qui contraignent le plan" in html
+
+
+def test_html_report_without_analyses_leaves_their_sections_out(solved: ms.Result) -> None:
+    html = render_html(solved)
+    assert "Chiffres clés" in html
+    assert "Feuille de route" not in html
+    assert "Partage des économies" not in html
+    assert "Règles qui contraignent le plan" not in html
 
 
 def test_html_report_without_plan_explains(infeasible: ms.Result) -> None:
-    html = render_html(infeasible)
+    import html as html_module
+
+    html = html_module.unescape(render_html(infeasible, ms.analyse(infeasible)))
     assert "Aucun plan" in html
-    assert "max_total_cost" in html
+    # the cost cap, in French: 1 €/an against the 173 000 €/an of the best plan
+    assert "Le plafond de coût (1\xa0€/an)" in html
+    assert "le relever d'au moins 172\u202f999\xa0€" in html
     assert "data:image/png" not in html
 
 
+class _Counter:
+    """Counts the calls of the functions it wraps."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def wrap(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.calls.append(name)
+            return fn(*args, **kwargs)
+
+        return counted
+
+
+def test_rendering_never_solves(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import mutusim.analysis.phasing as phasing_module
+    import mutusim.model.highs as highs_module
+    import mutusim.model.pipeline as pipeline_module
+    import mutusim.model.solver as solve_module
+    from mutusim.present.report import write_html
+    from mutusim.present.workbook import tables
+
+    counter = _Counter()
+    solve = counter.wrap("solve", solve_module.solve)
+    run_highs = highs_module.run_highs
+    monkeypatch.setattr(solve_module, "solve", solve)
+    monkeypatch.setattr(pipeline_module, "solve", solve)  # imported by name
+    monkeypatch.setattr(highs_module, "run_highs", counter.wrap("highs.run_highs", run_highs))
+    # imported by name in the MILP bridge and in the roadmap
+    monkeypatch.setattr(solve_module, "run_highs", counter.wrap("solve.run_highs", run_highs))
+    monkeypatch.setattr(phasing_module, "run_highs", counter.wrap("phasing.run_highs", run_highs))
+
+    res = ms.optimise(ms.examples.tiny())
+    an = ms.analyse(res)
+    # the wrappers are in place: optimising and analysing (rule prices, roadmap) do solve
+    assert {"solve", "solve.run_highs", "phasing.run_highs"} <= set(counter.calls)
+
+    counter.calls.clear()
+    html = render_html(res, an)
+    paths = write_result(res, tmp_path / "out", an)
+    write_html(res, tmp_path / "out" / "rapport.html", an)
+    write_excel(res, tmp_path / "r.xlsx", an)
+    tables(res, an)
+    render_html(res)  # without analyses, their sections are left out, never computed
+    write_result(res, tmp_path / "bare")
+    assert counter.calls == []
+    assert "Feuille de route" in html
+    assert paths["workbook"].is_file()
+
+
 @pytest.mark.parametrize(
-    ("fn", "word"),
+    ("draw", "word"),
     [
-        (plot.plot_mode_matrix, "Mode retenu"),
-        (plot.plot_savings_waterfall, "coût"),
-        (plot.plot_commune_balance, "commune"),
-        (plot.plot_roadmap, "Feuille de route"),
-        (plot.plot_staff, "Effectifs"),
+        (lambda res, an: plot.plot_mode_matrix(res), "Mode retenu"),
+        (lambda res, an: plot.plot_savings_waterfall(res), "coût"),
+        (lambda res, an: plot.plot_commune_balance(res), "commune"),
+        (lambda res, an: plot.plot_roadmap(an.schedule), "Feuille de route"),
+        (lambda res, an: plot.plot_staff(an.schedule, res.territory), "Effectifs"),
     ],
+    ids=["mode_matrix", "savings_waterfall", "commune_balance", "roadmap", "staff"],
 )
-def test_plots_return_axes_with_french_title(solved: ms.Result, fn, word) -> None:  # noqa: ANN001
-    ax = fn(solved)
+def test_plots_return_axes_with_french_title(
+    solved: ms.Result, analyses: ms.Analyses, draw, word
+) -> None:  # noqa: ANN001
+    ax = draw(solved, analyses)
     assert word in ax.get_title()
 
 
+def test_ms_plot_is_the_present_module() -> None:
+    assert ms.plot is plot
+
+
 def test_roadmap_plot_shows_the_schedule(solved: ms.Result) -> None:
-    ax = plot.plot_roadmap(solved)
-    rm = solved.schedule().roadmap
+    schedule = ms.roadmap(solved)
+    ax = plot.plot_roadmap(schedule)
+    rm = schedule.roadmap
     heights = [p.get_height() for p in ax.patches]
     assert heights == pytest.approx((rm["savings"] / 1000).tolist())
     line = ax.get_lines()[0]
@@ -120,8 +212,12 @@ def test_roadmap_plot_shows_the_schedule(solved: ms.Result) -> None:
 
 
 def test_plot_without_plan_raises(infeasible: ms.Result) -> None:
-    with pytest.raises(ms.MutusimError, match="no plan to plot"):
+    with pytest.raises(ms.NoPlanError, match="no plan to plot"):
         plot.plot_mode_matrix(infeasible)
+    # a roadmap (to plot) cannot be asked of a result without plan either
+    with pytest.raises(ms.NoPlanError):
+        ms.roadmap(infeasible)
+    assert issubclass(ms.NoPlanError, ms.MutusimError)
 
 
 def test_mode_matrix_colours_follow_decisions(solved: ms.Result) -> None:
@@ -136,22 +232,28 @@ def test_mode_matrix_colours_follow_decisions(solved: ms.Result) -> None:
 
 
 def test_html_reprs(solved: ms.Result, infeasible: ms.Result) -> None:
-    assert "Scénario" in solved._repr_html_()
-    assert "économies" in solved._repr_html_()
-    assert "infaisable" in infeasible._repr_html_()
-    assert "communes" in ms.examples.tiny()._repr_html_()
+    from mutusim.present.display import register, result_html, territory_html
+
+    assert "Scénario" in result_html(solved)
+    assert "économies" in result_html(solved)
+    assert "infaisable" in result_html(infeasible)
+    assert "Le plafond de coût" in result_html(infeasible)
+    assert "communes" in territory_html(ms.examples.tiny())
+    assert register() is False  # no IPython shell here: nothing registered
 
 
 def test_scenario_html_lists_changed_options() -> None:
+    from mutusim.present.display import scenario_html
+
     sc = ms.Scenario(
         name="petites", description="moins de 4 500 habitants", perimeter_max_population=4500
     )
     assert sc.changes() == {"perimeter_max_population": 4500}
-    page = sc._repr_html_()
+    page = scenario_html(sc)
     assert "Scénario petites" in page
     assert "perimeter_max_population" in page
     assert "4500" in page
-    assert "Options par défaut" in ms.Scenario()._repr_html_()
+    assert "Options par défaut" in scenario_html(ms.Scenario())
 
 
 def test_compare_and_diff(solved: ms.Result) -> None:
@@ -167,18 +269,19 @@ def test_compare_and_diff(solved: ms.Result) -> None:
         ms.compare([solved, solved])
 
 
-def test_every_workbook_header_is_french(solved: ms.Result) -> None:
-    from mutusim.export import SHEETS, tables
-    from mutusim.labels import COLUMN_LABELS, french
+def test_every_workbook_header_is_french(solved: ms.Result, analyses: ms.Analyses) -> None:
+    from mutusim.present.labels import COLUMN_LABELS, french
+    from mutusim.present.workbook import SHEETS, tables
 
-    frames = tables(solved)
+    frames = tables(solved, analyses)
     for sheet, key in SHEETS.items():
         if key == "summary":
             continue
+        assert not frames[key].empty, (sheet, "empty table: the check would be vacuous")
         missing = [c for c in frames[key].columns if c not in COLUMN_LABELS]
         assert not missing, (sheet, missing)
     # a transition budget below the payroll pool's 6,000 € one-off cost: 'over_budget'
     capped = ms.optimise(ms.examples.tiny(), ms.Scenario(transition_budget=1_000))
-    reasons = french(capped.schedule().starts)["Motif"].dropna()
+    reasons = french(ms.roadmap(capped).starts)["Motif"].dropna()
     assert "coût de transition supérieur au budget annuel" in set(reasons)
     assert not reasons.str.contains("_").any()
