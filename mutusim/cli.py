@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 from mutusim.errors import DataError, MutusimError
 
 if TYPE_CHECKING:
-    from mutusim.analysis.suite import Analyses
     from mutusim.core.result import Result
     from mutusim.core.scenario import Scenario
     from mutusim.core.territory import Territory
@@ -52,25 +51,25 @@ def _scenario(args: argparse.Namespace) -> Scenario:
     return sc
 
 
-def _print_result(res: Result, analyses: Analyses, out_dir: Path | None) -> None:
+def _print_result(res: Result, out_dir: Path | None) -> None:
     from mutusim.present.formatting import euros, number, percent
     from mutusim.present.labels import STATUS_LABELS, explanation
 
     s = res.summary()
     status = STATUS_LABELS.get(s["status"], s["status"])
     print(f"Scénario « {s['scenario']} » sur {res.territory.name} : {status}")
-    if res.has_plan:
-        print(f"  coût actuel      {euros(s['baseline_cost'], per_year=True):>22}")
-        print(f"  coût du plan     {euros(s['total_cost'], per_year=True):>22}")
-        print(f"  économies        {euros(s['savings'], per_year=True):>22}")
-        sch = analyses.schedule
-        if sch is not None:
-            years = f"{res.scenario.start_year}-{res.scenario.end_year}"
-            roadmap_status = STATUS_LABELS.get(str(sch.status), str(sch.status))
-            print(
-                f"  valeur actuelle nette {years} : {euros(sch.npv)} "
-                f"(feuille de route : {roadmap_status})"
-            )
+    sch = res.schedule
+    if res.has_plan and sch is not None:
+        years = f"{res.scenario.start_year}-{res.scenario.end_year}"
+        starts = ", ".join(
+            f"{res.territory.services.at[srv, 'name']} ({y})" for srv, y in res.starts.items()
+        )
+        print(f"  valeur actuelle nette {years} : {euros(sch.npv)}")
+        print(f"  économies cumulées {years} : {euros(sch.total_savings)}")
+        print(f"  coût actuel                      {euros(s['baseline_cost'], per_year=True):>22}")
+        print(f"  coût du plan en régime permanent {euros(s['total_cost'], per_year=True):>22}")
+        print(f"  économies en régime permanent    {euros(s['savings'], per_year=True):>22}")
+        print(f"  changements : {starts or 'aucun'}")
         print(
             f"  construction {number(s['build_seconds'], 2)} s, résolution "
             f"{number(s['solve_seconds'], 2)} s, écart d'optimalité {percent(s['gap'], 2)}"
@@ -89,7 +88,7 @@ def _write(res: Result, out: Path) -> None:
     analyses = analyse(res)
     write_result(res, out, analyses)
     write_html(res, out / "rapport.html", analyses)
-    _print_result(res, analyses, out)
+    _print_result(res, out)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

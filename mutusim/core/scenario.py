@@ -24,6 +24,7 @@ from mutusim.errors import NotFoundError, ScenarioError
 
 __all__ = [
     "BILLING_KEYS",
+    "DEPARTURES",
     "STAFF_REDUCTIONS",
     "STANCES",
     "SWITCHABLE_RULES",
@@ -43,6 +44,8 @@ STANCES: tuple[str, ...] = ("for", "against", "undecided")
 BILLING_KEYS: tuple[str, ...] = ("units", "population", "fte")
 #: How surplus staff of a pooled unit is reduced (DOMAIN.md §3).
 STAFF_REDUCTIONS: tuple[str, ...] = ("attrition", "abolition")
+#: Which departures cut the posts of a pooled unit (DOMAIN.md §3).
+DEPARTURES: tuple[str, ...] = ("retirements", "all")
 
 
 @dataclass(frozen=True)
@@ -89,9 +92,6 @@ class Scenario:
         Only communes with at most this population may change [inhabitants].
     perimeter_services : tuple of str or None
         Only these services may change.
-    transition_years : float
-        Years over which one-off transition costs are spread in the annual
-        objective [years]; default 6, one municipal mandate.
     disabled_rules : tuple of str
         Rules switched off, among :data:`SWITCHABLE_RULES`.
     solver : str
@@ -102,8 +102,8 @@ class Scenario:
         Relative MIP gap at which the solver may stop [-].
     decompose : bool
         Solve one sub-model per service when no rule couples services (no
-        cost or FTE cap): same optimum, much faster on large territories
-        (benchmarks/README.md).
+        cost or FTE cap, no yearly capacity or transition budget): same
+        optimum, much faster on large territories (benchmarks/README.md).
     vote_tolerance : float
         A council votes for a transfer unless its commune's budget worsens by
         more than this [EUR/year] after the attribution de compensation is cut
@@ -122,16 +122,31 @@ class Scenario:
         uncertain upside, lagged two years (DOMAIN.md §2.2); needs
         ``cif_current``, ``tax_receipts`` [EUR/year] and
         ``dgf_per_inhabitant_per_cif`` [EUR per inhabitant per CIF point of 1.0].
-    attrition_rate : float
-        Share of agents leaving each year [1/year]; posts are cut only as they
-        leave (default 6.9 %: all departures of territorial civil servants in
-        2021, DOMAIN.md §3; 3.2 % counts retirements only).
+    departures : str
+        Which departure rate cuts posts: ``retirements`` (default, the
+        conservative one: agents of a pooled unit are not replaced only when
+        they retire) or ``all`` (every departure, mutations to other
+        employers included — often inside the same bloc communal).
+    retirement_rate : float
+        Retirements per year among territorial civil servants [1/year]
+        (default 3.2 %: CNRACL 2021, DOMAIN.md §3).
+    all_departure_rate : float
+        All departures per year [1/year] (default 6.9 %: 2021, DOMAIN.md §3).
     staff_reduction : str
         ``attrition`` (default) or ``abolition``: surplus posts abolished at
         once, at the cost of surnombre then centre de gestion contributions
         (1 year full pay, 1.5x for 2 years, then 1x, then 0.75x; DOMAIN.md §3).
     start_year, end_year : int
-        Horizon of the plan (default the mandate 2026-2032).
+        Horizon of the plan (default the mandate 2026-2032): the years of the
+        NPV and of the roadmap.
+    adoption_year : int or None
+        Year the scenario is adopted (deliberations, councils' votes within 3
+        months, CST opinion); changes take effect on 1 January of a later
+        year. Default: ``start_year``, so the first changes take effect in
+        ``start_year + 1``.
+    hosts : dict
+        Host of a new or enlarged service commun per service: ``EPCI`` or a
+        member commune's INSEE code (default: the ``host`` of modes.csv).
     discount_rate : float
         Real discount rate for the net present value [1/year] (default 4.5 %,
         France Stratégie 2013 public-investment rate [U]).
@@ -153,7 +168,6 @@ class Scenario:
     perimeter_communes: tuple[str, ...] | None = None
     perimeter_max_population: int | None = None
     perimeter_services: tuple[str, ...] | None = None
-    transition_years: float = 6.0
     disabled_rules: tuple[str, ...] = ()
     solver: str = "highs"
     time_limit: float = 60.0
@@ -164,16 +178,20 @@ class Scenario:
     stances: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     # --- money (M4)
     billing_keys: Mapping[str, str] = field(default_factory=dict)
+    hosts: Mapping[str, str] = field(default_factory=dict)
     no_worse_off: bool = False
     cif_upside: bool = False
     cif_current: float | None = None
     tax_receipts: float | None = None
     dgf_per_inhabitant_per_cif: float | None = None
     # --- staff (M3) and time (M5)
-    attrition_rate: float = 0.069
+    departures: str = "retirements"
+    retirement_rate: float = 0.032
+    all_departure_rate: float = 0.069
     staff_reduction: str = "attrition"
     start_year: int = 2026
     end_year: int = 2032
+    adoption_year: int | None = None
     discount_rate: float = 0.045
     max_changes_per_year: int | None = None
     transition_budget: float | None = None
@@ -187,6 +205,7 @@ class Scenario:
         object.__setattr__(self, "forbid", tuple(_decision(d) for d in self.forbid))
         object.__setattr__(self, "min_level_by_service", dict(self.min_level_by_service))
         object.__setattr__(self, "billing_keys", dict(self.billing_keys))
+        object.__setattr__(self, "hosts", {str(k): str(v) for k, v in self.hosts.items()})
         if isinstance(self.stances, Mapping):
             object.__setattr__(
                 self,
@@ -226,8 +245,6 @@ class Scenario:
             v = getattr(self, attr)
             if v is not None and v < 0:
                 errs.append(f"{attr} must be >= 0, got {v}")
-        if self.transition_years <= 0:
-            errs.append(f"transition_years must be > 0, got {self.transition_years}")
         for svc, m in self.stances.items():
             if not isinstance(m, Mapping):
                 errs.append(f"stances[{svc}] must map communes to {list(STANCES)}")
@@ -242,12 +259,25 @@ class Scenario:
             errs.append(
                 f"staff_reduction must be one of {list(STAFF_REDUCTIONS)}, got '{self.staff_reduction}'"
             )
-        if not 0 <= self.attrition_rate < 1:
-            errs.append(f"attrition_rate must lie in [0, 1), got {self.attrition_rate}")
+        for attr in ("retirement_rate", "all_departure_rate"):
+            if not 0 <= getattr(self, attr) < 1:
+                errs.append(f"{attr} must lie in [0, 1), got {getattr(self, attr)}")
+        if self.departures not in DEPARTURES:
+            errs.append(
+                f"departures must be one of {list(DEPARTURES)}, got '{self.departures}'"
+            )
         if not -0.5 < self.discount_rate < 1:
             errs.append(f"discount_rate must lie in (-0.5, 1), got {self.discount_rate}")
         if self.end_year < self.start_year:
             errs.append(f"end_year ({self.end_year}) is before start_year ({self.start_year})")
+        if self.adoption_year is not None and not (
+            self.start_year - 1 <= self.adoption_year < self.end_year
+        ):
+            errs.append(
+                f"adoption_year ({self.adoption_year}) must lie between start_year - 1 "
+                f"({self.start_year - 1}) and end_year - 1 ({self.end_year - 1}): changes take "
+                "effect on 1 January after it, within the horizon"
+            )
         if self.max_changes_per_year is not None and self.max_changes_per_year < 1:
             errs.append(f"max_changes_per_year must be >= 1, got {self.max_changes_per_year}")
         if self.transition_budget is not None and self.transition_budget < 0:
@@ -269,6 +299,27 @@ class Scenario:
             raise ScenarioError(f"scenario '{self.name}': " + "; ".join(errs))
 
     # ---------------------------------------------------------------- helpers
+    @property
+    def departure_rate(self) -> float:
+        """The departure rate that cuts posts [1/year]: retirements or all departures."""
+        return self.retirement_rate if self.departures == "retirements" else self.all_departure_rate
+
+    @property
+    def years(self) -> list[int]:
+        """The years of the horizon, ``start_year`` to ``end_year``."""
+        return list(range(self.start_year, self.end_year + 1))
+
+    @property
+    def first_effective_year(self) -> int:
+        """The first year a change can take effect (1 January after the adoption year)."""
+        adoption = self.start_year if self.adoption_year is None else self.adoption_year
+        return max(self.start_year, adoption + 1)
+
+    @property
+    def start_years(self) -> list[int]:
+        """The years a change may take effect in: ``first_effective_year`` to ``end_year``."""
+        return list(range(self.first_effective_year, self.end_year + 1))
+
     def rule_on(self, rule: str) -> bool:
         """True when ``rule`` is on and has something to act on.
 
@@ -407,7 +458,7 @@ class Scenario:
         A file::
 
             name: base
-            transition_years: 6
+            discount_rate: 0.045
             overrides:
               small_communes: {perimeter_max_population: 4500}
               no_transfer: {allowed_modes: [keep, share]}
@@ -422,22 +473,23 @@ _NUMBERS = {
     "max_total_cost": True,
     "max_fte_moved": True,
     "perimeter_max_population": True,
-    "transition_years": False,
     "time_limit": False,
     "mip_gap": False,
     "vote_tolerance": False,
     "cif_current": True,
     "tax_receipts": True,
     "dgf_per_inhabitant_per_cif": True,
-    "attrition_rate": False,
+    "retirement_rate": False,
+    "all_departure_rate": False,
     "start_year": False,
     "end_year": False,
+    "adoption_year": True,
     "discount_rate": False,
     "max_changes_per_year": True,
     "transition_budget": True,
 }  # option -> may be None
 _BOOLS = ("decompose", "no_worse_off", "cif_upside")
-_STRINGS = ("name", "description", "solver", "staff_reduction")
+_STRINGS = ("name", "description", "solver", "staff_reduction", "departures")
 
 
 def _check_types(sc: Scenario) -> None:
@@ -458,7 +510,7 @@ def _check_types(sc: Scenario) -> None:
     for name in _STRINGS:
         if not isinstance(getattr(sc, name), str):
             errs.append(f"{name} must be text, got {getattr(sc, name)!r}")
-    for name in ("min_level_by_service", "billing_keys", "stances"):
+    for name in ("min_level_by_service", "billing_keys", "stances", "hosts"):
         if not isinstance(getattr(sc, name), Mapping):
             errs.append(f"{name} must be a mapping, got {getattr(sc, name)!r}")
     for name, v in (

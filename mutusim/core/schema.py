@@ -15,6 +15,7 @@ __all__ = [
     "BASELINE",
     "COMMUNES",
     "EPCI",
+    "EPCI_PARTY",
     "FISCALITES",
     "MODES",
     "MODE_PARAMS",
@@ -36,6 +37,9 @@ POOL_MODES: tuple[str, ...] = ("share", "transfer")
 NATURES: tuple[str, ...] = ("CC", "CA", "CU", "METRO", "MET69")
 #: Fiscal regimes (DOMAIN.md glossary).
 FISCALITES: tuple[str, ...] = ("FPU", "FA")
+#: Code of the EPCI itself as a party of the baseline (its own services) and as the
+#: host of a pooled unit, beside the INSEE codes of its communes (DOMAIN.md §1.3).
+EPCI_PARTY = "EPCI"
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,8 @@ class Column:
         Allowed values of a ``choice`` column.
     width : int or None
         Exact width of a ``code`` column, leading zeros included.
+    also : tuple of str
+        Other values a ``code`` column accepts (``EPCI`` beside INSEE codes).
     """
 
     name: str
@@ -75,6 +81,8 @@ class Column:
     choices: tuple[str, ...] = ()
     #: for "code" columns: the exact width that leading zeros must keep
     width: int | None = None
+    #: for "code" columns: other accepted values (e.g. ``EPCI`` beside INSEE codes)
+    also: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -232,10 +240,32 @@ BASELINE = Table(
     "baseline",
     "État des lieux: today's situation for each commune and service it runs.",
     (
-        Column("commune", "code", "-", "INSEE code of the commune (see communes).", width=5),
+        Column(
+            "commune",
+            "code",
+            "-",
+            "INSEE code of the commune (see communes), or EPCI for the EPCI's own service: "
+            "the staff and costs it bears today for itself (optional rows; DOMAIN.md §1.3).",
+            width=5,
+            also=(EPCI_PARTY,),
+        ),
         Column("service", "code", "-", "Service identifier (see services)."),
         Column(
             "fte", "float", "FTE", "Staff in the service today, full-time equivalents.", minimum=0
+        ),
+        Column(
+            "fte_posts",
+            "float",
+            "FTE",
+            "Part of fte held by agents who work entirely in the service: a whole number of "
+            "posts, at most fte. They move with the service to a pooled unit (transferred by "
+            "law, L5211-4-1, L5211-4-2), and leave only as whole agents; the rest of fte is "
+            "shares of agents who also work elsewhere, made available (mis à disposition) and "
+            "kept on the commune's payroll (DOMAIN.md §1.1, §1.3, §3). Empty: the whole part "
+            "of fte.",
+            required=False,
+            default=None,
+            minimum=0,
         ),
         Column(
             "cost",
@@ -275,8 +305,8 @@ BASELINE = Table(
             "arrangement",
             "choice",
             "-",
-            "Current arrangement: keep (run by the commune), share (already pooled) or "
-            "transfer (already with the EPCI).",
+            "Current arrangement: keep (run by the commune), share (already pooled in the "
+            "service commun of modes.csv, hosted by its host) or transfer (already with the EPCI).",
             required=False,
             default="keep",
             choices=MODES,
@@ -372,6 +402,18 @@ MODE_PARAMS = Table(
             minimum=0,
             maximum=100,
         ),
+        Column(
+            "host",
+            "code",
+            "-",
+            "Who employs the pooled unit's staff: EPCI (default) or the INSEE code of a member "
+            "commune, e.g. the ville-centre (L5211-4-2: a service commun may be run by a commune "
+            "chosen by the council). A transfer is always hosted by the EPCI.",
+            required=False,
+            default=EPCI_PARTY,
+            width=5,
+            also=(EPCI_PARTY,),
+        ),
     ),
     key=("service", "mode"),
 )
@@ -425,6 +467,10 @@ def markdown() -> str:
         "## Cross-table rules",
         "",
         "- `epci.csv` has exactly one row.",
+        "- `baseline.csv` may hold rows whose commune is `EPCI`: the EPCI's own services, a",
+        "  party of pooled units like a commune (no vote, no population); `fte_posts` is a",
+        "  whole number at most `fte`.",
+        "- A `host` of `modes.csv` is `EPCI` or a declared commune; a transfer's host is `EPCI`.",
         "- Every commune and service of `baseline.csv` and `modes.csv` is declared in",
         "  `communes.csv` / `services.csv`; every (commune, service) pair appears at most once.",
         "- Every service has a baseline row for every commune (a commune that does not run",

@@ -42,6 +42,8 @@ from mutusim.inputs.calibration import (
     Calibration,
     ServiceCalibration,
     baseline_frame,
+    epci_baseline_frame,
+    existing_pooling,
     modes_frame,
     services_frame,
 )
@@ -346,12 +348,29 @@ def _frames(
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
         raise MutusimError(f"seed must be an integer or None, got {seed!r}.")
     codes = _select_services(services, cal)
+    nature = epci_row.get("nature")
+    baseline = pd.concat(
+        [
+            baseline_frame(communes, codes, cal, seed, nature=nature),
+            epci_baseline_frame(int(communes["population"].sum()), codes, cal, nature=nature),
+        ],
+        ignore_index=True,
+    )
+    modes = modes_frame(codes, cal)
+    for row in existing_pooling(str(epci_row.get("siren"))):
+        if row["service"] not in codes:
+            continue
+        parties = row["parties"].split(";")
+        mask = (baseline["service"] == row["service"]) & baseline["commune"].isin(parties)
+        baseline.loc[mask, "arrangement"] = row["mode"]
+        at = (modes["service"] == row["service"]) & (modes["mode"] == row["mode"])
+        modes.loc[at, "host"] = row["host"]
     return {
         "epci": pd.DataFrame([epci_row]),
         "communes": communes.reset_index(drop=True).copy(),
         "services": services_frame(codes, cal),
-        "baseline": baseline_frame(communes, codes, cal, seed, nature=epci_row.get("nature")),
-        "modes": modes_frame(codes, cal),
+        "baseline": baseline,
+        "modes": modes,
     }
 
 

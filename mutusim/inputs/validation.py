@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mutusim.core.schema import NATURES, TABLES, TABLES_BY_NAME, Column, Table
+from mutusim.core.schema import EPCI_PARTY, NATURES, TABLES, TABLES_BY_NAME, Column, Table
 from mutusim.errors import DataError, Problem
 
 __all__ = ["BOOLEANS", "CROSS_CHECKS", "SERVICE_CODE", "did_you_mean", "validate_tables"]
@@ -315,6 +315,8 @@ def _parse_code(v: object, c: Column) -> str:
     width = c.width
     as_text = "and format the column as text in Excel so that leading zeros stay."
     s = repr(float(v)) if isinstance(v, float | np.floating) else str(v).strip()
+    if s in c.also:
+        return s
     if m := _FLOAT_CODE.fullmatch(s):
         guess = m.group(1).zfill(width)
         raise _Bad(f"code '{s}' was read as a number.", f"Write '{guess}' {as_text}", guess)
@@ -383,8 +385,9 @@ def _check_declared(parsed: dict[str, _Parsed], problems: list[Problem]) -> None
         declared, p = parsed[ref].codes(), parsed[name]
         known = set(declared)
         where: dict[object, list[int]] = {}
+        also = set(p.table.column(column).also)
         for line, row in p.items():
-            if row[column] is not None and row[column] not in known:
+            if row[column] is not None and row[column] not in known | also:
                 where.setdefault(row[column], []).append(line)
         for code, lines in where.items():
             also = f" (also on lines {_lines(lines[1:])})" if len(lines) > 1 else ""
@@ -438,7 +441,7 @@ def _check_transfer_arrangement(parsed: dict[str, _Parsed], problems: list[Probl
     transfer: dict[object, list[int]] = {}
     other: dict[object, list[int]] = {}
     for line, row in b.items():
-        if row["arrangement"] is not None:
+        if row["arrangement"] is not None and row["commune"] != EPCI_PARTY:
             side = transfer if row["arrangement"] == "transfer" else other
             side.setdefault(row["service"], []).append(line)
     for service in transfer.keys() & other.keys():
@@ -492,6 +495,52 @@ def _check_costs(parsed: dict[str, _Parsed], problems: list[Problem]) -> None:
             problems.append(b.problem(line, "cost", message, fix))
 
 
+def _check_posts(parsed: dict[str, _Parsed], problems: list[Problem]) -> None:
+    """fte_posts is a whole number at most fte; empty means the whole part of fte."""
+    if "baseline" not in parsed:
+        return
+    b = parsed["baseline"]
+    for line, row in b.items():
+        fte, posts = row["fte"], row["fte_posts"]
+        if not isinstance(fte, float):
+            continue
+        if posts is None or (isinstance(posts, float) and math.isnan(posts)):
+            row["fte_posts"] = float(math.floor(fte + 1e-9))
+            continue
+        if not isinstance(posts, float):
+            continue
+        if abs(posts - round(posts)) > 1e-9:
+            message = f"fte_posts is {posts:g}, not a whole number of posts."
+            fix = (
+                "Give the number of agents who work entirely in the service (a whole number); "
+                "the rest of fte counts as shares of agents made available."
+            )
+            problems.append(b.problem(line, "fte_posts", message, fix))
+        elif posts > fte + 1e-9:
+            message = f"fte_posts is {posts:g}, more than fte ({fte:g})."
+            fix = "fte_posts is the part of fte held by agents wholly in the service: at most fte."
+            problems.append(b.problem(line, "fte_posts", message, fix))
+
+
+def _check_hosts(parsed: dict[str, _Parsed], problems: list[Problem]) -> None:
+    """A pooled unit is hosted by the EPCI or a declared commune; a transfer by the EPCI."""
+    if not {"communes", "modes"} <= parsed.keys():
+        return
+    m, communes = parsed["modes"], set(parsed["communes"].codes())
+    for line, row in m.items():
+        host = row["host"]
+        if host is None or host == EPCI_PARTY:
+            continue
+        if host not in communes:
+            message = f"host '{host}' is neither EPCI nor a commune of {parsed['communes'].file}."
+            fix = "Write EPCI, or the INSEE code of the member commune that employs the staff."
+            problems.append(m.problem(line, "host", message, fix))
+        elif row["mode"] == "transfer":
+            message = f"a transfer is hosted by the EPCI, not by commune '{host}'."
+            fix = "Write EPCI (or leave the cell empty) on transfer rows."
+            problems.append(m.problem(line, "host", message, fix))
+
+
 def _check_natures(parsed: dict[str, _Parsed], problems: list[Problem]) -> None:
     """mandatory_for lists valid EPCI natures."""
     if "services" not in parsed:
@@ -515,6 +564,8 @@ CROSS_CHECKS = (
     _check_arrangement_modes,
     _check_costs,
     _check_natures,
+    _check_posts,
+    _check_hosts,
 )
 
 

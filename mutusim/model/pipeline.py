@@ -95,6 +95,7 @@ def _run(territory: Territory, scenario: Scenario) -> Result:
 
     infos: list[SolveInfo] = []
     plan: dict[tuple[str, str], str] = {}
+    starts: dict[str, int] = {}
     fractional: list[tuple[str, str]] = []
     t0 = time.perf_counter()
     for model in models:
@@ -118,8 +119,9 @@ def _run(territory: Territory, scenario: Scenario) -> Result:
         infos.append(info)
         if not info.has_plan:
             break
-        part, frac = extract_plan(model)
+        part, part_starts, frac = extract_plan(model)
         plan.update(part)
+        starts.update(part_starts)
         fractional += frac
     info = _combine(infos, len(models))
     if not info.has_plan:
@@ -131,22 +133,25 @@ def _run(territory: Territory, scenario: Scenario) -> Result:
         territory,
         scenario,
         plan,
+        starts,
         info.objective,
         proven=info.status == Status.OPTIMAL,
         costs=costs,
+        status=info.status,
     )
-    if not report.ok or report.evaluation is None:
+    if not report.ok or report.evaluation is None or report.schedule is None:
         return Result(status=Status.ERROR, solve=info, check_errors=tuple(report.errors), **common)
     after = report.evaluation
     return Result(
         status=info.status,
         solve=info,
-        decisions=decisions_table(territory, before, after),
+        decisions=decisions_table(territory, before, after, starts),
         pools=after.pools,
         total_cost=after.total_cost,
         transition_one_off=after.transition_one_off,
         fte_moved=after.fte_moved,
         after=after,
+        schedule=report.schedule,
         **common,
     )
 
@@ -200,8 +205,10 @@ def _combine(infos: list[SolveInfo], expected: int) -> SolveInfo:
     return SolveInfo(infos[0].solver, status, text, objective, bound, gap, seconds, nodes)
 
 
-def extract_plan(model: MilpModel) -> tuple[dict[tuple[str, str], str], list[tuple[str, str]]]:
-    """Read the chosen mode of each pair from the solved variables.
+def extract_plan(
+    model: MilpModel,
+) -> tuple[dict[tuple[str, str], str], dict[str, int], list[tuple[str, str]]]:
+    """Read the plan and its start years from the solved variables.
 
     Parameters
     ----------
@@ -211,23 +218,40 @@ def extract_plan(model: MilpModel) -> tuple[dict[tuple[str, str], str], list[tup
     Returns
     -------
     plan : dict
-        (service, commune) -> mode.
+        (service, party) -> final mode; today's arrangement for a service that
+        does not start within the horizon.
+    starts : dict
+        Service -> the year its changes take effect (services that start only).
     fractional : list
         Pairs whose values are not 0/1 within :data:`INTEGRALITY_TOL` (a sign
         of an interrupted solve returning a relaxation, PULP-NOTES.md).
     """
+    data = model.data
     plan: dict[tuple[str, str], str] = {}
+    starts: dict[str, int] = {}
     fractional = []
-    for (s, c), modes in model.allowed.items():
-        vals = {m: (model.x[(s, c, m)].varValue or 0.0) for m in modes}
-        chosen = [m for m, v in vals.items() if v > 1 - INTEGRALITY_TOL]
-        if len(chosen) != 1 or any(
-            INTEGRALITY_TOL < v < 1 - INTEGRALITY_TOL for v in vals.values()
-        ):
-            fractional.append((s, c))
+    for s in data.services:
+        zs = {t: (z.varValue or 0.0) for (s2, t), z in model.z.items() if s2 == s}
+        on = [t for t, v in zs.items() if v > 1 - INTEGRALITY_TOL]
+        if any(INTEGRALITY_TOL < v < 1 - INTEGRALITY_TOL for v in zs.values()) or len(on) > 1:
+            fractional += [(s, c) for c in data.parties_of(s)]
             continue
-        plan[(s, c)] = chosen[0]
-    return plan, fractional
+        t = on[0] if on else None
+        if t is not None:
+            starts[s] = t
+        for c in data.parties_of(s):
+            if t is None:
+                plan[(s, c)] = data.pair(s, c).arrangement
+                continue
+            vals = {m: (model.x[(s, c, m, t)].varValue or 0.0) for m in model.allowed[(s, c)]}
+            chosen = [m for m, v in vals.items() if v > 1 - INTEGRALITY_TOL]
+            if len(chosen) != 1 or any(
+                INTEGRALITY_TOL < v < 1 - INTEGRALITY_TOL for v in vals.values()
+            ):
+                fractional.append((s, c))
+                continue
+            plan[(s, c)] = chosen[0]
+    return plan, starts, fractional
 
 
 def status_quo_cost(territory: Territory, scenario: Scenario | None = None) -> float:
@@ -238,7 +262,7 @@ def status_quo_cost(territory: Territory, scenario: Scenario | None = None) -> f
     territory : Territory
         The input.
     scenario : Scenario, optional
-        Pricing options (transition years, billing keys).
+        Pricing options (billing keys, staffing).
 
     Returns
     -------

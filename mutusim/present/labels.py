@@ -29,6 +29,7 @@ __all__ = [
     "RULE_LABELS",
     "START_REASON_LABELS",
     "STATUS_LABELS",
+    "STEP_LABELS",
     "explanation",
     "finding_text",
     "french",
@@ -113,7 +114,8 @@ COLUMN_LABELS: dict[str, str] = {
     "services_starting": "Services réorganisés",
     "n_starting": "Nombre de services réorganisés",
     "transition_cost": "Coûts de transition (€)",
-    "fte_absorbed": "ETP non remplacés (départs)",
+    "posts_not_replaced": "Postes non remplacés (départs)",
+    "posts_abolished": "Postes supprimés (surnombre)",
     "abolition_cost": "Coût des suppressions de postes (€)",
     "cost_status_quo": "Coût sans changement (€)",
     "cost_plan": "Coût avec le plan (€)",
@@ -128,11 +130,28 @@ COLUMN_LABELS: dict[str, str] = {
     "best_year": "Année de la meilleure VAN",
     "full_limits": "Limites atteintes",
     "k": "Années depuis le démarrage",
-    "staff": "Effectif (ETP)",
-    "fte_abolished": "Postes supprimés (ETP)",
+    "staff": "Postes (ETP)",
+    "partial": "Temps d'agents mis à disposition (ETP)",
+    "posts": "Postes (ETP)",
+    "host": "Employeur",
     "surplus_left": "Sureffectif restant (ETP)",
     "fte_in": "ETP d'origine",
+    "posts_in": "Postes transférés (ETP)",
+    "old_staff": "Postes du service existant (ETP)",
+    "target": "Besoin (ETP)",
+    "steady_staff": "Postes en régime permanent (ETP)",
+    "hired": "Recrutements (ETP)",
+    "absorbed_year": "Année d'absorption du sureffectif",
+    "absorbed": "Sureffectif absorbé",
     "steady_savings": "Économies annuelles en régime (€/an)",
+    "employer": "Employeur",
+    "posts_transferred_in": "Postes reçus (ETP)",
+    "posts_transferred_out": "Postes transférés (ETP)",
+    "fte_made_available": "Temps mis à disposition (ETP)",
+    "step": "Étape",
+    "date": "Date au plus tard",
+    "parties": "Parties concernées",
+    "npv": "Valeur actuelle nette (€)",
     # allocation
     "cost_alone": "Coût sans mutualisation (€/an)",
     "savings_key": "Économies selon la clé (€/an)",
@@ -170,7 +189,20 @@ RULE_LABELS: dict[str, str] = {
     "phasing_capacity": "Capacité annuelle de réorganisation",
 }
 
-#: Why a change starts late or not at all (codes of :mod:`mutusim.analysis.phasing`), short form.
+#: The legal steps of a change (codes of :mod:`mutusim.analysis.legal_calendar`).
+STEP_LABELS: dict[str, str] = {
+    "cst_opinion": "Fiche d'impact et avis du comité social territorial",
+    "epci_deliberation": "Délibération du conseil communautaire",
+    "council_votes": "Délibérations des conseils municipaux (3 mois ; le silence vaut accord)",
+    "prefectoral_order": "Arrêté préfectoral",
+    "effective": "Entrée en vigueur",
+    "clect_report": "Rapport de la CLECT (9 mois après le transfert)",
+    "impact_study": "Fiche d'impact (organisation, conditions de travail, rémunérations)",
+    "deliberations": "Délibérations de l'EPCI et des communes concernées",
+    "convention": "Signature de la convention de service commun",
+}
+
+#: Why a change starts late or not at all (codes of :mod:`mutusim.core.timeline`), short form.
 START_REASON_LABELS: dict[str, str] = {
     "negative_npv": "valeur actuelle nette négative sur la période",
     "over_budget": "coût de transition supérieur au budget annuel",
@@ -486,6 +518,8 @@ def french(df: pd.DataFrame) -> pd.DataFrame:
         out["rule"] = out["rule"].map(lambda r: RULE_LABELS.get(r, r))
     if "method" in out.columns:
         out["method"] = out["method"].map(lambda m: _METHODS.get(m, m))
+    if "step" in out.columns:
+        out["step"] = out["step"].map(lambda x: STEP_LABELS.get(x, x))
     if "status" in out.columns:
         out["status"] = out["status"].map(lambda s: STATUS_LABELS.get(str(s), s))
     return out.rename(columns=COLUMN_LABELS)

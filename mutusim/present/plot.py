@@ -14,9 +14,9 @@ from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 
-from mutusim.analysis.phasing import Schedule
 from mutusim.core.result import Result
 from mutusim.core.territory import Territory
+from mutusim.core.timeline import Schedule
 from mutusim.errors import NoPlanError
 from mutusim.present.formatting import number
 from mutusim.present.labels import MODE_LABELS

@@ -1,0 +1,93 @@
+"""The calendar of the legal steps of each change of a plan (PRODUCT.md, schéma de mutualisation).
+
+A change takes effect on 1 January of its start year; the steps before it
+follow the procedures of DOMAIN.md §1.1 (transfer: concordant deliberations,
+councils' three months, prefectoral order; the CLECT reports within nine
+months) and §1.3 (service commun: fiche d'impact, opinion of the comité
+social territorial, convention). The dates are the latest that leave each
+step its legal delay; they are indicative (:data:`STEPS`), to be adjusted to
+the local bodies' meeting calendar.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from mutusim.core.result import Result
+
+__all__ = ["CALENDAR_COLUMNS", "STEPS", "legal_steps"]
+
+#: Steps of each kind of change: (code, years before the start year, month, day, source).
+STEPS: dict[str, tuple[tuple[str, int, int, int, str], ...]] = {
+    "transfer": (
+        ("cst_opinion", 1, 3, 31, "L5211-4-1 I: fiche d'impact, opinion of the CST (DOMAIN §1.1)"),
+        ("epci_deliberation", 1, 5, 31, "L5211-17: deliberation of the community council"),
+        ("council_votes", 1, 8, 31, "L5211-17, L5211-5 II: councils have 3 months, silence = yes"),
+        ("prefectoral_order", 1, 11, 30, "L5211-17: arrêté préfectoral"),
+        ("effective", 0, 1, 1, "changes take effect on 1 January"),
+        ("clect_report", 0, 9, 30, "CGI 1609 nonies C IV: the CLECT reports within 9 months"),
+    ),
+    "share": (
+        ("impact_study", 1, 5, 31, "L5211-4-2: fiche d'impact (DOMAIN §1.3)"),
+        ("cst_opinion", 1, 6, 30, "L5211-4-2: opinion of the comité social territorial"),
+        ("deliberations", 1, 9, 30, "L5211-4-2: deliberations of the EPCI and the communes"),
+        ("convention", 1, 11, 30, "L5211-4-2: convention of the service commun signed"),
+        ("effective", 0, 1, 1, "changes take effect on 1 January"),
+    ),
+}
+
+#: Columns of :func:`legal_steps`.
+CALENDAR_COLUMNS = ["service", "mode", "step", "date", "parties", "source"]
+
+
+def legal_steps(result: Result) -> pd.DataFrame:
+    """The legal steps of every change of a result's plan, with the latest date of each.
+
+    Parameters
+    ----------
+    result : Result
+        A result with a plan (its ``schedule`` gives the start years).
+
+    Returns
+    -------
+    DataFrame
+        :data:`CALENDAR_COLUMNS`, one row per step of each change (a service that
+        moves pairs to a transfer, or to a service commun), in date order:
+        ``step`` a code (French in :mod:`mutusim.present.labels`), ``date`` a
+        :class:`datetime.date`, ``parties`` the number of parties changing.
+
+    Examples
+    --------
+    >>> import mutusim as ms
+    >>> res = ms.optimise(ms.examples.tiny(), ms.Scenario(end_year=2027, retirement_rate=0.5))
+    >>> legal_steps(res)[["step", "date"]].head(2).to_dict("records")[0]["step"]
+    'impact_study'
+    """
+    if not result.has_plan or result.schedule is None:
+        return pd.DataFrame(columns=CALENDAR_COLUMNS)
+    d = result.decisions
+    rows = []
+    for s, year in result.starts.items():
+        changed = d[(d["service"] == s) & d["changed"].astype(bool)]
+        for mode in ("transfer", "share"):
+            moving = changed[changed["mode"] == mode]
+            if moving.empty:
+                continue
+            parties = len(moving)
+            for code, before, month, day, source in STEPS[mode]:
+                if code == "clect_report" and result.territory.epci.get("fiscalite") != "FPU":
+                    continue  # no attribution de compensation outside FPU (DOMAIN §1.1)
+                rows.append(
+                    {
+                        "service": s,
+                        "mode": mode,
+                        "step": code,
+                        "date": dt.date(year - before, month, day),
+                        "parties": parties,
+                        "source": source,
+                    }
+                )
+    out = pd.DataFrame(rows, columns=CALENDAR_COLUMNS)
+    return out.sort_values(["date", "service"], kind="stable").reset_index(drop=True)
