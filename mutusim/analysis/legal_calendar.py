@@ -61,9 +61,11 @@ def legal_steps(result: Result) -> pd.DataFrame:
     Examples
     --------
     >>> import mutusim as ms
-    >>> res = ms.optimise(ms.examples.tiny(), ms.Scenario(end_year=2027, retirement_rate=0.5))
-    >>> legal_steps(res)[["step", "date"]].head(2).to_dict("records")[0]["step"]
-    'impact_study'
+    >>> sc = ms.Scenario(end_year=2028, departures="all", all_departure_rate=0.5)
+    >>> res = ms.optimise(ms.examples.tiny(), sc)
+    >>> steps = legal_steps(res)
+    >>> steps["step"].iloc[0], str(steps["date"].iloc[-1])
+    ('impact_study', '2027-01-01')
     """
     if not result.has_plan or result.schedule is None:
         return pd.DataFrame(columns=CALENDAR_COLUMNS)

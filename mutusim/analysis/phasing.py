@@ -135,10 +135,11 @@ def schedule_plan(
     --------
     >>> import mutusim as ms
     >>> terr = ms.examples.tiny()
-    >>> plan = {("ads", c): "share" for c in ("49001", "49002", "49003")}
-    >>> sch = schedule_plan(terr, ms.Scenario(end_year=2040), plan)
+    >>> plan = {("rh_paie", "49001"): "share", ("rh_paie", "49002"): "share"}
+    >>> sc = ms.Scenario(end_year=2028, departures="all", all_departure_rate=0.5)
+    >>> sch = schedule_plan(terr, sc, plan)
     >>> sch.status, sch.start_years
-    ('optimal', {'ads': 2027})
+    ('optimal', {'rh_paie': 2027})
     """
     t0 = time.perf_counter()
     sc = scenario

@@ -174,7 +174,10 @@ class Result:
 
     @property
     def bound(self) -> float | None:
-        """Best lower bound the solver proved [EUR/year]."""
+        """Best bound the solver proved on its objective, minus the NPV [EUR].
+
+        ``-bound`` is the highest NPV any plan could reach under the scenario.
+        """
         return None if self.solve is None else self.solve.bound
 
     @property

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from mutusim.core.costs import CostData, PairData, PoolParams
+from mutusim.core.evaluate import evaluate_plan, status_quo
 from mutusim.core.findings import Reason
 from mutusim.core.law import Majority, council_vote, qualified_majority
 from mutusim.core.scenario import Scenario
@@ -55,6 +56,7 @@ class ModelData:
     transferable: frozenset[str] = frozenset()
     _majority: dict[str, Majority] = field(default_factory=dict, repr=False)
     _sq: dict[str, float] = field(default_factory=dict, repr=False)
+    _sq_worse_off: frozenset[str] | None = field(default=None, repr=False)
 
     @classmethod
     def from_inputs(cls, territory: Territory, scenario: Scenario) -> ModelData:
@@ -233,6 +235,44 @@ class ModelData:
             total += sum(self.keep_cost(s, c) for c in parties if self.pair(s, c).arrangement == "keep")
             self._sq[s] = total
         return self._sq[s]
+
+    def status_quo_breaks(self, s: str) -> tuple[str, ...]:
+        """Rules today's arrangement of s breaks, so that s must change within the horizon.
+
+        The checker applies every rule to every pair, changed or not; the
+        filter rules are handled pair by pair (an excluded arrangement must
+        change), these three judge today's units as a whole: a unit shared by
+        fewer members than ``min_members``, a transfer by some communes only
+        (``transfer_all_or_nothing``), a shared unit billing a party more than
+        its own cost today (``no_worse_off``, only when the billing key and the
+        recorded costs disagree).
+        """
+        sc = self.scenario
+        parties = self.parties_of(s)
+        broken = []
+        if sc.rule_on("min_members"):
+            for mode in ("share", "transfer"):
+                members = [c for c in parties if self.pair(s, c).arrangement == mode]
+                if members and len(members) < self.pool(s, mode).min_members:
+                    broken.append("min_members")
+                    break
+        if sc.rule_on("transfer_all_or_nothing"):
+            communes = [c for c in parties if c != EPCI_PARTY]
+            n = sum(self.pair(s, c).arrangement == "transfer" for c in communes)
+            if 0 < n < len(communes):
+                broken.append("transfer_all_or_nothing")
+        if sc.rule_on("no_worse_off"):
+            if self._sq_worse_off is None:
+                ev = evaluate_plan(self.inputs, status_quo(self.inputs))
+                pairs = self.inputs.pairs
+                self._sq_worse_off = frozenset(
+                    str(row.service)
+                    for row in ev.pairs.itertuples()
+                    if row.cost_after > pairs[(row.service, row.commune)].cost + 1e-4
+                )
+            if s in self._sq_worse_off:
+                broken.append("no_worse_off")
+        return tuple(broken)
 
     # ----------------------------------------------------------- rule inputs
     def bill_weight(self, s: str, c: str) -> float:

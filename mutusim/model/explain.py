@@ -68,7 +68,10 @@ def explain_infeasible(territory: Territory, scenario: Scenario, run: Runner) ->
     -------
     list of Finding
         Code ``relax`` for each rule whose removal restores feasibility
-        (values: ``cap`` and ``cost_without`` [EUR/year] for the cost cap,
+        (values: ``cap`` and ``cost_without`` [EUR/year] for the cost cap:
+        the long-run cost of the best plan without it, so that raising the cap
+        to it is enough, not necessarily the least raise, since plans are
+        ranked by NPV;
         ``cap`` and ``fte_without`` [FTE] for the FTE cap), or one
         ``unexplained`` finding.
     """

@@ -45,6 +45,10 @@ class MilpModel:
         (service, commune, mode) -> :class:`Reason` the mode was excluded.
     rows : dict
         Rule name -> names of the constraints it added.
+    violated_rows : list
+        (rule, row name) of rows with no variable left that cannot hold (e.g. a
+        service that must change but may start in no year): the scenario is
+        infeasible before any solve.
     objective_terms : list
         The objective as (variable, coefficient) terms: minus the net present
         value of the plan over the horizon [EUR].
@@ -66,6 +70,7 @@ class MilpModel:
     allowed: dict[Pair, tuple[str, ...]] = field(default_factory=dict)
     excluded: dict[tuple[str, str, str], Reason] = field(default_factory=dict)
     rows: dict[str, list[str]] = field(default_factory=dict)
+    violated_rows: list[tuple[str, str]] = field(default_factory=list)
     objective_terms: Terms = field(default_factory=list)
     build_seconds: float = 0.0
 
@@ -101,6 +106,13 @@ class MilpModel:
         coefs: dict[pulp.LpVariable, float] = {}
         for var, a in terms:
             coefs[var] = coefs.get(var, 0.0) + a
+        if not coefs:
+            # nothing to decide: the row holds or the scenario is infeasible before any
+            # solve (solvers may silently drop empty rows)
+            holds = {pulp.LpConstraintEQ: rhs == 0, pulp.LpConstraintLE: rhs >= 0}
+            if not holds.get(sense, rhs <= 0):
+                self.violated_rows.append((rule, name))
+            return
         expr = pulp.LpAffineExpression(list(coefs.items()))
         self.lp.addConstraint(pulp.LpConstraint(expr, sense, name, rhs))
         self.rows.setdefault(rule, []).append(name)

@@ -59,9 +59,10 @@ def optimise(
     Examples
     --------
     >>> import mutusim as ms
-    >>> res = ms.optimise(ms.examples.tiny())
-    >>> res.status, round(res.savings)
-    ('optimal', 39000)
+    >>> sc = ms.Scenario(end_year=2028, departures="all", all_departure_rate=0.5)
+    >>> res = ms.optimise(ms.examples.tiny(), sc)
+    >>> res.status, res.starts, round(res.npv), round(res.savings)
+    ('optimal', {'rh_paie': 2027}, 28974, 40000)
     """
     scenario = scenario or Scenario()
     res = _run(territory, scenario)
@@ -92,6 +93,9 @@ def _run(territory: Territory, scenario: Scenario) -> Result:
     if blocked:
         findings: list[Finding] = [f for m in blocked for f in explain_pairs(m)]
         return Result(status=Status.INFEASIBLE, explanation=tuple(findings), **common)
+    if any(m.violated_rows for m in models):
+        # explained by relaxing one rule at a time (optimise)
+        return Result(status=Status.INFEASIBLE, **common)
 
     infos: list[SolveInfo] = []
     plan: dict[tuple[str, str], str] = {}

@@ -214,7 +214,7 @@ def one_mode(model: MilpModel) -> None:
         # level) must change within the horizon
         must = any(
             data.pair(s, c).arrangement not in model.allowed[(s, c)] for c in data.parties_of(s)
-        )
+        ) or bool(data.status_quo_breaks(s))
         if not starts:
             if must:
                 model.add_row("one_mode", f"one_start__{s}", [], EQ, 1.0)
@@ -363,7 +363,17 @@ def pooled_staffing(model: MilpModel) -> None:
         ]
         carried = [(v, old[c]) for c, v in members if old.get(c)]
         if abolition:
-            # need = max(fte_step · n − Q, 0) exactly: the surplus is abolished at once
+            # n is the fewest steps the workload needs (keeping surplus staff in place of
+            # abolishing it is the attrition policy, not this one) ...
+            slack = per_step * (1.0 - 1e-6) if integral else 0.0
+            model.add_row(
+                "pooled_staffing",
+                f"staffing_fewest__{s}__{p}__{t}",
+                [(n, per_step)] + [(v, -data.pair(s, c).units) for c, v in members] + [(y, -slack)],
+                LE,
+                0.0,
+            )
+            # ... and need = max(fte_step · n − Q, 0) exactly: the surplus is abolished at once
             b = model.positive[(s, p, t)]
             q_max = sum(a for _v, a in partial)
             model.add_row(

@@ -363,9 +363,10 @@ def finding_text(finding: Finding, territory: Territory | None = None) -> str:
     rule = finding.rule
     if finding.code == "relax" and rule == "cost_cap" and v:
         return (
-            f"Le plafond de coût ({euros(v['cap'], per_year=True)}) est inférieur au coût du "
-            f"meilleur plan permis par les autres règles ({euros(v['cost_without'], per_year=True)}) : "
-            f"le relever d'au moins {euros(v['cost_without'] - v['cap'])}."
+            f"Le plafond de coût ({euros(v['cap'], per_year=True)}) ne peut être tenu avec les "
+            f"autres règles ; sans lui, le meilleur plan coûte "
+            f"{euros(v['cost_without'], per_year=True)} en régime établi : "
+            f"le relever de {euros(v['cost_without'] - v['cap'])} suffit à le permettre."
         )
     if finding.code == "relax" and rule == "fte_moved_cap" and v:
         return (
