@@ -1,10 +1,11 @@
-"""The price of each rule: what the plan would cost without it (rules reported when they bind).
+"""The price of each rule: the NPV the plan would reach without it (rules reported when they bind).
 
 Switching a rule off changes only the sub-models it acts on. When the model
 decomposes by service (no rule couples services), a service whose model is
 the same with and without the rule keeps its optimum, so only the services
 the rule acts on are re-solved; the price is exact all the same
-(``tests/analysis/test_prices.py`` compares it with a full re-solve).
+(``tests/analysis/test_prices.py`` compares it with a full re-solve). The NPV
+adds up over services: each started service's ``npv_contribution``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from mutusim.model.pipeline import decomposes, optimise
 __all__ = ["RULE_PRICE_COLUMNS", "rule_prices"]
 
 #: Columns of :func:`rule_prices`.
-RULE_PRICE_COLUMNS = ["rule", "active", "cost_without", "price", "binds"]
+RULE_PRICE_COLUMNS = ["rule", "active", "npv_without", "cost_without", "price", "binds"]
 
 
 def _signature(territory: Territory, scenario: Scenario) -> tuple[object, ...]:
@@ -43,13 +44,14 @@ def _services_acted_on(territory: Territory, base: Scenario, relaxed: Scenario) 
 
 
 def rule_prices(result: Result) -> pd.DataFrame:
-    """What each active rule costs: the optimum with and without it [EUR/year].
+    """What each active rule costs: the NPV of the optimum without it, less the NPV with it [EUR].
 
-    A rule *binds* when switching it off lowers the optimum; its price is the
-    difference. Rules that are off, that have nothing to act on (no cap set)
-    or that act on the roadmap only are listed as inactive. The result's own
-    plan is the reference; each active rule re-solves the services it acts on
-    (the whole model when a rule couples services).
+    The model ranks plans by their NPV over the horizon, so a rule's price is
+    NPV lost: a rule *binds* when switching it off raises the optimal NPV.
+    Rules that are off or have nothing to act on (no cap set) are listed as
+    inactive. The result's own plan is the reference; each active rule
+    re-solves the services it acts on (the whole model when a rule couples
+    services).
 
     Parameters
     ----------
@@ -59,8 +61,10 @@ def rule_prices(result: Result) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        :data:`RULE_PRICE_COLUMNS`, one row per switchable rule: ``cost_without``
-        [EUR/year], ``price`` [EUR/year], ``binds`` [bool].
+        :data:`RULE_PRICE_COLUMNS`, one row per switchable rule: ``npv_without``
+        [EUR] the optimal NPV without the rule, ``cost_without`` [EUR/year] that
+        plan's long-run cost, ``price`` [EUR] = ``npv_without`` − NPV (never
+        negative for a proven optimum), ``binds`` [bool].
     """
     sc = result.scenario
     t = result.territory
@@ -68,37 +72,56 @@ def rule_prices(result: Result) -> pd.DataFrame:
     for rule in rulebook.RULES:
         if not rule.switchable:
             continue
-        active = sc.rule_on(rule.name) and "roadmap" not in rule.stages
+        active = sc.rule_on(rule.name)
         row: dict[str, object] = {
             "rule": rule.name,
             "active": active,
+            "npv_without": None,
             "cost_without": None,
             "price": None,
             "binds": False,
         }
-        if active and result.has_plan and result.total_cost is not None and result.after:
+        npv = result.npv
+        if active and result.has_plan and npv is not None and result.total_cost is not None:
             relaxed = sc.replace(disabled_rules=(*sc.disabled_rules, rule.name))
-            cost_without: float | None
+            without: tuple[float, float] | None
             if decomposes(t, sc) and decomposes(t, relaxed):
                 acted = _services_acted_on(t, sc, relaxed)
-                cost_without = result.total_cost
+                without = (npv, result.total_cost)
                 if acted:
                     other = optimise(t.subset(services=acted), relaxed, explain=False)
-                    kept = sum(float(result.after.service_costs[s]) for s in acted)
-                    cost_without = (
-                        None
-                        if not other.has_plan or other.total_cost is None
-                        else result.total_cost - kept + other.total_cost
-                    )
+                    if (
+                        not other.has_plan
+                        or other.npv is None
+                        or other.total_cost is None
+                        or result.after is None
+                    ):
+                        without = None
+                    else:
+                        kept = sum(float(result.after.service_costs[s]) for s in acted)
+                        without = (
+                            npv - _npv_of(result, acted) + other.npv,
+                            result.total_cost - kept + other.total_cost,
+                        )
             else:
                 other = optimise(t, relaxed, explain=False)
-                cost_without = other.total_cost if other.has_plan else None
-            if cost_without is not None:
-                price = result.total_cost - cost_without
+                ok = other.has_plan and other.npv is not None and other.total_cost is not None
+                without = (float(other.npv or 0.0), float(other.total_cost or 0.0)) if ok else None
+            if without is not None:
+                price = without[0] - npv
                 row.update(
-                    cost_without=cost_without,
+                    npv_without=without[0],
+                    cost_without=without[1],
                     price=price,
-                    binds=price > 1e-6 * max(1.0, result.total_cost),
+                    binds=price > 1e-6 * max(1.0, abs(npv)),
                 )
         rows.append(row)
     return pd.DataFrame(rows, columns=RULE_PRICE_COLUMNS)
+
+
+def _npv_of(result: Result, services: list[str]) -> float:
+    """NPV contributed by ``services`` to a result's plan [EUR] (0 for those not started)."""
+    if result.schedule is None:
+        return 0.0
+    st = result.schedule.starts
+    return float(st.loc[st["service"].isin(services), "npv_contribution"].sum())

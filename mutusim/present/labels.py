@@ -162,8 +162,9 @@ COLUMN_LABELS: dict[str, str] = {
     # rules
     "rule": "Règle",
     "active": "Active",
-    "cost_without": "Coût sans la règle (€/an)",
-    "price": "Coût de la règle (€/an)",
+    "npv_without": "VAN sans la règle (€)",
+    "cost_without": "Coût annuel sans la règle, régime établi (€/an)",
+    "price": "Coût de la règle (VAN, €)",
     "binds": "Contraignante",
 }
 

@@ -278,11 +278,12 @@ def _rules_section(analyses: Analyses) -> list[str]:
     rp = analyses.rule_prices
     if rp is None:
         return []
-    rp = rp[rp["active"]][["rule", "binds", "cost_without", "price"]]
+    rp = rp[rp["active"]][["rule", "binds", "npv_without", "price", "cost_without"]]
     return [
         "<h2>Règles qui contraignent le plan</h2>",
-        "<p class='note'>Pour chaque règle active : le coût annuel du meilleur plan si on la levait, "
-        "et donc ce qu'elle coûte.</p>",
+        "<p class='note'>Pour chaque règle active : la valeur actuelle nette du meilleur plan si on "
+        "la levait, donc ce qu'elle coûte sur la période, et le coût annuel de ce plan en régime "
+        "établi.</p>",
         _table(french(rp)),
     ]
 
