@@ -155,9 +155,13 @@ def schedule_plan(
     probe = price_schedule(costs, sc, full, dict.fromkeys(changed, years[0]), Status.GIVEN)
     one_off = dict(zip(probe.starts["service"], probe.starts["transition_cost"], strict=True))
     npv = {s: [float(v) for v in probe.npv_by_start.loc[s]] for s in changed}
-    cap, budget = (None, None) if not sc.rule_on("phasing_capacity") else (
-        sc.max_changes_per_year,
-        sc.transition_budget,
+    cap, budget = (
+        (None, None)
+        if not sc.rule_on("phasing_capacity")
+        else (
+            sc.max_changes_per_year,
+            sc.transition_budget,
+        )
     )
     cand = [
         (i, j)
@@ -165,7 +169,9 @@ def schedule_plan(
         for j in range(len(years))
         if npv[s][j] > MONEY_TOL and (budget is None or one_off[s] <= budget + MONEY_TOL)
     ]
-    status, text, chosen = _solve_starts(changed, one_off, years, npv, cand, cap, budget, sc.time_limit)
+    status, text, chosen = _solve_starts(
+        changed, one_off, years, npv, cand, cap, budget, sc.time_limit
+    )
     starts: dict[str, int | None] = dict.fromkeys(changed, None)
     for i, j in chosen:
         starts[changed[i]] = years[j]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from mutusim.core import rulebook
+from mutusim.core.costs import discount_factor
 from mutusim.core.result import Result
 from mutusim.core.scenario import Scenario
 from mutusim.core.territory import Territory
@@ -44,14 +45,17 @@ def _services_acted_on(territory: Territory, base: Scenario, relaxed: Scenario) 
 
 
 def rule_prices(result: Result) -> pd.DataFrame:
-    """What each active rule costs: the NPV of the optimum without it, less the NPV with it [EUR].
+    """What each active rule costs: the best plan's discounted costs with it, less without it [EUR].
 
     The model ranks plans by their NPV over the horizon, so a rule's price is
     NPV lost: a rule *binds* when switching it off raises the optimal NPV.
-    Rules that are off or have nothing to act on (no cap set) are listed as
-    inactive. The result's own plan is the reference; each active rule
-    re-solves the services it acts on (the whole model when a rule couples
-    services).
+    Plans are compared by their discounted costs over the horizon, which is the
+    same as comparing NPVs except for ``indivisible_staffing``, whose removal
+    also re-costs today's shared units (fractional staff): ``npv_without`` is
+    then the NPV against this result's baseline, ``npv + price``. Rules that
+    are off or have nothing to act on (no cap set) are listed as inactive.
+    The result's own plan is the reference; each active rule re-solves the
+    services it acts on (the whole model when a rule couples services).
 
     Parameters
     ----------
@@ -63,11 +67,12 @@ def rule_prices(result: Result) -> pd.DataFrame:
     DataFrame
         :data:`RULE_PRICE_COLUMNS`, one row per switchable rule: ``npv_without``
         [EUR] the optimal NPV without the rule, ``cost_without`` [EUR/year] that
-        plan's long-run cost, ``price`` [EUR] = ``npv_without`` − NPV (never
-        negative for a proven optimum), ``binds`` [bool].
+        plan's long-run cost, ``price`` [EUR] (never negative for a proven
+        optimum), ``binds`` [bool].
     """
     sc = result.scenario
     t = result.territory
+    weight = sum(discount_factor(u, sc.start_year, sc.discount_rate) for u in sc.years)
     rows = []
     for rule in rulebook.RULES:
         if not rule.switchable:
@@ -81,39 +86,38 @@ def rule_prices(result: Result) -> pd.DataFrame:
             "price": None,
             "binds": False,
         }
-        npv = result.npv
-        if active and result.has_plan and npv is not None and result.total_cost is not None:
+        sch, after = result.schedule, result.after
+        if active and result.has_plan and sch is not None and after is not None:
             relaxed = sc.replace(disabled_rules=(*sc.disabled_rules, rule.name))
-            without: tuple[float, float] | None
-            if decomposes(t, sc) and decomposes(t, relaxed):
+            # (discounted costs over the horizon [EUR], long-run cost [EUR/year]) without the rule
+            without: tuple[float, float] | None = None
+            if decomposes(t, sc) and decomposes(t, relaxed) or not rule.couples_services:
                 acted = _services_acted_on(t, sc, relaxed)
-                without = (npv, result.total_cost)
-                if acted:
-                    other = optimise(t.subset(services=acted), relaxed, explain=False)
-                    if (
-                        not other.has_plan
-                        or other.npv is None
-                        or other.total_cost is None
-                        or result.after is None
-                    ):
-                        without = None
-                    else:
-                        kept = sum(float(result.after.service_costs[s]) for s in acted)
-                        without = (
-                            npv - _npv_of(result, acted) + other.npv,
-                            result.total_cost - kept + other.total_cost,
-                        )
+            else:
+                acted = list(t.service_codes)
+            if not acted:
+                without = (sch.discounted_cost, sch.steady_cost)  # the same model
+            elif decomposes(t, sc) and decomposes(t, relaxed):
+                other = optimise(t.subset(services=acted), relaxed, explain=False)
+                if other.has_plan and other.schedule is not None:
+                    before = sum(float(result.before.service_costs[s]) for s in acted)
+                    part = weight * before - _npv_of(result, acted)
+                    kept = sum(float(after.service_costs[s]) for s in acted)
+                    without = (
+                        sch.discounted_cost - part + other.schedule.discounted_cost,
+                        sch.steady_cost - kept + other.schedule.steady_cost,
+                    )
             else:
                 other = optimise(t, relaxed, explain=False)
-                ok = other.has_plan and other.npv is not None and other.total_cost is not None
-                without = (float(other.npv or 0.0), float(other.total_cost or 0.0)) if ok else None
+                if other.has_plan and other.schedule is not None:
+                    without = (other.schedule.discounted_cost, other.schedule.steady_cost)
             if without is not None:
-                price = without[0] - npv
+                price = sch.discounted_cost - without[0]
                 row.update(
-                    npv_without=without[0],
+                    npv_without=sch.npv + price,
                     cost_without=without[1],
                     price=price,
-                    binds=price > 1e-6 * max(1.0, abs(npv)),
+                    binds=price > 1e-6 * max(1.0, abs(sch.npv)),
                 )
         rows.append(row)
     return pd.DataFrame(rows, columns=RULE_PRICE_COLUMNS)

@@ -312,14 +312,18 @@ def decisions_table(
     out["service_name"] = territory.services["name"].reindex(out["service"]).to_numpy()
     names = territory.communes["name"].reindex(out["commune"]).to_numpy()
     out["commune_name"] = [
-        territory.name if c == EPCI_PARTY else n for c, n in zip(out["commune"], names, strict=True)
+        territory.name if c == EPCI_PARTY else n
+        for c, n in zip(out["commune"], names, strict=True)
     ]
     out["mode"] = a["mode"].reindex(idx).to_numpy()
     out["current"] = b["arrangement"].to_numpy()
     out["changed"] = out["mode"] != out["current"]
     starts = starts or {}
     out["start_year"] = pd.array(
-        [starts.get(s) if ch else None for s, ch in zip(out["service"], out["changed"], strict=True)],
+        [
+            starts.get(s) if ch else None
+            for s, ch in zip(out["service"], out["changed"], strict=True)
+        ],
         dtype="Int64",
     )
     out["fte_before"] = q["fte_after"].reindex(idx).to_numpy()

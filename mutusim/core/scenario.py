@@ -263,9 +263,7 @@ class Scenario:
             if not 0 <= getattr(self, attr) < 1:
                 errs.append(f"{attr} must lie in [0, 1), got {getattr(self, attr)}")
         if self.departures not in DEPARTURES:
-            errs.append(
-                f"departures must be one of {list(DEPARTURES)}, got '{self.departures}'"
-            )
+            errs.append(f"departures must be one of {list(DEPARTURES)}, got '{self.departures}'")
         if not -0.5 < self.discount_rate < 1:
             errs.append(f"discount_rate must lie in (-0.5, 1), got {self.discount_rate}")
         if self.end_year < self.start_year:
@@ -302,7 +300,9 @@ class Scenario:
     @property
     def departure_rate(self) -> float:
         """The departure rate that cuts posts [1/year]: retirements or all departures."""
-        return self.retirement_rate if self.departures == "retirements" else self.all_departure_rate
+        return (
+            self.retirement_rate if self.departures == "retirements" else self.all_departure_rate
+        )
 
     @property
     def years(self) -> list[int]:

@@ -191,6 +191,10 @@ class Schedule:
         posts at their steady staff) and its savings against today [EUR/year].
     baseline_cost : float
         Annual cost of today's arrangements [EUR/year].
+    discounted_baseline : float
+        Today's annual cost summed over the horizon, discounted [EUR]; with
+        :attr:`discounted_cost` it compares plans priced against different
+        baselines (a rule that changes how today's units are costed).
     status : Status
         ``optimal``/``feasible`` (chosen by the solver), ``given`` (start years
         given by the caller), ``error`` (``check_errors``).
@@ -208,6 +212,7 @@ class Schedule:
     steady_savings: float
     baseline_cost: float
     status: Status
+    discounted_baseline: float = 0.0
     solver_status: str = ""
     seconds: float = 0.0
     check_errors: list[str] = field(default_factory=list)
@@ -219,6 +224,11 @@ class Schedule:
             str(s): (None if pd.isna(y) else int(y))
             for s, y in zip(self.starts["service"], self.starts["start_year"], strict=True)
         }
+
+    @property
+    def discounted_cost(self) -> float:
+        """The plan's yearly costs summed over the horizon, discounted [EUR]."""
+        return self.discounted_baseline - self.npv
 
     @property
     def total_savings(self) -> float:
@@ -312,7 +322,9 @@ class _Unit:
     @property
     def steady_cost(self) -> float:
         staff = steady_staff(self.target, self.partial)
-        return self.pool.fixed_cost + self.variable + self.pool.cost_per_fte * (staff + self.partial)
+        return (
+            self.pool.fixed_cost + self.variable + self.pool.cost_per_fte * (staff + self.partial)
+        )
 
 
 @dataclass(frozen=True)
@@ -359,7 +371,9 @@ def _changes(
     out = []
     for s in costs.services:
         members = costs.members(s)
-        moving = [(c, full[(s, c)]) for c in members if full[(s, c)] != costs.pairs[(s, c)].arrangement]
+        moving = [
+            (c, full[(s, c)]) for c in members if full[(s, c)] != costs.pairs[(s, c)].arrangement
+        ]
         if not moving:
             continue
         keep = sum(costs.pairs[(s, c)].cost for c in members if full[(s, c)] == "keep")
@@ -384,9 +398,7 @@ def _changes(
                     posts=sum(costs.pairs[(s, c)].posts for c in arriving),
                     old=sum(old.get(c, 0.0) for c in cs),
                     posts_by_member=tuple((c, costs.pairs[(s, c)].posts) for c in arriving),
-                    partial_by_member=tuple(
-                        (c, costs.pairs[(s, c)].partial) for c in arriving
-                    ),
+                    partial_by_member=tuple((c, costs.pairs[(s, c)].partial) for c in arriving),
                 )
             )
         out.append(
@@ -453,7 +465,9 @@ def price_schedule(
     names = {ch.service for ch in changes}
     bad = sorted(set(starts) - names)
     if bad:
-        raise PlanError(f"starts: {bad} do not change in the plan; changed services: {sorted(names)}")
+        raise PlanError(
+            f"starts: {bad} do not change in the plan; changed services: {sorted(names)}"
+        )
     allowed = sc.start_years
     for s, y in starts.items():
         if y is not None and y not in allowed:
@@ -470,7 +484,8 @@ def price_schedule(
 
     def npv_from(ch: _Change, t: int) -> float:
         return sum(
-            (ch.sq_cost - ch.cost(u - t, rate, reduction)) * discount_factor(u, y0, sc.discount_rate)
+            (ch.sq_cost - ch.cost(u - t, rate, reduction))
+            * discount_factor(u, y0, sc.discount_rate)
             for u in years
             if u >= t
         )
@@ -530,7 +545,9 @@ def price_schedule(
                         "partial": unit.partial,
                         "posts_not_replaced": gone,
                         "posts_abolished": cut,
-                        "surplus_left": max(0.0, employed - steady_staff(unit.target, unit.partial)),
+                        "surplus_left": max(
+                            0.0, employed - steady_staff(unit.target, unit.partial)
+                        ),
                         "abolition_cost": cost_ab,
                     }
                 )
@@ -596,7 +613,9 @@ def price_schedule(
         columns=allowed,
         dtype=float,
     )
-    road_cols = ROADMAP_COLUMNS + (["dgf_upside", "discounted_dgf_upside"] if sc.cif_upside else [])
+    road_cols = ROADMAP_COLUMNS + (
+        ["dgf_upside", "discounted_dgf_upside"] if sc.cif_upside else []
+    )
     employers = pd.DataFrame(
         [{"year": u, "employer": e, **v} for (u, e), v in sorted(employer.items())],
         columns=EMPLOYER_COLUMNS,
@@ -613,12 +632,17 @@ def price_schedule(
         steady_cost=float(steady),
         steady_savings=float(base - steady),
         baseline_cost=base,
+        discounted_baseline=float(
+            base * sum(discount_factor(u, sc.start_year, sc.discount_rate) for u in sc.years)
+        ),
         status=status if not errors else Status.ERROR,
         check_errors=errors,
     )
 
 
-def _pools_table(started: list[_Change], given: Mapping[str, int | None], sc: Scenario) -> pd.DataFrame:
+def _pools_table(
+    started: list[_Change], given: Mapping[str, int | None], sc: Scenario
+) -> pd.DataFrame:
     rate, reduction = sc.departure_rate, sc.staff_reduction
     rows = []
     for ch in started:
@@ -674,7 +698,9 @@ def _cif(
         raw = ch.delta_ac / float(sc.tax_receipts)
         dcif[ch.service] = min(raw, headroom)
         headroom -= dcif[ch.service]
-        rate[ch.service] = population * float(sc.dgf_per_inhabitant_per_cif or 0.0) * dcif[ch.service]
+        rate[ch.service] = (
+            population * float(sc.dgf_per_inhabitant_per_cif or 0.0) * dcif[ch.service]
+        )
     return dcif, rate
 
 
@@ -750,4 +776,3 @@ def _reason(
     if status == Status.GIVEN:
         return "given", ""
     return "not_proven", ""
-

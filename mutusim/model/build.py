@@ -144,9 +144,7 @@ def _add_variables(model: MilpModel) -> None:
                     f"need__{s}__{p}__{t}", 0, ub * pool.fte_step, cat="Continuous"
                 )
                 arriving = sum(
-                    data.pair(s, c).posts
-                    for c in candidates
-                    if data.pair(s, c).arrangement != p
+                    data.pair(s, c).posts for c in candidates if data.pair(s, c).arrangement != p
                 )
                 if abolition:
                     model.abolished[(s, p, t)] = lp.add_variable(

@@ -156,7 +156,9 @@ def check_plan(
         starts = dict.fromkeys(changed, sc.first_effective_year)
     for s in changed:
         if starts.get(s) not in sc.start_years:
-            errs.append(f"starts: {s} changes but starts in {starts.get(s)} (allowed: {sc.start_years})")
+            errs.append(
+                f"starts: {s} changes but starts in {starts.get(s)} (allowed: {sc.start_years})"
+            )
     extra = sorted(set(starts) - set(changed))
     if extra:
         errs.append(f"starts: {extra} start but do not change")

@@ -232,7 +232,9 @@ class ModelData:
                 partial = sum(self.partial_fte(s, c) for c in members)
                 total += p.fixed_cost + p.cost_per_fte * (posts + partial)
                 total += sum(self.member_cost(s, c, mode) for c in members)
-            total += sum(self.keep_cost(s, c) for c in parties if self.pair(s, c).arrangement == "keep")
+            total += sum(
+                self.keep_cost(s, c) for c in parties if self.pair(s, c).arrangement == "keep"
+            )
             self._sq[s] = total
         return self._sq[s]
 

@@ -73,9 +73,13 @@ def filter_perimeter(data: ModelData, s: str, c: str, m: str) -> Reason | None:
         return None
     if sc.perimeter_services is not None and s not in sc.perimeter_services:
         return Reason("perimeter", "service_outside")
-    if sc.perimeter_communes is not None and c not in sc.perimeter_communes:
-        if c != EPCI_PARTY or not sc.perimeter_communes:
-            return Reason("perimeter", "commune_outside")
+    # the EPCI's own service follows its communes unless the perimeter is empty
+    if (
+        sc.perimeter_communes is not None
+        and c not in sc.perimeter_communes
+        and (c != EPCI_PARTY or not sc.perimeter_communes)
+    ):
+        return Reason("perimeter", "commune_outside")
     if sc.perimeter_max_population is not None:
         pop = data.population[c]
         if pop > sc.perimeter_max_population:
@@ -369,7 +373,9 @@ def pooled_staffing(model: MilpModel) -> None:
             model.add_row(
                 "pooled_staffing",
                 f"staffing_fewest__{s}__{p}__{t}",
-                [(n, per_step)] + [(v, -data.pair(s, c).units) for c, v in members] + [(y, -slack)],
+                [(n, per_step)]
+                + [(v, -data.pair(s, c).units) for c, v in members]
+                + [(y, -slack)],
                 LE,
                 0.0,
             )
@@ -450,13 +456,15 @@ def _steady_terms(model: MilpModel) -> list[tuple[pulp.LpVariable, float]]:
     """The plan's long-run yearly cost, minus the constant cost of today's arrangements."""
     data = model.data
     terms: list[tuple[pulp.LpVariable, float]] = []
-    for (s, t), z in model.z.items():
+    for (s, _t), z in model.z.items():
         terms.append((z, -data.status_quo_cost(s)))
     for (s, c, m, _t), var in model.x.items():
         if m == "keep":
             coef = data.keep_cost(s, c)
         else:
-            coef = data.member_cost(s, c, m) + data.pool(s, m).cost_per_fte * data.partial_fte(s, c)
+            coef = data.member_cost(s, c, m) + data.pool(s, m).cost_per_fte * data.partial_fte(
+                s, c
+            )
         if coef:
             terms.append((var, coef))
     for (s, p, t), y in model.y.items():

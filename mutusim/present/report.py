@@ -154,7 +154,9 @@ def _headline_section(result: Result) -> list[str]:
         limits.append(f"au plus {sc.max_changes_per_year} services réorganisés par an")
     if sc.transition_budget is not None:
         limits.append(f"un budget de transition de {euros(sc.transition_budget)} par an")
-    departures = "les départs en retraite" if sc.departures == "retirements" else "tous les départs"
+    departures = (
+        "les départs en retraite" if sc.departures == "retirements" else "tous les départs"
+    )
     out = [
         f"<h2>Le plan année par année, {sc.start_year}-{sc.end_year}</h2>",
         "<p>Le plan et son calendrier sont choisis ensemble : chaque changement prend effet "
@@ -356,7 +358,17 @@ def _render(result: Result, analyses: Analyses) -> str:
         pools["service_name"] = t.services["name"].reindex(pools["service"]).to_numpy()
         pools["mode"] = pools["mode"].map(MODE_LABELS)
         pools = pools[
-            ["service_name", "mode", "members", "units", "fte", "posts", "partial", "cost", "level"]
+            [
+                "service_name",
+                "mode",
+                "members",
+                "units",
+                "fte",
+                "posts",
+                "partial",
+                "cost",
+                "level",
+            ]
         ]
         parts += ["<h2>Services mutualisés ou transférés</h2>", _table(french(pools), 1)]
     parts += [

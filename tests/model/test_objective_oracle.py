@@ -11,11 +11,11 @@ minus the NPV that ``price_schedule`` computes, to the cent.
 
 from __future__ import annotations
 
-from conftest import make_territory
 from hypothesis import given
 from hypothesis import strategies as st
 
 import mutusim as ms
+from conftest import make_territory
 from mutusim.core.costs import CostData
 from mutusim.core.status import Status
 from mutusim.core.timeline import price_schedule
