@@ -364,6 +364,22 @@ class TestRulesByHand:
         assert res.npv == pytest.approx(expected)
         assert res.fte_moved <= cap + 1e-9
 
+    def test_continuous_staffing(self, tiny):
+        # indivisible_staffing off: staff sized to the workload exactly. All three payroll:
+        # 1,650 payslips -> 1.65 FTE, Q 0.8, P 2. 2027: posts max(0.85, 2) = 2, staff 2.8 ->
+        # 117,600 + 10,000 + 3,000 + 9,000 = 139,600 vs 131,000: -8,600; 2028: posts
+        # max(0.85, ceil(1)) = 1, staff 1.8 -> 75,600 + 13,000 = 88,600: +42,400. NPV 33,800,
+        # more than {49001, 49002} (32,000, unchanged: 1,500 payslips are whole steps).
+        # ADS still loses: every pool keeps its one post within the horizon.
+        res = optimise(tiny, hand(disabled_rules=("indivisible_staffing",)))
+        assert res.npv == pytest.approx(33_800)
+        assert res.starts == {"rh_paie": 2027}
+        assert {c for (s, c), m in plan_of(res).items() if m == "share"} == {
+            "49001",
+            "49002",
+            "49003",
+        }
+
     def test_allowed_modes(self, tiny):
         assert optimise(tiny, hand(allowed_modes=["keep"])).npv == 0.0
         # keep + transfer only: ads transfer loses money, rh_paie cannot pool.
