@@ -117,14 +117,22 @@ def cmd_solve(args: argparse.Namespace) -> int:
 def cmd_votes(args: argparse.Namespace) -> int:
     """``mutusim votes --service S``: who votes for a transfer, which councils block it."""
     from mutusim.core.law import vote_tables
+    from mutusim.core.scenario import check_scenario
     from mutusim.errors import NotFoundError
     from mutusim.present.formatting import number
     from mutusim.present.labels import vote_reason
 
     t = _territory(args)
-    votes, majorities = vote_tables(t, _scenario(args))
+    sc = _scenario(args)
+    check_scenario(sc, t)
+    votes, majorities = vote_tables(t, sc)
     if args.service not in set(majorities["service"]):
         known = sorted(set(majorities["service"]))
+        if args.service in t.services.index and t.is_mandatory(args.service):
+            raise NotFoundError(
+                f"'{args.service}' is a competence mandatory for a {t.nature}: the law transfers "
+                f"it without a vote of the councils; services put to the vote: {known}"
+            )
         raise NotFoundError(
             f"'{args.service}' is not a transferable service of {t.name}; transferable: {known}"
         )
@@ -252,6 +260,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.debug = getattr(args, "debug", False)
+    if getattr(args, "name", None) and not getattr(args, "scenario", None):
+        parser.error(f"--name {args.name} needs --scenario, the YAML file that defines it")
     try:
         return int(args.func(args))
     except DataError as exc:

@@ -83,7 +83,9 @@ def rule_prices(result: Result) -> pd.DataFrame:
                 acted = _services_acted_on(t, sc, relaxed)
                 cost_without = result.total_cost
                 if acted:
-                    other = optimise(t.subset(services=acted), relaxed, explain=False)
+                    other = optimise(
+                        t.subset(services=acted), relaxed, explain=False, check_codes=False
+                    )
                     kept = sum(float(result.after.service_costs[s]) for s in acted)
                     cost_without = (
                         None

@@ -55,6 +55,11 @@ _PLAIN = re.compile(r"[+-]?(\d+[.,]?\d*|[.,]\d+)([eE][+-]?\d+)?")  # 1234.5, 123
 _DOT_GROUPS = re.compile(r"[+-]?\d{1,3}(\.\d{3})+(,\d*)?")  # 1.234.567,5
 _COMMA_GROUPS = re.compile(r"[+-]?\d{1,3}(,\d{3})+\.\d*")  # 1,234,567.5
 _FLOAT_CODE = re.compile(r"(\d+)[.,]0*")  # a code that went through a number: 1001.0
+# One group of three digits after a single '.' or ',': 243.517 is 243517 with a
+# thousands separator, or 243.517 with a decimal one; only the file can tell.
+_AMBIGUOUS = re.compile(r"[+-]?[1-9]\d{0,2}([.,])\d{3}")
+_MANY_GROUPS = re.compile(r"[+-]?\d{1,3}([.,])\d{3}(\1\d{3})+")  # 1.234.567: '.' groups thousands
+_DECIMAL = re.compile(r"[+-]?\d*([.,])\d+([eE][+-]?\d+)?")  # 12.25, 0,5, .5, 1234,567
 _UNNAMED = re.compile(r"Unnamed: \d+")  # pandas' name for an empty header cell
 
 
@@ -154,6 +159,12 @@ def _parse_table(table: Table, df: object, file: str, problems: list[Problem]) -
         frame = frame.reset_index()  # a table indexed by its key, e.g. territory.baseline
     cells = frame.to_numpy(dtype=object)
     positions = _check_columns(table, frame.columns, cells, file, problems)
+    numeric = [
+        positions[c.name]
+        for c in table.columns
+        if c.kind in ("int", "float") and c.name in positions
+    ]
+    marks = _number_marks(v for v in cells[:, numeric].ravel() if isinstance(v, str))
     parsed = _Parsed(table, file)
     for i, row in enumerate(cells):
         if all(_is_missing(v) for v in row):
@@ -162,7 +173,9 @@ def _parse_table(table: Table, df: object, file: str, problems: list[Problem]) -
         record = {}
         for c in table.columns:
             if c.name in positions:
-                record[c.name] = _parse_cell(c, row[positions[c.name]], file, line, problems)
+                record[c.name] = _parse_cell(
+                    c, row[positions[c.name]], file, line, problems, marks
+                )
             else:
                 record[c.name] = None if c.required else _default(c)
         parsed.lines.append(line)
@@ -205,8 +218,18 @@ def _check_columns(
 
 
 # ------------------------------------------------------------------- cells
-def _parse_cell(c: Column, value: object, file: str, line: int, problems: list[Problem]) -> object:
-    """Parse one cell; on failure record the problem and return the best guess."""
+def _parse_cell(
+    c: Column,
+    value: object,
+    file: str,
+    line: int,
+    problems: list[Problem],
+    marks: dict[str, str] | None = None,
+) -> object:
+    """Parse one cell; on failure record the problem and return the best guess.
+
+    ``marks`` is the table's number dialect (:func:`_number_marks`).
+    """
     if _is_missing(value):
         if c.required:
             fix = f"Fill in '{c.name}': {c.description}"
@@ -214,6 +237,8 @@ def _parse_cell(c: Column, value: object, file: str, line: int, problems: list[P
             return None
         return _default(c)
     try:
+        if c.kind in ("int", "float"):
+            return _parse_number(value, c, c.kind == "int", marks)
         return PARSERS[c.kind](value, c)
     except _Bad as bad:
         problems.append(Problem(file, line, c.name, bad.message, bad.fix))
@@ -268,11 +293,13 @@ def _parse_bool(v: object, c: Column) -> bool:
     return BOOLEANS[s]
 
 
-def _parse_number(v: object, c: Column, integer: bool) -> float | int:
+def _parse_number(
+    v: object, c: Column, integer: bool, marks: dict[str, str] | None = None
+) -> float | int:
     """A number, then checked against the column's minimum and maximum."""
     what, expected = ("integer", "a whole number") if integer else ("number", "a number")
     expected += f" in {c.unit}" if c.unit != "-" else ""
-    x = None if isinstance(v, bool | np.bool_) else _to_float(v)
+    x = None if isinstance(v, bool | np.bool_) else _to_float(v, integer, marks or {})
     if x is None or not math.isfinite(x):
         raise _Bad(
             f"{what} expected, got {_show(v)}.", f"Write {expected}, e.g. 1234.5 or 1234,5."
@@ -290,11 +317,75 @@ def _parse_number(v: object, c: Column, integer: bool) -> float | int:
     return value
 
 
-def _to_float(v: object) -> float | None:
-    """The value as a float ('.' or ',' decimals, spaced or grouped thousands), or None."""
+def _plain_number_text(v: object) -> str:
+    """A cell's text without spaces, non-breaking spaces and a trailing currency."""
+    return _SPACES.sub("", str(v).strip().removesuffix("€").removesuffix("EUR"))
+
+
+def _number_marks(texts: Iterable[str]) -> dict[str, str]:
+    """What '.' and ',' mean in a table, from its unambiguous number cells.
+
+    A mark is ``"decimal"`` when some cell uses it as a decimal mark (``12.25``,
+    ``0,5``, the ``,5`` of ``1.234,5``) and none groups thousands with it,
+    ``"thousands"`` when some cell groups thousands with it (``1.234.567``, the
+    ``.`` of ``1.234,5``) and none uses it as a decimal mark; absent otherwise.
+    Cells such as ``243.517`` say nothing: they are what this decides.
+
+    Parameters
+    ----------
+    texts : iterable of str
+        The text cells of a table's number columns.
+
+    Returns
+    -------
+    dict
+        Mark -> ``"decimal"`` or ``"thousands"``.
+    """
+    seen: dict[str, set[str]] = {".": set(), ",": set()}
+    for text in texts:
+        s = _plain_number_text(text)
+        if _AMBIGUOUS.fullmatch(s):
+            continue
+        if s.count(".") + s.count(",") == 1:
+            if m := _DECIMAL.fullmatch(s):
+                seen[m.group(1)].add("decimal")
+        elif m := _MANY_GROUPS.fullmatch(s):
+            seen[m.group(1)].add("thousands")
+        elif (m := _DOT_GROUPS.fullmatch(s)) and m.group(2):
+            seen["."].add("thousands")
+            seen[","].add("decimal")
+        elif _COMMA_GROUPS.fullmatch(s):
+            seen[","].add("thousands")
+            seen["."].add("decimal")
+    return {mark: kinds.pop() for mark, kinds in seen.items() if len(kinds) == 1}
+
+
+def _to_float(
+    v: object, integer: bool = False, marks: dict[str, str] | None = None
+) -> float | None:
+    """The value as a float ('.' or ',' decimals, spaced or grouped thousands), or None.
+
+    A cell like ``243.517`` (one group of three digits after a single mark) is
+    read as ``marks`` say the table uses that mark; in a whole-number column it
+    can only be thousands; otherwise it is ambiguous and raises :class:`_Bad`.
+    """
     if isinstance(v, numbers.Real):
         return float(v)
-    s = _SPACES.sub("", str(v).strip().removesuffix("€").removesuffix("EUR"))
+    s = _plain_number_text(v)
+    if m := _AMBIGUOUS.fullmatch(s):
+        mark = m.group(1)
+        meaning = (marks or {}).get(mark) or ("thousands" if integer else None)
+        if meaning == "thousands":
+            return float(s.replace(mark, ""))
+        if meaning == "decimal":
+            return float(s.replace(",", "."))
+        grouped, decimal = s.replace(mark, ""), s.replace(",", ".")
+        name = "comma" if mark == "," else "point"
+        raise _Bad(
+            f"{_show(v)} is ambiguous: {grouped} with a thousands {name}, or {decimal} with a "
+            f"decimal {name}; no other number of the file settles which.",
+            f"Write {grouped} without thousands separator, or {s}0 if a decimal {name} is meant.",
+        )
     if _PLAIN.fullmatch(s):
         return float(s.replace(",", "."))
     if _DOT_GROUPS.fullmatch(s):

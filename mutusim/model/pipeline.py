@@ -19,7 +19,7 @@ from mutusim.core.evaluate import evaluate_plan, status_quo
 from mutusim.core.findings import Finding
 from mutusim.core.law import vote_tables
 from mutusim.core.result import Result, decisions_table
-from mutusim.core.scenario import Scenario
+from mutusim.core.scenario import Scenario, check_scenario
 from mutusim.core.status import SolveInfo, Status
 from mutusim.core.territory import Territory
 from mutusim.model.build import MilpModel, build_model
@@ -34,7 +34,11 @@ INTEGRALITY_TOL = 1e-5
 
 
 def optimise(
-    territory: Territory, scenario: Scenario | None = None, *, explain: bool = True
+    territory: Territory,
+    scenario: Scenario | None = None,
+    *,
+    explain: bool = True,
+    check_codes: bool = True,
 ) -> Result:
     """Find the cheapest keep / share / transfer plan of ``scenario`` on ``territory``.
 
@@ -50,11 +54,20 @@ def optimise(
         Options and rules (default: ``Scenario()``, every rule on).
     explain : bool
         Explain an infeasible scenario (extra solves with rules relaxed).
+    check_codes : bool
+        Check first that every service and commune the scenario names exists
+        in the territory (:func:`mutusim.core.scenario.check_scenario`); off
+        only for re-solves on a part of a territory whose scenario names the whole.
 
     Returns
     -------
     Result
         Never silent on failure: see ``Result.status`` and ``Result.explanation``.
+
+    Raises
+    ------
+    NotFoundError
+        The scenario names a service or commune the territory does not have.
 
     Examples
     --------
@@ -64,6 +77,8 @@ def optimise(
     ('optimal', 39000)
     """
     scenario = scenario or Scenario()
+    if check_codes:
+        check_scenario(scenario, territory)
     res = _run(territory, scenario)
     if res.status == Status.INFEASIBLE and explain and not res.explanation:
         findings = explain_infeasible(territory, scenario, _run)
