@@ -16,6 +16,7 @@ __all__ = [
     "COMMUNES",
     "EPCI",
     "FISCALITES",
+    "MAX_POOLED_FTE",
     "MODES",
     "MODE_PARAMS",
     "NATURES",
@@ -62,6 +63,9 @@ class Column:
         Allowed values of a ``choice`` column.
     width : int or None
         Exact width of a ``code`` column, leading zeros included.
+    plausible : str
+        Why ``maximum`` (or a plausibility ``minimum``) is where it is: shown
+        with a value out of bounds, which is most often a unit mistake.
     """
 
     name: str
@@ -75,6 +79,7 @@ class Column:
     choices: tuple[str, ...] = ()
     #: for "code" columns: the exact width that leading zeros must keep
     width: int | None = None
+    plausible: str = ""
 
 
 @dataclass(frozen=True)
@@ -169,6 +174,8 @@ COMMUNES = Table(
             "inhabitants",
             "Population municipale (INSEE legal population).",
             minimum=0,
+            maximum=10_000_000,
+            plausible="Paris, the largest French commune, has 2.1 million inhabitants",
         ),
         Column(
             "polarity",
@@ -186,6 +193,8 @@ COMMUNES = Table(
             required=False,
             default=None,
             minimum=0,
+            maximum=100_000,
+            plausible="French communes range from a few hundred to a few thousand EUR per inhabitant",
         ),
     ),
     key=("commune",),
@@ -235,7 +244,13 @@ BASELINE = Table(
         Column("commune", "code", "-", "INSEE code of the commune (see communes).", width=5),
         Column("service", "code", "-", "Service identifier (see services)."),
         Column(
-            "fte", "float", "FTE", "Staff in the service today, full-time equivalents.", minimum=0
+            "fte",
+            "float",
+            "FTE",
+            "Staff in the service today, full-time equivalents.",
+            minimum=0,
+            maximum=50_000,
+            plausible="Paris, the largest French commune, employs about 50,000 agents in all",
         ),
         Column(
             "cost",
@@ -243,6 +258,8 @@ BASELINE = Table(
             "EUR/year",
             "Annual operating cost of the service for the commune today, staff included.",
             minimum=0,
+            maximum=1e10,
+            plausible="10 billion EUR/year exceeds the whole budget of any French commune",
         ),
         Column(
             "units",
@@ -250,6 +267,8 @@ BASELINE = Table(
             "units of work/year",
             "Yearly volume of work, in the unit of the service.",
             minimum=0,
+            maximum=1e10,
+            plausible="ten billion units of work a year is beyond any service of a commune",
         ),
         Column(
             "level",
@@ -270,6 +289,8 @@ BASELINE = Table(
             required=False,
             default=0.0,
             minimum=0,
+            maximum=1e10,
+            plausible="10 billion EUR/year exceeds the whole budget of any French commune",
         ),
         Column(
             "arrangement",
@@ -298,6 +319,8 @@ MODE_PARAMS = Table(
             "EUR/year",
             "Fixed yearly cost of running the pooled unit once opened (management, premises, licences).",
             minimum=0,
+            maximum=1e10,
+            plausible="10 billion EUR/year exceeds the whole budget of any French EPCI",
         ),
         Column(
             "min_members",
@@ -307,16 +330,26 @@ MODE_PARAMS = Table(
             required=False,
             default=1,
             minimum=1,
+            maximum=1_000,
+            plausible="no EPCI has more than a few hundred communes",
         ),
         Column(
             "units_per_fte",
             "float",
             "units of work/FTE/year",
             "Productivity of one FTE of the pooled unit.",
-            minimum=1e-9,
+            minimum=1e-3,
+            maximum=1e9,
+            plausible="one agent handles between a thousandth and a billion units of work a year",
         ),
         Column(
-            "cost_per_fte", "float", "EUR/FTE/year", "Fully loaded cost of one FTE.", minimum=0
+            "cost_per_fte",
+            "float",
+            "EUR/FTE/year",
+            "Fully loaded cost of one FTE.",
+            minimum=0,
+            maximum=1_000_000,
+            plausible="a full-time agent costs a local authority 30,000 to 150,000 EUR a year",
         ),
         Column(
             "fte_step",
@@ -326,7 +359,9 @@ MODE_PARAMS = Table(
             "(1 = whole posts, 0.5 = half posts).",
             required=False,
             default=1.0,
-            minimum=1e-9,
+            minimum=0.01,
+            maximum=100,
+            plausible="staff is hired from a hundredth of a post to teams of 100 FTE at a time",
         ),
         Column(
             "cost_per_unit",
@@ -336,6 +371,8 @@ MODE_PARAMS = Table(
             required=False,
             default=0.0,
             minimum=0,
+            maximum=10_000_000,
+            plausible="10 million EUR per unit of work is beyond any service of a commune",
         ),
         Column(
             "overhead_per_member",
@@ -345,6 +382,8 @@ MODE_PARAMS = Table(
             required=False,
             default=0.0,
             minimum=0,
+            maximum=1e9,
+            plausible="a billion EUR/year per member exceeds the budget of nearly every commune",
         ),
         Column(
             "transition_cost_per_member",
@@ -354,6 +393,8 @@ MODE_PARAMS = Table(
             required=False,
             default=0.0,
             minimum=0,
+            maximum=1e10,
+            plausible="10 billion EUR exceeds the whole budget of any French commune",
         ),
         Column(
             "transition_cost_per_fte",
@@ -363,6 +404,8 @@ MODE_PARAMS = Table(
             required=False,
             default=0.0,
             minimum=0,
+            maximum=10_000_000,
+            plausible="pay harmonisation and training cost a few thousand EUR per agent",
         ),
         Column(
             "level",
@@ -375,6 +418,9 @@ MODE_PARAMS = Table(
     ),
     key=("service", "mode"),
 )
+
+#: Most FTE a pooled unit may need for the work of all communes (a consistency check).
+MAX_POOLED_FTE = 100_000
 
 #: All tables of a territory, in loading order.
 TABLES: tuple[Table, ...] = (EPCI, COMMUNES, SERVICES, BASELINE, MODE_PARAMS)
@@ -419,7 +465,8 @@ def markdown() -> str:
                 "" if c.required else ("empty" if c.default in (None, "") else f"{c.default}")
             )
             req = "yes" if c.required else "no"
-            out.append(f"| `{c.name}` | {kind} | {c.unit} | {req} | {default} | {c.description} |")
+            meaning = c.description + (f" Bounds: {c.plausible}." if c.plausible else "")
+            out.append(f"| `{c.name}` | {kind} | {c.unit} | {req} | {default} | {meaning} |")
         out.append("")
     out += [
         "## Cross-table rules",
@@ -432,6 +479,14 @@ def markdown() -> str:
         "- A `transfer` row in `modes.csv` needs `transferable = true` for its service.",
         "- A service's current `arrangement` of `transfer` must be the same for all communes.",
         "- A baseline row with units but no cost, or FTE but no cost, is inconsistent.",
+        "- A baseline row with staff has units of work (a pooled unit sizes its staff from",
+        "  them: staff without units would vanish, and its cost with it).",
+        f"- A pooled unit needs at most {MAX_POOLED_FTE:,} FTE for the work of every commune",
+        "  (`units / units_per_fte` summed over `baseline.csv`): more means a unit mistake.",
+        "",
+        "Upper bounds are plausibility bounds: a value beyond them is almost always a unit",
+        "mistake (cents for euros, a number read a thousand times too large), and would make",
+        "the optimisation numerically unreliable.",
         "",
     ]
     return "\n".join(out)

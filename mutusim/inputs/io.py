@@ -20,10 +20,11 @@ from typing import Any
 
 import pandas as pd
 
-from mutusim._files import atomic_write
+from mutusim._files import atomic_write, safe_frame, text_cells, unquote_text
 from mutusim.core.schema import TABLES, TABLES_BY_NAME, Table
 from mutusim.core.territory import Territory
 from mutusim.errors import DataError, MutusimError, Problem
+from mutusim.inputs.validation import AMBIGUOUS_NUMBER as _AMBIGUOUS
 from mutusim.inputs.validation import did_you_mean, validate_tables
 
 __all__ = [
@@ -301,7 +302,8 @@ def _frame(rows: list[list[str]], name: str, sep: str) -> tuple[pd.DataFrame, li
             message = f"{len(row)} values but the header has {width} columns."
             fix = f"Remove the extra '{sep}', or put quotes around a text that contains it."
             problems.append(Problem(name, i + 2, None, message, fix))
-        data.append((row + [""] * width)[:width])
+        # a leading quote marks text that could read as a formula (written by safe_text)
+        data.append([unquote_text(v) for v in (row + [""] * width)[:width]])
     return pd.DataFrame(data, columns=header, dtype=object), problems
 
 
@@ -535,14 +537,34 @@ def write_folder(t: Territory, path: str | os.PathLike[str], sep: str = ",") -> 
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)
     options: dict[str, Any] = {"sep": sep, "index": False, "lineterminator": "\n"}
-    options |= {"decimal": ",", "encoding": "utf-8-sig"} if sep == ";" else {"encoding": "utf-8"}
+    options |= {"encoding": "utf-8-sig"} if sep == ";" else {"encoding": "utf-8"}
+    decimal = "," if sep == ";" else "."
     for name, df in territory_to_frames(t).items():
+        df = safe_frame(df)  # no text cell read as a formula by a spreadsheet
+        for c in TABLES_BY_NAME[name].columns:
+            if c.kind == "float":
+                df[c.name] = [_number_text(x, decimal) for x in df[c.name]]
 
         def write(tmp: Path, df: pd.DataFrame = df) -> None:
             df.to_csv(tmp, **options)
 
         atomic_write(folder / f"{name}.csv", write)
     return folder
+
+
+def _number_text(x: float, decimal: str) -> str:
+    """A float as text that reads back to the same number and is never ambiguous.
+
+    The shortest exact form (``repr``), with ``decimal`` as decimal mark; a
+    number such as 243.517 (one group of three decimals) gets a trailing zero,
+    ``243.5170``, so that it cannot be taken for 243517.
+    """
+    if x != x:  # NaN: an empty cell
+        return ""
+    text = repr(float(x))
+    if _AMBIGUOUS.fullmatch(text):
+        text += "0"
+    return text.replace(".", decimal)
 
 
 def write_excel(t: Territory, path: str | os.PathLike[str]) -> Path:
@@ -573,6 +595,7 @@ def write_excel(t: Territory, path: str | os.PathLike[str]) -> Path:
             for name, df in frames.items():
                 df.to_excel(writer, sheet_name=name, index=False)
                 sheet = writer.sheets[name]
+                text_cells(sheet)  # a name like =HYPERLINK(...) stays text
                 for j, c in enumerate(TABLES_BY_NAME[name].columns, start=1):
                     cells = [sheet.cell(i, j) for i in range(1, len(df) + 2)]
                     width = max(len(str(cell.value or "")) for cell in cells)

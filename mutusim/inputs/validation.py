@@ -25,10 +25,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mutusim.core.schema import NATURES, TABLES, TABLES_BY_NAME, Column, Table
+from mutusim.core.schema import MAX_POOLED_FTE, NATURES, TABLES, TABLES_BY_NAME, Column, Table
 from mutusim.errors import DataError, Problem
 
-__all__ = ["BOOLEANS", "CROSS_CHECKS", "SERVICE_CODE", "did_you_mean", "validate_tables"]
+__all__ = [
+    "AMBIGUOUS_NUMBER",
+    "BOOLEANS",
+    "CROSS_CHECKS",
+    "SERVICE_CODE",
+    "did_you_mean",
+    "validate_tables",
+]
 
 #: Pattern of a service identifier (``rh_paie``).
 SERVICE_CODE = re.compile(r"[a-z][a-z0-9_]*")
@@ -55,9 +62,9 @@ _PLAIN = re.compile(r"[+-]?(\d+[.,]?\d*|[.,]\d+)([eE][+-]?\d+)?")  # 1234.5, 123
 _DOT_GROUPS = re.compile(r"[+-]?\d{1,3}(\.\d{3})+(,\d*)?")  # 1.234.567,5
 _COMMA_GROUPS = re.compile(r"[+-]?\d{1,3}(,\d{3})+\.\d*")  # 1,234,567.5
 _FLOAT_CODE = re.compile(r"(\d+)[.,]0*")  # a code that went through a number: 1001.0
-# One group of three digits after a single '.' or ',': 243.517 is 243517 with a
-# thousands separator, or 243.517 with a decimal one; only the file can tell.
-_AMBIGUOUS = re.compile(r"[+-]?[1-9]\d{0,2}([.,])\d{3}")
+#: One group of three digits after a single '.' or ',': 243.517 is 243517 with a
+#: thousands separator, or 243.517 with a decimal one; only the file can tell.
+AMBIGUOUS_NUMBER = _AMBIGUOUS = re.compile(r"[+-]?[1-9]\d{0,2}([.,])\d{3}")
 _MANY_GROUPS = re.compile(r"[+-]?\d{1,3}([.,])\d{3}(\1\d{3})+")  # 1.234.567: '.' groups thousands
 _DECIMAL = re.compile(r"[+-]?\d*([.,])\d+([eE][+-]?\d+)?")  # 12.25, 0,5, .5, 1234,567
 _UNNAMED = re.compile(r"Unnamed: \d+")  # pandas' name for an empty header cell
@@ -308,12 +315,15 @@ def _parse_number(
         raise _Bad(f"integer expected, got {_show(v)}.", f"Write {expected}.")
     value = int(x) if integer else x
     if c.minimum is not None and x < c.minimum:
-        limit = "greater than 0" if 0 < c.minimum < 1e-6 else f"at least {c.minimum:g}"
+        limit = f"at least {c.minimum:g}"
         message = f"value {x:g} is too small: it must be {limit}."
         raise _Bad(message, f"Enter {expected}, {limit}.", value)
     if c.maximum is not None and x > c.maximum:
-        message = f"value {x:g} is too large: it must be at most {c.maximum:g}."
-        raise _Bad(message, f"Enter {expected}, at most {c.maximum:g}.", value)
+        why = f" ({c.plausible})" if c.plausible else ""
+        top = f"{c.maximum:,.0f}" if c.maximum >= 1e4 else f"{c.maximum:g}"
+        message = f"value {x:g} is too large: it must be at most {top}{why}."
+        fix = f"Enter {expected}, at most {top}; check the unit ({c.unit})."
+        raise _Bad(message, fix, value)
     return value
 
 
@@ -583,6 +593,53 @@ def _check_costs(parsed: dict[str, _Parsed], problems: list[Problem]) -> None:
             problems.append(b.problem(line, "cost", message, fix))
 
 
+def _check_units(parsed: dict[str, _Parsed], problems: list[Problem]) -> None:
+    """A baseline row with staff has units of work.
+
+    A pooled unit sizes its staff from its members' units: staff with no
+    units would vanish in a shared or transferred unit, and its cost with
+    them, showing savings that do not exist.
+    """
+    if "baseline" not in parsed:
+        return
+    b = parsed["baseline"]
+    for line, row in b.items():
+        if row["units"] == 0 and isinstance(row["fte"], float) and row["fte"] > 0:
+            cost = f" and cost is {row['cost']:g}" if isinstance(row["cost"], float) else ""
+            message = f"units is 0 although fte is {row['fte']:g}{cost}."
+            fix = (
+                "Enter the yearly units of work of the service for this commune, "
+                "or set fte to 0 if no agent of the commune works in it."
+            )
+            problems.append(b.problem(line, "units", message, fix))
+
+
+def _check_pooled_size(parsed: dict[str, _Parsed], problems: list[Problem]) -> None:
+    """A pooled unit needs at most :data:`~mutusim.core.schema.MAX_POOLED_FTE` FTE for all the work."""
+    if not {"baseline", "modes"} <= parsed.keys():
+        return
+    units: dict[object, float] = {}
+    for row in parsed["baseline"].rows:
+        if isinstance(row["units"], float):
+            units[row["service"]] = units.get(row["service"], 0.0) + row["units"]
+    m = parsed["modes"]
+    for line, row in m.items():
+        work, per_fte = units.get(row["service"], 0.0), row["units_per_fte"]
+        if not isinstance(per_fte, float) or per_fte <= 0:
+            continue
+        need = work / per_fte
+        if need > MAX_POOLED_FTE:
+            message = (
+                f"the {row['mode']} unit of '{row['service']}' would need {need:,.0f} FTE for the "
+                f"{work:,.0f} units of work of the communes (more than {MAX_POOLED_FTE:,})."
+            )
+            fix = (
+                "Check units_per_fte (units of work one FTE handles in a year) here and the "
+                "units of baseline.csv: they must be in the same unit of work."
+            )
+            problems.append(m.problem(line, "units_per_fte", message, fix))
+
+
 def _check_natures(parsed: dict[str, _Parsed], problems: list[Problem]) -> None:
     """mandatory_for lists valid EPCI natures."""
     if "services" not in parsed:
@@ -605,6 +662,8 @@ CROSS_CHECKS = (
     _check_transfer_arrangement,
     _check_arrangement_modes,
     _check_costs,
+    _check_units,
+    _check_pooled_size,
     _check_natures,
 )
 

@@ -140,8 +140,14 @@ def _run(territory: Territory, scenario: Scenario) -> Result:
     if not info.has_plan:
         return Result(status=info.status, solve=info, **common)
     if fractional:
-        errors = (f"integrality: the solver returned fractional decisions for {fractional[:3]}",)
-        return Result(status=Status.ERROR, solve=info, check_errors=errors, **common)
+        # a solver that says it solved but returns decisions neither 0 nor 1 met numerical
+        # trouble: say so, with the spread of the coefficients that causes it
+        smallest, largest = _coefficient_range(models)
+        finding = Finding(
+            "numerical",
+            values={"pairs": len(fractional), "smallest": smallest, "largest": largest},
+        )
+        return Result(status=Status.ERROR, solve=info, explanation=(finding,), **common)
     report = check_plan(
         territory,
         scenario,
@@ -164,6 +170,17 @@ def _run(territory: Territory, scenario: Scenario) -> Result:
         after=after,
         **common,
     )
+
+
+def _coefficient_range(models: list[MilpModel]) -> tuple[float, float]:
+    """Smallest and largest absolute non-zero coefficient of the models (rows and objective)."""
+    values = [abs(a) for m in models for _v, a in m.objective_terms if a]
+    for m in models:
+        for con in m.lp.constraints.values():
+            values += [abs(a) for a in con.values() if a]
+            if con.constant:
+                values.append(abs(con.constant))
+    return (min(values), max(values)) if values else (0.0, 0.0)
 
 
 def decomposes(territory: Territory, scenario: Scenario) -> bool:
