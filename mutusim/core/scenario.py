@@ -291,7 +291,7 @@ class Scenario:
         if not 0 <= self.mip_gap < 1:
             errs.append(f"mip_gap must lie in [0, 1), got {self.mip_gap}")
         if errs:
-            raise ScenarioError(f"scenario '{self.name}': " + "; ".join(errs))
+            raise ScenarioError(f"scenario '{_short(str(self.name))}': " + "; ".join(errs))
 
     # ---------------------------------------------------------------- helpers
     def rule_on(self, rule: str) -> bool:
@@ -509,7 +509,7 @@ def _check_types(sc: Scenario) -> None:
         if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
             errs.append(f"min_level_by_service[{name}] must be a finite number, got {_show(v)}")
     if errs:
-        raise ScenarioError(f"scenario '{sc.name}': " + "; ".join(errs))
+        raise ScenarioError(f"scenario '{_short(str(sc.name))}': " + "; ".join(errs))
 
 
 def _decision(d: Any) -> Decision:
@@ -534,10 +534,11 @@ def _build(options: dict[str, Any]) -> Scenario:
     unknown = sorted(set(options) - _FIELDS)
     if unknown:
         hints = []
-        for u in unknown:
+        for u in unknown[:10]:
             close = difflib.get_close_matches(u, sorted(_FIELDS), n=1)
-            hints.append(f"'{u}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
-        raise ScenarioError(f"unknown scenario option(s): {', '.join(hints)}")
+            hints.append(f"'{_short(u)}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+        more = f" … ({len(unknown)} in all)" if len(unknown) > 10 else ""
+        raise ScenarioError(f"unknown scenario option(s): {', '.join(hints)}{more}")
     try:
         return Scenario(**options)
     except TypeError as exc:  # wrong value types that slipped through
