@@ -66,6 +66,8 @@ _CORRUPT = (
     AttributeError,
     EOFError,
     OSError,
+    NotImplementedError,  # zipfile: an unknown version or compression method
+    RuntimeError,  # zipfile: an encrypted member
 )
 
 
