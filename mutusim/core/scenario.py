@@ -464,6 +464,7 @@ _NUMBERS = {
 #: numbers that must be whole (2026.0 is accepted as 2026)
 _WHOLE = ("start_year", "end_year", "max_changes_per_year", "perimeter_max_population")
 _BOOLS = ("decompose", "no_worse_off", "cif_upside")
+_STRINGS = ("name", "description", "solver", "staff_reduction")
 _SHOW = reprlib.Repr()
 _SHOW.maxstring = _SHOW.maxother = 60
 _SHOW.maxlist = _SHOW.maxtuple = _SHOW.maxdict = _SHOW.maxset = 6
@@ -473,9 +474,6 @@ _SHOW.maxlevel = 3
 def _show(v: object) -> str:
     """``repr(v)`` cut short: an error message never grows with the value it quotes."""
     return _SHOW.repr(v)
-
-
-_STRINGS = ("name", "description", "solver", "staff_reduction")
 
 
 def _check_types(sc: Scenario) -> None:
