@@ -5,6 +5,12 @@ then checked and typed by :func:`mutusim.inputs.validation.validate_tables`,
 and every problem, from unreadable files to bad cells, comes out in one
 :class:`~mutusim.errors.DataError`. The format is described in
 ``docs/data-format.md`` (generated from :mod:`mutusim.core.schema`).
+
+Workbooks are opened read-only and streamed, within :data:`MAX_SHEET_ROWS` x
+:data:`MAX_SHEET_COLUMNS`; a formula without a computed value, merged cells and
+a value beyond that area are problems naming the cell. The writers write every
+text cell as text (never a formula: :func:`mutusim._files.safe_text`) and every
+number so that it reads back unambiguously.
 """
 
 from __future__ import annotations
@@ -82,7 +88,9 @@ def load_territory(path: str | os.PathLike[str]) -> Territory:
         sheet per table (sheet name = table name). CSV files may be
         comma-separated with a decimal point, or semicolon-separated with a
         decimal comma (French Excel), in UTF-8 with or without BOM or in
-        Windows-1252 / latin-1.
+        Windows-1252 / latin-1. A number such as ``243.517`` or ``243,517``
+        (one group of three digits after a single mark) is read as the file's
+        other numbers say the mark is used, and is a problem when they do not.
 
     Returns
     -------
@@ -527,7 +535,9 @@ def write_folder(t: Territory, path: str | os.PathLike[str], sep: str = ",") -> 
         Folder to write (created if needed); existing table files are replaced.
     sep : {",", ";"}, default ","
         Column separator. ``";"`` writes a decimal comma and a UTF-8 BOM, as
-        French Excel expects.
+        French Excel expects. Numbers are written exactly and never as an
+        ambiguous ``243.517`` (``243.5170``); text that a spreadsheet would
+        read as a formula gets a leading quote, taken off by :func:`load_territory`.
 
     Returns
     -------
@@ -573,7 +583,8 @@ def write_excel(t: Territory, path: str | os.PathLike[str]) -> Path:
     """Write a territory as one .xlsx workbook, a sheet per table, atomically.
 
     Code columns (INSEE, SIREN, service) are formatted as text so that codes
-    typed in Excel later keep their leading zeros.
+    typed in Excel later keep their leading zeros; every text cell is stored
+    as text, never as a formula.
 
     Parameters
     ----------

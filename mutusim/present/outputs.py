@@ -153,9 +153,13 @@ def read_manifest(folder: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ the set
+#: Files an operating system drops in a folder someone browsed: not the user's work.
+_SYSTEM_CLUTTER = {".DS_Store", "Thumbs.db", "desktop.ini"}
+
+
 def _result_names() -> set[str]:
-    """File names mutusim writes in a result folder."""
-    return {f"{t}.csv" for t in SHEETS.values()} | {WORKBOOK, REPORT, MANIFEST}
+    """File names mutusim writes in a result folder (and system clutter it may drop)."""
+    return {f"{t}.csv" for t in SHEETS.values()} | {WORKBOOK, REPORT, MANIFEST} | _SYSTEM_CLUTTER
 
 
 def _key(name: str) -> str:

@@ -221,3 +221,11 @@ def test_cli_refuses_a_folder_with_other_files_and_force_keeps_them(tmp_path):
     assert p.returncode == 0, p.stderr
     assert (out / "notes.txt").read_text() == "mine"
     assert (out / MANIFEST).is_file()
+
+
+def test_system_clutter_is_not_a_foreign_file(tmp_path, results):
+    out = tmp_path / "out"
+    write_outputs(results["base"], out)
+    (out / ".DS_Store").write_bytes(b"\x00")  # the folder was browsed in the Finder
+    write_outputs(results["sans_transfert"], out)
+    assert read_manifest(out)["scenario"]["name"] == "sans_transfert"
