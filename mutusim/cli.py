@@ -3,13 +3,22 @@
 The console script only parses arguments and calls library functions; what
 it prints for the user is French. Exit codes:
 
-* 0 — done (a plan was found, or the data are valid);
-* 1 — an error the user can fix (bad data, bad scenario, unknown name): one
-  line on stderr, or for bad data a header and one line per problem;
-  ``--debug`` shows the traceback instead;
-* 2 — wrong usage (unknown option, missing argument);
-* 3 — no plan: the scenario is infeasible, or the solver stopped at its time
-  limit before finding one (the output says which, and what to change).
+* 0 — done: the data are valid, or a plan was found — status ``optimal``
+  (proven within the MIP gap) or ``feasible`` (the time limit stopped the
+  solver with a plan not proven optimal; the gap is printed);
+* 1 — an error the user can fix (bad data, bad scenario, unknown name, an
+  output folder holding other files): one line on stderr, or for bad data a
+  header and one line per problem; ``--debug`` shows the traceback instead;
+* 2 — wrong usage (unknown option, missing argument, ``--name`` without
+  ``--scenario``);
+* 3 — no plan, after writing the result folder and printing why: status
+  ``infeasible`` (the rules that conflict), ``time_limit`` (the solver
+  stopped before finding any plan: raise the time limit), ``error`` (the
+  solver failed, met numerical trouble, or the independent checker rejected
+  its plan) or ``unbounded`` (a modelling error to report).
+
+Results go to one folder written as a whole (tables, workbook, report and
+``manifest.json``; :func:`mutusim.present.outputs.write_outputs`).
 """
 
 from __future__ import annotations
@@ -80,14 +89,13 @@ def _print_result(res: Result, out_dir: Path | None) -> None:
         print(f"  résultats écrits dans {out_dir}")
 
 
-def _write(res: Result, out: Path) -> None:
+def _write(res: Result, out: Path, args: argparse.Namespace) -> None:
     from mutusim.analysis.suite import analyse
-    from mutusim.present.report import write_html
-    from mutusim.present.workbook import write_result
+    from mutusim.present.outputs import write_outputs
 
     analyses = analyse(res)
-    write_result(res, out, analyses)
-    write_html(res, out / "rapport.html", analyses)
+    inputs = [p for p in (getattr(args, "territory", None), getattr(args, "scenario", None)) if p]
+    write_outputs(res, out, analyses, inputs=inputs, force=getattr(args, "force", False))
     _print_result(res, out)
 
 
@@ -109,21 +117,29 @@ def cmd_solve(args: argparse.Namespace) -> int:
     from mutusim.model.pipeline import optimise
 
     res = optimise(_territory(args), _scenario(args))
-    _write(res, Path(args.out))
+    _write(res, Path(args.out), args)
     return 0 if res.has_plan else 3
 
 
 def cmd_votes(args: argparse.Namespace) -> int:
     """``mutusim votes --service S``: who votes for a transfer, which councils block it."""
     from mutusim.core.law import vote_tables
+    from mutusim.core.scenario import check_scenario
     from mutusim.errors import NotFoundError
     from mutusim.present.formatting import number
     from mutusim.present.labels import vote_reason
 
     t = _territory(args)
-    votes, majorities = vote_tables(t, _scenario(args))
+    sc = _scenario(args)
+    check_scenario(sc, t)
+    votes, majorities = vote_tables(t, sc)
     if args.service not in set(majorities["service"]):
         known = sorted(set(majorities["service"]))
+        if args.service in t.services.index and t.is_mandatory(args.service):
+            raise NotFoundError(
+                f"'{args.service}' is a competence mandatory for a {t.nature}: the law transfers "
+                f"it without a vote of the councils; services put to the vote: {known}"
+            )
         raise NotFoundError(
             f"'{args.service}' is not a transferable service of {t.name}; transferable: {known}"
         )
@@ -159,8 +175,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from mutusim.model.pipeline import optimise
 
     res = optimise(datasets.angers(), datasets.angers_scenarios().base)
-    _write(res, Path(args.out))
+    _write(res, Path(args.out), args)
     return 0 if res.has_plan else 3
+
+
+_FORCE_HELP = (
+    "write into an output folder that holds other files (mutusim's files are replaced, "
+    "the others kept)"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -212,6 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--time-limit", type=float, dest="time_limit", help="solver time limit in seconds"
     )
     s.add_argument("--out", required=True, help="output folder")
+    s.add_argument("--force", action="store_true", help=_FORCE_HELP)
     s.set_defaults(func=cmd_solve)
 
     vt = sub.add_parser(
@@ -231,6 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="optimise the embedded default territory (Angers Loire Métropole)",
     )
     d.add_argument("--out", default="out/demo")
+    d.add_argument("--force", action="store_true", help=_FORCE_HELP)
     d.set_defaults(func=cmd_demo)
     return p
 
@@ -251,6 +275,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.debug = getattr(args, "debug", False)
+    if getattr(args, "name", None) and not getattr(args, "scenario", None):
+        parser.error(f"--name {args.name} needs --scenario, the YAML file that defines it")
     try:
         return int(args.func(args))
     except DataError as exc:

@@ -98,7 +98,9 @@ def rule_prices(result: Result) -> pd.DataFrame:
             if not acted:
                 without = (sch.discounted_cost, sch.steady_cost)  # the same model
             elif decomposes(t, sc) and decomposes(t, relaxed):
-                other = optimise(t.subset(services=acted), relaxed, explain=False)
+                other = optimise(
+                    t.subset(services=acted), relaxed, explain=False, check_codes=False
+                )
                 if other.has_plan and other.schedule is not None:
                     before = sum(float(result.before.service_costs[s]) for s in acted)
                     part = weight * before - _npv_of(result, acted)

@@ -13,24 +13,30 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
+import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mutusim.core import rulebook
+from mutusim.core.scenario_file import read_scenario_yaml
 from mutusim.core.schema import MODES
+from mutusim.core.territory import Territory
 from mutusim.errors import NotFoundError, ScenarioError
 
 __all__ = [
     "BILLING_KEYS",
     "DEPARTURES",
+    "MAX_HORIZON_YEARS",
     "STAFF_REDUCTIONS",
     "STANCES",
     "SWITCHABLE_RULES",
     "Decision",
     "Scenario",
     "ScenarioSet",
+    "YEARS",
+    "check_scenario",
     "combine",
     "load_scenarios",
 ]
@@ -46,6 +52,10 @@ BILLING_KEYS: tuple[str, ...] = ("units", "population", "fte")
 STAFF_REDUCTIONS: tuple[str, ...] = ("attrition", "abolition")
 #: Which departures cut the posts of a pooled unit (DOMAIN.md §3).
 DEPARTURES: tuple[str, ...] = ("retirements", "all")
+#: Years a plan may start or end in (inclusive): mandates of this century.
+YEARS: tuple[int, int] = (2000, 2100)
+#: Longest horizon of a plan [years]: the roadmap has one period per year.
+MAX_HORIZON_YEARS = 50
 
 
 @dataclass(frozen=True)
@@ -138,7 +148,8 @@ class Scenario:
         (1 year full pay, 1.5x for 2 years, then 1x, then 0.75x; DOMAIN.md §3).
     start_year, end_year : int
         Horizon of the plan (default the mandate 2026-2032): the years of the
-        NPV and of the roadmap.
+        NPV and of the roadmap; whole years within :data:`YEARS`, at most
+        :data:`MAX_HORIZON_YEARS` apart.
     adoption_year : int or None
         Year the scenario is adopted (deliberations, councils' votes within 3
         months, CST opinion); changes take effect on 1 January of a later
@@ -151,7 +162,7 @@ class Scenario:
         Real discount rate for the net present value [1/year] (default 4.5 %,
         France Stratégie 2013 public-investment rate [U]).
     max_changes_per_year : int or None
-        At most this many services reorganised in one year.
+        At most this many services reorganised in one year (a whole number >= 1).
     transition_budget : float or None
         One-off transition costs payable in one year at most [EUR/year].
     """
@@ -203,15 +214,20 @@ class Scenario:
         object.__setattr__(self, "disabled_rules", tuple(self.disabled_rules))
         object.__setattr__(self, "force", tuple(_decision(d) for d in self.force))
         object.__setattr__(self, "forbid", tuple(_decision(d) for d in self.forbid))
-        object.__setattr__(self, "min_level_by_service", dict(self.min_level_by_service))
-        object.__setattr__(self, "billing_keys", dict(self.billing_keys))
+        # codes are text whatever they were given as (an INSEE code 49007 typed as a number)
+        for attr in ("min_level_by_service", "billing_keys"):
+            object.__setattr__(self, attr, {str(k): v for k, v in getattr(self, attr).items()})
         object.__setattr__(self, "hosts", {str(k): str(v) for k, v in self.hosts.items()})
+        for attr in _WHOLE:  # whole numbers given as 2026.0 become 2026
+            v = getattr(self, attr)
+            if isinstance(v, float):
+                object.__setattr__(self, attr, int(v))
         if isinstance(self.stances, Mapping):
             object.__setattr__(
                 self,
                 "stances",
                 {
-                    str(k): dict(v) if isinstance(v, Mapping) else v
+                    str(k): {str(c): x for c, x in v.items()} if isinstance(v, Mapping) else v
                     for k, v in self.stances.items()
                 },
             )
@@ -266,8 +282,17 @@ class Scenario:
             errs.append(f"departures must be one of {list(DEPARTURES)}, got '{self.departures}'")
         if not -0.5 < self.discount_rate < 1:
             errs.append(f"discount_rate must lie in (-0.5, 1), got {self.discount_rate}")
+        lo, hi = YEARS
+        for attr in ("start_year", "end_year"):
+            if not lo <= getattr(self, attr) <= hi:
+                errs.append(f"{attr} must be a year from {lo} to {hi}, got {getattr(self, attr)}")
         if self.end_year < self.start_year:
             errs.append(f"end_year ({self.end_year}) is before start_year ({self.start_year})")
+        elif self.end_year - self.start_year > MAX_HORIZON_YEARS:
+            errs.append(
+                f"the horizon {self.start_year}-{self.end_year} is longer than "
+                f"{MAX_HORIZON_YEARS} years; shorten it"
+            )
         if self.adoption_year is not None and not (
             self.start_year - 1 <= self.adoption_year < self.end_year
         ):
@@ -294,7 +319,7 @@ class Scenario:
         if not 0 <= self.mip_gap < 1:
             errs.append(f"mip_gap must lie in [0, 1), got {self.mip_gap}")
         if errs:
-            raise ScenarioError(f"scenario '{self.name}': " + "; ".join(errs))
+            raise ScenarioError(f"scenario '{_short(str(self.name))}': " + "; ".join(errs))
 
     # ---------------------------------------------------------------- helpers
     @property
@@ -488,8 +513,25 @@ _NUMBERS = {
     "max_changes_per_year": True,
     "transition_budget": True,
 }  # option -> may be None
+#: numbers that must be whole (2026.0 is accepted as 2026)
+_WHOLE = (
+    "start_year",
+    "end_year",
+    "adoption_year",
+    "max_changes_per_year",
+    "perimeter_max_population",
+)
 _BOOLS = ("decompose", "no_worse_off", "cif_upside")
 _STRINGS = ("name", "description", "solver", "staff_reduction", "departures")
+_SHOW = reprlib.Repr()
+_SHOW.maxstring = _SHOW.maxother = 60
+_SHOW.maxlist = _SHOW.maxtuple = _SHOW.maxdict = _SHOW.maxset = 6
+_SHOW.maxlevel = 3
+
+
+def _show(v: object) -> str:
+    """``repr(v)`` cut short: an error message never grows with the value it quotes."""
+    return _SHOW.repr(v)
 
 
 def _check_types(sc: Scenario) -> None:
@@ -501,27 +543,29 @@ def _check_types(sc: Scenario) -> None:
         if v is None and optional:
             continue
         if isinstance(v, bool) or not isinstance(v, int | float):
-            errs.append(f"{name} must be a number, got {v!r}")
+            errs.append(f"{name} must be a number, got {_show(v)}")
         elif not math.isfinite(v):
-            errs.append(f"{name} must be a finite number, got {v!r}")
+            errs.append(f"{name} must be a finite number, got {_show(v)}")
+        elif name in _WHOLE and not float(v).is_integer():
+            errs.append(f"{name} must be a whole number, got {_show(v)}")
     for name in _BOOLS:
         if not isinstance(getattr(sc, name), bool):
-            errs.append(f"{name} must be true or false, got {getattr(sc, name)!r}")
+            errs.append(f"{name} must be true or false, got {_show(getattr(sc, name))}")
     for name in _STRINGS:
         if not isinstance(getattr(sc, name), str):
-            errs.append(f"{name} must be text, got {getattr(sc, name)!r}")
+            errs.append(f"{name} must be text, got {_show(getattr(sc, name))}")
     for name in ("min_level_by_service", "billing_keys", "stances", "hosts"):
         if not isinstance(getattr(sc, name), Mapping):
-            errs.append(f"{name} must be a mapping, got {getattr(sc, name)!r}")
+            errs.append(f"{name} must be a mapping, got {_show(getattr(sc, name))}")
     for name, v in (
         getattr(sc, "min_level_by_service", {}).items()
         if isinstance(sc.min_level_by_service, Mapping)
         else ()
     ):
         if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-            errs.append(f"min_level_by_service[{name}] must be a finite number, got {v!r}")
+            errs.append(f"min_level_by_service[{name}] must be a finite number, got {_show(v)}")
     if errs:
-        raise ScenarioError(f"scenario '{sc.name}': " + "; ".join(errs))
+        raise ScenarioError(f"scenario '{_short(str(sc.name))}': " + "; ".join(errs))
 
 
 def _decision(d: Any) -> Decision:
@@ -532,11 +576,11 @@ def _decision(d: Any) -> Decision:
             return Decision(str(d["service"]), str(d["commune"]), str(d["mode"]))
         except KeyError as exc:
             raise ScenarioError(
-                f"force/forbid entry {dict(d)} lacks {exc}; write {{service: ..., commune: ..., mode: ...}}"
+                f"force/forbid entry {_show(dict(d))} lacks {exc}; write {{service: ..., commune: ..., mode: ...}}"
             ) from None
     if isinstance(d, list | tuple) and len(d) == 3:
         return Decision(*(str(x) for x in d))
-    raise ScenarioError(f"force/forbid entry {d!r}: expected {{service, commune, mode}}")
+    raise ScenarioError(f"force/forbid entry {_show(d)}: expected {{service, commune, mode}}")
 
 
 _FIELDS = {f.name for f in dataclasses.fields(Scenario)}
@@ -546,10 +590,11 @@ def _build(options: dict[str, Any]) -> Scenario:
     unknown = sorted(set(options) - _FIELDS)
     if unknown:
         hints = []
-        for u in unknown:
+        for u in unknown[:10]:
             close = difflib.get_close_matches(u, sorted(_FIELDS), n=1)
-            hints.append(f"'{u}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
-        raise ScenarioError(f"unknown scenario option(s): {', '.join(hints)}")
+            hints.append(f"'{_short(u)}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+        more = f" … ({len(unknown)} in all)" if len(unknown) > 10 else ""
+        raise ScenarioError(f"unknown scenario option(s): {', '.join(hints)}{more}")
     try:
         return Scenario(**options)
     except TypeError as exc:  # wrong value types that slipped through
@@ -593,7 +638,7 @@ def combine(base: Scenario, overrides: Mapping[str, Mapping[str, Any]], name: st
             if key in merged and merged[key] != value:
                 raise ScenarioError(
                     f"scenario '{name}': overrides '{origin[key]}' and '{oname}' both set "
-                    f"'{key}' ({merged[key]!r} vs {value!r}); remove it from one of them"
+                    f"'{key}' ({_show(merged[key])} vs {_show(value)}); remove it from one of them"
                 )
             merged[key] = value
             origin[key] = oname
@@ -651,30 +696,29 @@ class ScenarioSet:
 def load_scenarios(path: str | Path) -> ScenarioSet:
     """Read a scenario YAML file into a :class:`ScenarioSet`.
 
+    Codes (INSEE, services) in the options that name them, and the names of
+    overrides and scenarios, are read as the text of the file: ``49007`` and
+    ``01043`` stay ``"49007"`` and ``"01043"`` (:mod:`mutusim.core.scenario_file`).
+
     Parameters
     ----------
     path : str or Path
-        A YAML file: options at top level (the base), ``overrides`` and ``scenarios``.
+        A YAML file (UTF-8): options at top level (the base), ``overrides`` and
+        ``scenarios``.
 
     Returns
     -------
     ScenarioSet
-    """
-    import yaml
 
+    Raises
+    ------
+    ScenarioError
+        One line naming the file: unreadable, not UTF-8, not valid YAML, a key
+        written twice, an unknown or invalid option, a scenario named like an
+        override or like the base.
+    """
     p = Path(path)
-    if not p.is_file():
-        raise ScenarioError(f"{p}: scenario file not found; give the path of a .yaml file")
-    try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise ScenarioError(
-            f"{p}{where}: not valid YAML ({getattr(exc, 'problem', exc)})"
-        ) from None
-    if not isinstance(doc, dict):
-        raise ScenarioError(f"{p}: expected a mapping of options at top level")
+    doc = read_scenario_yaml(p)
     overrides = doc.pop("overrides", {}) or {}
     combos = doc.pop("scenarios", {}) or {}
     if not isinstance(overrides, dict) or not all(isinstance(v, dict) for v in overrides.values()):
@@ -695,7 +739,113 @@ def load_scenarios(path: str | Path) -> ScenarioSet:
         )
         if not ok:
             raise ScenarioError(
-                f"{p}: scenarios.{k} must be a list of override names (e.g. [a, b]), got {v!r}"
+                f"{p}: scenarios.{k} must be a list of override names (e.g. [a, b]), got {_show(v)}"
             )
     combos = {k: tuple([v] if isinstance(v, str) else v) for k, v in combos.items()}
+    for k, parts in combos.items():
+        if k in overrides and parts != (k,):
+            raise ScenarioError(
+                f"{p}: '{k}' names both an override and a scenario combining {list(parts)}; "
+                "rename one of them"
+            )
+    for k in (*overrides, *combos):
+        if k == base.name:
+            raise ScenarioError(
+                f"{p}: '{k}' is the name of the base scenario and of an override or scenario; "
+                "rename one of them"
+            )
     return ScenarioSet(base=base, overrides=overrides, combinations=combos)
+
+
+def check_scenario(scenario: Scenario, territory: Territory) -> None:
+    """Check that every service and commune the scenario names exists in the territory.
+
+    The options checked are ``force`` and ``forbid`` (``"*"`` allowed),
+    ``min_level_by_service``, ``billing_keys``, ``stances`` (service or ``"*"``,
+    then communes), ``perimeter_services`` and ``perimeter_communes``. A
+    misspelt code would otherwise be ignored silently and the plan shown as
+    optimal. Every unknown code is listed at once, each with the closest
+    known code (or the code of a commune or service written by its name).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The options.
+    territory : Territory
+        The territory the scenario is run on.
+
+    Raises
+    ------
+    NotFoundError
+        One line listing every unknown code, where it appears and a suggestion.
+
+    Examples
+    --------
+    >>> import mutusim as ms
+    >>> check_scenario(Scenario(perimeter_services=["adss"]), ms.examples.tiny())
+    Traceback (most recent call last):
+    ...
+    mutusim.errors.NotFoundError: scenario 'base' names codes absent from CC Exemple: perimeter_services: unknown service 'adss' (did you mean 'ads'?)
+    """
+    kinds = {
+        "service": (territory.service_codes, territory.services["name"]),
+        "commune": (territory.commune_codes, territory.communes["name"]),
+    }
+    known = {k: set(codes) for k, (codes, _names) in kinds.items()}
+    problems: list[str] = []
+
+    def need(code: str, kind: str, where: str, wildcard: bool = False) -> None:
+        if (wildcard and code == "*") or code in known[kind]:
+            return
+        codes, names = kinds[kind]
+        problems.append(f"{where}: unknown {kind} '{_short(code)}'{_hint(code, codes, names)}")
+
+    sc = scenario
+    for option in ("force", "forbid"):
+        for i, d in enumerate(getattr(sc, option)):
+            need(d.service, "service", f"{option}[{i}]", wildcard=True)
+            need(d.commune, "commune", f"{option}[{i}]", wildcard=True)
+    for option in ("min_level_by_service", "billing_keys"):
+        for code in getattr(sc, option):
+            need(code, "service", option)
+    for svc, councils in sc.stances.items():
+        need(svc, "service", "stances", wildcard=True)
+        for code in councils:
+            need(code, "commune", f"stances[{_short(svc)}]")
+    for code in sc.perimeter_services or ():
+        need(code, "service", "perimeter_services")
+    for code in sc.perimeter_communes or ():
+        need(code, "commune", "perimeter_communes")
+    if problems:
+        shown = problems[:20]
+        more = f"; … ({len(problems)} unknown codes in all)" if len(problems) > 20 else ""
+        raise NotFoundError(
+            f"scenario '{_short(sc.name)}' names codes absent from {territory.name}: "
+            + "; ".join(shown)
+            + more
+        )
+
+
+def _short(text: str, limit: int = 40) -> str:
+    text = str(text).replace("\n", " ")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _hint(code: str, codes: list[str], names: Any) -> str:
+    """`` (did you mean 'x'?)`` for a misspelt code, a lost leading zero, or a name given for a code."""
+    if code.isdigit() and code.zfill(5) in codes:
+        return f" (did you mean '{code.zfill(5)}'?)"
+    by_name = {str(n).casefold(): str(c) for c, n in names.items()}
+    if code.casefold() in by_name:
+        return f" (did you mean '{by_name[code.casefold()]}', the code of {_short(code)}?)"
+    close = difflib.get_close_matches(code, codes, n=1, cutoff=0.6)
+    if not close and len(code) >= 2:  # an abbreviation: 'rh' for 'rh_paie'
+        close = [c for c in codes if c.startswith(code)][:2]
+    if len(close) == 1:
+        return f" (did you mean '{close[0]}'?)"
+    close = difflib.get_close_matches(code.casefold(), list(by_name), n=1, cutoff=0.75)
+    if close:
+        return (
+            f" (did you mean '{by_name[close[0]]}', the code of {names.get(by_name[close[0]])}?)"
+        )
+    return ""

@@ -17,6 +17,7 @@ __all__ = [
     "EPCI",
     "EPCI_PARTY",
     "FISCALITES",
+    "MAX_POOLED_FTE",
     "MODES",
     "MODE_PARAMS",
     "NATURES",
@@ -68,6 +69,9 @@ class Column:
         Exact width of a ``code`` column, leading zeros included.
     also : tuple of str
         Other values a ``code`` column accepts (``EPCI`` beside INSEE codes).
+    plausible : str
+        Why ``maximum`` (or a plausibility ``minimum``) is where it is: shown
+        with a value out of bounds, which is most often a unit mistake.
     """
 
     name: str
@@ -83,6 +87,7 @@ class Column:
     width: int | None = None
     #: for "code" columns: other accepted values (e.g. ``EPCI`` beside INSEE codes)
     also: tuple[str, ...] = ()
+    plausible: str = ""
 
 
 @dataclass(frozen=True)
@@ -177,6 +182,8 @@ COMMUNES = Table(
             "inhabitants",
             "Population municipale (INSEE legal population).",
             minimum=0,
+            maximum=10_000_000,
+            plausible="Paris, the largest French commune, has 2.1 million inhabitants",
         ),
         Column(
             "polarity",
@@ -194,6 +201,8 @@ COMMUNES = Table(
             required=False,
             default=None,
             minimum=0,
+            maximum=100_000,
+            plausible="French communes range from a few hundred to a few thousand EUR per inhabitant",
         ),
     ),
     key=("commune",),
@@ -251,7 +260,13 @@ BASELINE = Table(
         ),
         Column("service", "code", "-", "Service identifier (see services)."),
         Column(
-            "fte", "float", "FTE", "Staff in the service today, full-time equivalents.", minimum=0
+            "fte",
+            "float",
+            "FTE",
+            "Staff in the service today, full-time equivalents.",
+            minimum=0,
+            maximum=50_000,
+            plausible="Paris, the largest French commune, employs about 50,000 agents in all",
         ),
         Column(
             "fte_posts",
@@ -266,6 +281,8 @@ BASELINE = Table(
             required=False,
             default=None,
             minimum=0,
+            maximum=50_000,
+            plausible="Paris, the largest French commune, employs about 50,000 agents in all",
         ),
         Column(
             "cost",
@@ -273,6 +290,8 @@ BASELINE = Table(
             "EUR/year",
             "Annual operating cost of the service for the commune today, staff included.",
             minimum=0,
+            maximum=1e10,
+            plausible="10 billion EUR/year exceeds the whole budget of any French commune",
         ),
         Column(
             "units",
@@ -280,6 +299,8 @@ BASELINE = Table(
             "units of work/year",
             "Yearly volume of work, in the unit of the service.",
             minimum=0,
+            maximum=1e10,
+            plausible="ten billion units of work a year is beyond any service of a commune",
         ),
         Column(
             "level",
@@ -300,6 +321,8 @@ BASELINE = Table(
             required=False,
             default=0.0,
             minimum=0,
+            maximum=1e10,
+            plausible="10 billion EUR/year exceeds the whole budget of any French commune",
         ),
         Column(
             "arrangement",
@@ -328,6 +351,8 @@ MODE_PARAMS = Table(
             "EUR/year",
             "Fixed yearly cost of running the pooled unit once opened (management, premises, licences).",
             minimum=0,
+            maximum=1e10,
+            plausible="10 billion EUR/year exceeds the whole budget of any French EPCI",
         ),
         Column(
             "min_members",
@@ -337,16 +362,26 @@ MODE_PARAMS = Table(
             required=False,
             default=1,
             minimum=1,
+            maximum=1_000,
+            plausible="no EPCI has more than a few hundred communes",
         ),
         Column(
             "units_per_fte",
             "float",
             "units of work/FTE/year",
             "Productivity of one FTE of the pooled unit.",
-            minimum=1e-9,
+            minimum=1e-3,
+            maximum=1e9,
+            plausible="one agent handles between a thousandth and a billion units of work a year",
         ),
         Column(
-            "cost_per_fte", "float", "EUR/FTE/year", "Fully loaded cost of one FTE.", minimum=0
+            "cost_per_fte",
+            "float",
+            "EUR/FTE/year",
+            "Fully loaded cost of one FTE.",
+            minimum=0,
+            maximum=1_000_000,
+            plausible="a full-time agent costs a local authority 30,000 to 150,000 EUR a year",
         ),
         Column(
             "fte_step",
@@ -356,7 +391,9 @@ MODE_PARAMS = Table(
             "(1 = whole posts, 0.5 = half posts).",
             required=False,
             default=1.0,
-            minimum=1e-9,
+            minimum=0.01,
+            maximum=100,
+            plausible="staff is hired from a hundredth of a post to teams of 100 FTE at a time",
         ),
         Column(
             "cost_per_unit",
@@ -366,6 +403,8 @@ MODE_PARAMS = Table(
             required=False,
             default=0.0,
             minimum=0,
+            maximum=10_000_000,
+            plausible="10 million EUR per unit of work is beyond any service of a commune",
         ),
         Column(
             "overhead_per_member",
@@ -375,6 +414,8 @@ MODE_PARAMS = Table(
             required=False,
             default=0.0,
             minimum=0,
+            maximum=1e9,
+            plausible="a billion EUR/year per member exceeds the budget of nearly every commune",
         ),
         Column(
             "transition_cost_per_member",
@@ -384,6 +425,8 @@ MODE_PARAMS = Table(
             required=False,
             default=0.0,
             minimum=0,
+            maximum=1e10,
+            plausible="10 billion EUR exceeds the whole budget of any French commune",
         ),
         Column(
             "transition_cost_per_fte",
@@ -393,6 +436,8 @@ MODE_PARAMS = Table(
             required=False,
             default=0.0,
             minimum=0,
+            maximum=10_000_000,
+            plausible="pay harmonisation and training cost a few thousand EUR per agent",
         ),
         Column(
             "level",
@@ -418,6 +463,9 @@ MODE_PARAMS = Table(
     key=("service", "mode"),
 )
 
+#: Most FTE a pooled unit may need for the work of all communes (a consistency check).
+MAX_POOLED_FTE = 100_000
+
 #: All tables of a territory, in loading order.
 TABLES: tuple[Table, ...] = (EPCI, COMMUNES, SERVICES, BASELINE, MODE_PARAMS)
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
@@ -435,6 +483,13 @@ def markdown() -> str:
         "with a decimal point, or semicolon-separated with a decimal comma as French Excel",
         "writes them, in UTF-8 with or without BOM. Codes (INSEE, SIREN) are text: keep",
         "their leading zeros. Booleans accept true/false, 1/0, oui/non, vrai/faux.",
+        "",
+        "Thousands may be grouped with spaces. A number such as `243.517` or `243,517` (one",
+        "group of three digits after a single `.` or `,`) could be 243517 or 243.517: it is",
+        "read as the file's other numbers use that mark (`1.234.567` groups thousands,",
+        "`0.5` is a decimal), as thousands in a whole-number column, and is an error naming",
+        "the cell otherwise. In a workbook, formulas need their computed value (save the",
+        "file in Excel or LibreOffice) and merged cells are refused.",
         "",
         "Every problem found is reported at once, naming file, line (as a spreadsheet",
         "shows it, header = line 1), column and the fix; nothing is loaded until the whole",
@@ -461,7 +516,8 @@ def markdown() -> str:
                 "" if c.required else ("empty" if c.default in (None, "") else f"{c.default}")
             )
             req = "yes" if c.required else "no"
-            out.append(f"| `{c.name}` | {kind} | {c.unit} | {req} | {default} | {c.description} |")
+            meaning = c.description + (f" Bounds: {c.plausible}." if c.plausible else "")
+            out.append(f"| `{c.name}` | {kind} | {c.unit} | {req} | {default} | {meaning} |")
         out.append("")
     out += [
         "## Cross-table rules",
@@ -478,6 +534,14 @@ def markdown() -> str:
         "- A `transfer` row in `modes.csv` needs `transferable = true` for its service.",
         "- A service's current `arrangement` of `transfer` must be the same for all communes.",
         "- A baseline row with units but no cost, or FTE but no cost, is inconsistent.",
+        "- A baseline row with staff has units of work (a pooled unit sizes its staff from",
+        "  them: staff without units would vanish, and its cost with it).",
+        f"- A pooled unit needs at most {MAX_POOLED_FTE:,} FTE for the work of every commune",
+        "  (`units / units_per_fte` summed over `baseline.csv`): more means a unit mistake.",
+        "",
+        "Upper bounds are plausibility bounds: a value beyond them is almost always a unit",
+        "mistake (cents for euros, a number read a thousand times too large), and would make",
+        "the optimisation numerically unreliable.",
         "",
     ]
     return "\n".join(out)

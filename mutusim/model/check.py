@@ -170,8 +170,12 @@ def check_plan(
     ev = evaluate_plan(costs, plan)
     if sc.rule_on("no_worse_off"):
         base = t.baseline[["cost"]].to_dict("index")
-        # every pair, whatever its arrangement: what the commune pays may not exceed its cost today
+        # every pair, whatever its arrangement: what the commune pays may not exceed its cost
+        # today, except a transfer the law imposes (mandatory competence: the law wins)
+        by_law = mandatory if sc.rule_on("mandatory_competences") else set()
         for row in ev.pairs.itertuples():
+            if row.service in by_law and plan.get((row.service, row.commune)) == "transfer":
+                continue
             own = float(base[(row.service, row.commune)]["cost"])
             if row.cost_after > own + COST_TOL:
                 errs.append(
@@ -217,7 +221,11 @@ def check_plan(
 
 
 def _check_majorities(t: Territory, sc: Scenario, plan: Plan) -> list[str]:
-    """Re-count the councils' votes for every new transfer (L5211-5 II), independently of the model."""
+    """Re-count the councils' votes for every new transfer (L5211-5 II), independently of the model.
+
+    A competence mandatory for the EPCI's nature is transferred by law, without
+    the councils' vote (DOMAIN.md §1.1), unless the scenario switches that rule off.
+    """
     if not sc.rule_on("qualified_majority"):
         return []
     errs = []
@@ -225,11 +233,17 @@ def _check_majorities(t: Territory, sc: Scenario, plan: Plan) -> list[str]:
     communes = list(pop)
     arrangement = t.baseline["arrangement"].to_dict()
     equipment = t.baseline["equipment_charge"].to_dict()
+    by_law: set[str] = set()
+    if sc.rule_on("mandatory_competences"):
+        by_law = {str(x) for x, nat in t.services["mandatory_for"].items() if t.nature in nat}
     new_transfers = sorted(
         {
             s
             for (s, c), m in plan.items()
-            if m == "transfer" and arrangement[(s, c)] != "transfer" and c != EPCI_PARTY
+            if m == "transfer"
+            and arrangement[(s, c)] != "transfer"
+            and c != EPCI_PARTY
+            and s not in by_law
         }
     )
     for s in new_transfers:

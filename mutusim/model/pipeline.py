@@ -19,7 +19,7 @@ from mutusim.core.evaluate import evaluate_plan, status_quo
 from mutusim.core.findings import Finding
 from mutusim.core.law import vote_tables
 from mutusim.core.result import Result, decisions_table
-from mutusim.core.scenario import Scenario
+from mutusim.core.scenario import Scenario, check_scenario
 from mutusim.core.status import SolveInfo, Status
 from mutusim.core.territory import Territory
 from mutusim.model.build import MilpModel, build_model
@@ -34,7 +34,11 @@ INTEGRALITY_TOL = 1e-5
 
 
 def optimise(
-    territory: Territory, scenario: Scenario | None = None, *, explain: bool = True
+    territory: Territory,
+    scenario: Scenario | None = None,
+    *,
+    explain: bool = True,
+    check_codes: bool = True,
 ) -> Result:
     """Find the cheapest keep / share / transfer plan of ``scenario`` on ``territory``.
 
@@ -50,11 +54,20 @@ def optimise(
         Options and rules (default: ``Scenario()``, every rule on).
     explain : bool
         Explain an infeasible scenario (extra solves with rules relaxed).
+    check_codes : bool
+        Check first that every service and commune the scenario names exists
+        in the territory (:func:`mutusim.core.scenario.check_scenario`); off
+        only for re-solves on a part of a territory whose scenario names the whole.
 
     Returns
     -------
     Result
         Never silent on failure: see ``Result.status`` and ``Result.explanation``.
+
+    Raises
+    ------
+    NotFoundError
+        The scenario names a service or commune the territory does not have.
 
     Examples
     --------
@@ -65,6 +78,8 @@ def optimise(
     ('optimal', {'rh_paie': 2027}, 28974, 40000)
     """
     scenario = scenario or Scenario()
+    if check_codes:
+        check_scenario(scenario, territory)
     res = _run(territory, scenario)
     if res.status == Status.INFEASIBLE and explain and not res.explanation:
         findings = explain_infeasible(territory, scenario, _run)
@@ -131,8 +146,14 @@ def _run(territory: Territory, scenario: Scenario) -> Result:
     if not info.has_plan:
         return Result(status=info.status, solve=info, **common)
     if fractional:
-        errors = (f"integrality: the solver returned fractional decisions for {fractional[:3]}",)
-        return Result(status=Status.ERROR, solve=info, check_errors=errors, **common)
+        # a solver that says it solved but returns decisions neither 0 nor 1 met numerical
+        # trouble: say so, with the spread of the coefficients that causes it
+        smallest, largest = _coefficient_range(models)
+        finding = Finding(
+            "numerical",
+            values={"pairs": len(fractional), "smallest": smallest, "largest": largest},
+        )
+        return Result(status=Status.ERROR, solve=info, explanation=(finding,), **common)
     report = check_plan(
         territory,
         scenario,
@@ -158,6 +179,17 @@ def _run(territory: Territory, scenario: Scenario) -> Result:
         schedule=report.schedule,
         **common,
     )
+
+
+def _coefficient_range(models: list[MilpModel]) -> tuple[float, float]:
+    """Smallest and largest absolute non-zero coefficient of the models (rows and objective)."""
+    values = [abs(a) for m in models for _v, a in m.objective_terms if a]
+    for m in models:
+        for con in m.lp.constraints.values():
+            values += [abs(a) for a in con.values() if a]
+            if con.constant:
+                values.append(abs(con.constant))
+    return (min(values), max(values)) if values else (0.0, 0.0)
 
 
 def decomposes(territory: Territory, scenario: Scenario) -> bool:

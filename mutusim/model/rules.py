@@ -138,6 +138,8 @@ def filter_qualified_majority(data: ModelData, s: str, c: str, m: str) -> Reason
         return None
     if data.pair(s, c).arrangement == "transfer":
         return None  # already transferred: no new deliberation
+    if s in data.mandatory and data.scenario.rule_on("mandatory_competences"):
+        return None  # the law transfers it: the councils do not vote (DOMAIN.md §1.1)
     maj = data.majority(s)
     if not maj.holds:
         return Reason(
@@ -171,9 +173,13 @@ def filter_no_worse_off(data: ModelData, s: str, c: str, m: str) -> Reason | Non
     avoided: the equipment charge its budget never bore. A shared unit is
     excluded when the commune's own costs in it already exceed its cost
     today; the share of common costs is handled by the constraint rule
-    :func:`no_worse_off`.
+    :func:`no_worse_off`. A competence the law transfers (mandatory for the
+    EPCI's nature) is not a decision: the law wins and the commune's loss is
+    shown in its budget (docs/model.md, "Which rule wins").
     """
     if m == "keep" or not data.scenario.rule_on("no_worse_off"):
+        return None
+    if m == "transfer" and s in data.mandatory and data.scenario.rule_on("mandatory_competences"):
         return None
     if m == "share":
         # its own costs alone (before any share of the common cost) already exceed its cost today

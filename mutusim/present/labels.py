@@ -9,6 +9,7 @@ sentences here, and every number in them goes through
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -398,10 +399,32 @@ def finding_text(finding: Finding, territory: Territory | None = None) -> str:
         return (
             f"Le scénario devient réalisable sans la règle « {RULE_LABELS.get(str(rule), rule)} »."
         )
+    if finding.code == "numerical":
+        return (
+            "Le solveur a rencontré une difficulté numérique : il rend pour "
+            f"{number(v.get('pairs', 0))} décision(s) des valeurs qui ne sont ni 0 ni 1, aucun "
+            f"plan n'est donc présenté. Les coefficients du modèle s'étendent sur "
+            f"{number(_orders(v.get('smallest'), v.get('largest')))} ordres de grandeur (jusqu'à "
+            f"{number(v.get('largest', 0))}) : vérifier les unités des données (coûts en euros "
+            "par an, unités d'œuvre, ETP) et les valeurs extrêmes, ou essayer l'autre solveur."
+        )
+    if finding.code == "explain_time_limit":
+        return (
+            "L'explication est peut-être incomplète : une résolution sans l'une des règles a "
+            f"atteint sa limite de temps ({number(v.get('seconds', 0))} s) ; augmenter la "
+            "limite de temps pour la compléter."
+        )
     return (
         "Le scénario est infaisable sans qu'une règle seule l'explique : plusieurs règles se "
         "contredisent (les lever une à une)."
     )
+
+
+def _orders(smallest: float | None, largest: float | None) -> float:
+    """Orders of magnitude between two positive numbers (0 when unknown)."""
+    if not smallest or not largest or smallest <= 0:
+        return 0.0
+    return max(0.0, math.log10(largest / smallest))
 
 
 def explanation(result: Result) -> list[str]:
@@ -426,10 +449,19 @@ def explanation(result: Result) -> list[str]:
             + " ; ".join(result.check_errors)
         )
     if not lines and str(result.status) == "time_limit":
+        limit = number(result.scenario.time_limit, 1 if result.scenario.time_limit < 10 else 0)
         lines.append(
-            "Le solveur s'est arrêté à sa limite de temps avant de trouver un plan : "
-            "augmenter la limite de temps."
+            f"Le solveur s'est arrêté à sa limite de temps ({limit} s) avant de trouver un plan : "
+            "augmenter la limite de temps (option time_limit du scénario, ou --time-limit)."
         )
+    if not lines and str(result.status) == "unbounded":
+        lines.append(
+            "Le modèle n'est pas borné : c'est une erreur de modélisation de mutusim, à signaler "
+            "avec les données."
+        )
+    if not lines and str(result.status) == "error":
+        what = result.solve.solver_status if result.solve is not None else "inconnu"
+        lines.append(f"Le solveur a échoué (son statut : {what}) ; essayer l'autre solveur.")
     return lines
 
 

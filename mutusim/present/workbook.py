@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from mutusim._files import atomic_write
+from mutusim._files import atomic_write, safe_frame, text_cells
 from mutusim.analysis.suite import Analyses
 from mutusim.core.result import Result
 from mutusim.present.formatting import euros
@@ -164,6 +164,7 @@ def write_excel(result: Result, path: str | Path, analyses: Analyses | None = No
                 df = _summary_fr(result) if key == "summary" else french(frames[key])
                 df.to_excel(xl, sheet_name=sheet, index=False)
                 ws = xl.sheets[sheet]
+                text_cells(ws)  # a name like =HYPERLINK(...) stays text
                 for col in ws.columns:  # readable widths
                     width = max(len(str(c.value or "")) for c in col[:200])
                     ws.column_dimensions[col[0].column_letter].width = min(60, max(10, width + 2))
@@ -195,7 +196,7 @@ def write_result(
     for name, df in tables(result, analyses).items():
 
         def write(tmp: Path, df: pd.DataFrame = df) -> None:
-            df.to_csv(tmp, index=False)
+            safe_frame(df).to_csv(tmp, index=False)  # no cell read as a formula
 
         out[name] = atomic_write(folder / f"{name}.csv", write)
     out["workbook"] = write_excel(result, folder / "resultats.xlsx", analyses)

@@ -348,7 +348,21 @@ def test_yaml_structure_errors(tmp_path, text, match):
         load_scenarios(p)
 
 
-@pytest.mark.parametrize("entry", ["5", "", "{a: 1}"])
+def test_yaml_override_names_are_text(tmp_path):
+    # names are read as written: an override called 2030 is the text '2030', a combination
+    # naming an override that does not exist fails when it is asked for
+    p = tmp_path / "s.yaml"
+    p.write_text(
+        "overrides:\n  2030: {min_level: 1}\nscenarios:\n  x: 2030\n  y: 5\n", encoding="utf-8"
+    )
+    ss = load_scenarios(p)
+    assert ss.get("x").min_level == 1
+    assert ss.get("2030").min_level == 1
+    with pytest.raises(ScenarioError, match=r"scenario 'y' uses undefined override\(s\) \['5'\]"):
+        ss.get("y")
+
+
+@pytest.mark.parametrize("entry", ["", "{a: 1}"])
 def test_yaml_bad_combination_entry(tmp_path, entry):
     p = tmp_path / "s.yaml"
     p.write_text(

@@ -35,7 +35,7 @@ def rich_frames() -> dict[str, pd.DataFrame]:
     raw["services"]["mandatory_for"] = ["", "CU;METRO"]
     raw["baseline"]["cost"] = [90_000.1, 25_000.0, 1 / 3, 48_000.0, 21_000.0, 1e7 + 0.5]
     raw["baseline"]["arrangement"] = ["share", "keep", "keep"] + ["transfer"] * 3
-    raw["modes"]["units_per_fte"] = [1e-3, 250.0, 1234567.891]
+    raw["modes"]["units_per_fte"] = [0.125, 250.0, 1234567.891]
     return raw
 
 

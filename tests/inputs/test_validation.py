@@ -139,10 +139,13 @@ def test_numbers_with_decimal_comma_and_spaced_thousands(text, value):
     assert validate_tables(raw)["baseline"].loc[("rh_paie", "49001"), "cost"] == value
 
 
-@given(st.floats(min_value=0, max_value=1e12, allow_nan=False))
+@given(st.floats(min_value=1e-9, max_value=1e7, allow_nan=False))  # plausible units
 @settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 def test_any_float_written_with_a_comma_reads_back_exactly(x):
-    raw = set_cell(as_text(tiny_frames()), "baseline", 0, "units", repr(x).replace(".", ","))
+    text = repr(x)
+    if re.fullmatch(r"[1-9]\d{0,2}\.\d{3}", text):
+        text += "0"  # 243,517 alone would be ambiguous (243517?): a writer adds a digit
+    raw = set_cell(as_text(tiny_frames()), "baseline", 0, "units", text.replace(".", ","))
     assert validate_tables(raw)["baseline"].loc[("rh_paie", "49001"), "units"] == x
 
 
@@ -312,9 +315,9 @@ def test_above_maximum():
     assert "score 0-100" in p.fix
 
 
-def test_positive_minimum_reads_greater_than_zero():
+def test_positive_minimum_reads_at_least():
     raw = bad("modes", 0, "units_per_fte", 0)
-    expect(raw, "it must be greater than 0", ("modes.csv", 2, "units_per_fte"))
+    expect(raw, "it must be at least 0.001", ("modes.csv", 2, "units_per_fte"))
 
 
 def test_choice_not_allowed_suggests():

@@ -1517,7 +1517,11 @@ def test_optimise_reports_fractional_plan(tiny, monkeypatch):
     )
     res = optimise(tiny, hand())
     assert res.status == "error"
-    assert "integrality" in res.check_errors[0]
+    # explained as numerical trouble, with the spread of the model's coefficients
+    (finding,) = res.explanation
+    assert finding.code == "numerical"
+    assert finding.values["pairs"] == 2  # one per sub-model (one per service)
+    assert 0 < finding.values["smallest"] <= finding.values["largest"]
     assert res.total_cost is None
 
 
