@@ -285,12 +285,12 @@ def test_formula_with_its_computed_value_reads_the_value(tmp_path):
 def test_merged_cells_name_the_range(tmp_path):
     path = write_excel(tiny(), tmp_path / "t.xlsx")
     book = openpyxl.load_workbook(path)
-    book["baseline"]["G2"] = 2000.0
-    book["baseline"].merge_cells("G2:G4")  # equipment_charge of three rows, one value
+    book["baseline"]["H2"] = 2000.0
+    book["baseline"].merge_cells("H2:H4")  # equipment_charge of three rows, one value
     book.save(path)
     (found,) = problems(path)
     assert found[:3] == ("t.xlsx [sheet baseline]", 2, "equipment_charge")
-    assert "cells G2:G4 are merged: only G2 holds the value" in found[3]
+    assert "cells H2:H4 are merged: only H2 holds the value" in found[3]
     assert "Unmerge" in found[4]
 
 

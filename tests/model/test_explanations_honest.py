@@ -50,7 +50,7 @@ def test_unbounded_and_failed_solves_are_explained():
 
 def test_numerical_trouble_is_explained_not_called_fractional(monkeypatch):
     tiny = ms.examples.tiny()
-    monkeypatch.setattr(pipeline, "extract_plan", lambda model: ({}, [("ads", "49001")]))
+    monkeypatch.setattr(pipeline, "extract_plan", lambda model: ({}, {}, [("ads", "49001")]))
     res = ms.optimise(tiny)
     assert res.status == "error"
     assert res.check_errors == ()
