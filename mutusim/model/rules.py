@@ -221,10 +221,10 @@ def one_mode(model: MilpModel) -> None:
         ) or bool(data.status_quo_breaks(s))
         if not starts:
             if must:
-                model.add_row("one_mode", f"one_start__{s}", [], EQ, 1.0)
+                model.add_row("one_mode", f"one_mode__start__{s}", [], EQ, 1.0)
             continue
         sense = EQ if must else LE
-        model.add_row("one_mode", f"one_start__{s}", [(z, 1.0) for z in starts], sense, 1.0)
+        model.add_row("one_mode", f"one_mode__start__{s}", [(z, 1.0) for z in starts], sense, 1.0)
         for t in data.start_years:
             z = model.z[(s, t)]
             changing: list[tuple[pulp.LpVariable, float]] = []
@@ -235,7 +235,9 @@ def one_mode(model: MilpModel) -> None:
                 model.add_row("one_mode", f"one_mode__{s}__{c}__{t}", terms, EQ, 0.0)
                 arr = data.pair(s, c).arrangement
                 changing += [(model.x[(s, c, m, t)], -1.0) for m in modes if m != arr]
-            model.add_row("one_mode", f"start_changes__{s}__{t}", [(z, 1.0), *changing], LE, 0.0)
+            model.add_row(
+                "one_mode", f"one_mode__changes__{s}__{t}", [(z, 1.0), *changing], LE, 0.0
+            )
 
 
 def pool_membership(model: MilpModel) -> None:
@@ -249,7 +251,7 @@ def pool_membership(model: MilpModel) -> None:
     for (s, p, t), y in model.y.items():
         model.add_row(
             "pool_membership",
-            f"pool_in_start__{s}__{p}__{t}",
+            f"pool_membership__start__{s}__{p}__{t}",
             [(y, 1.0), (model.z[(s, t)], -1.0)],
             LE,
             0.0,
@@ -506,7 +508,7 @@ def phasing_capacity(model: MilpModel) -> None:
             if starts:
                 model.add_row(
                     "phasing_capacity",
-                    f"capacity__{t}",
+                    f"phasing_capacity__count__{t}",
                     starts,
                     LE,
                     float(sc.max_changes_per_year),
@@ -519,7 +521,11 @@ def phasing_capacity(model: MilpModel) -> None:
             ]
             if spend:
                 model.add_row(
-                    "phasing_capacity", f"budget__{t}", spend, LE, float(sc.transition_budget)
+                    "phasing_capacity",
+                    f"phasing_capacity__budget__{t}",
+                    spend,
+                    LE,
+                    float(sc.transition_budget),
                 )
 
 
