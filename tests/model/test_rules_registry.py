@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 import mutusim as ms
 from mutusim.core import rulebook
 from mutusim.core.scenario import SWITCHABLE_RULES
@@ -64,14 +62,6 @@ def test_constraint_rows_belong_to_declared_rules(tiny):
     assert {"cost_cap", "fte_moved_cap", "phasing_capacity"} <= set(rows)
 
 
-@pytest.mark.xfail(
-    reason="package bug (naming convention of mutusim/model/rules.py, '<rule>__<service>__...'): "
-    "rule one_mode adds rows 'one_start__<s>' and 'start_changes__<s>__<year>', rule "
-    "pool_membership adds 'pool_in_start__<s>__<mode>__<year>', rule phasing_capacity adds "
-    "'capacity__<year>' and 'budget__<year>', so a row's name no longer says which rule "
-    "it enforces",
-    strict=True,
-)
 def test_constraint_rows_are_named_after_their_rule(tiny):
     for rule, rows in _rows_of_every_rule(tiny).items():
         assert all(r.startswith(rule) or rule == "pooled_staffing" for r in rows), rule
