@@ -94,12 +94,6 @@ def test_validate_prints_every_problem(tiny_folder: Path, tmp_path: Path) -> Non
     assert any("baseline.csv" in x and "'fte'" in x and "beaucoup" in x for x in problems)
 
 
-@pytest.mark.xfail(
-    reason="package bug: a negative fte is reported twice, as 'value -3 is too small' and "
-    "as 'fte_posts is 0, more than fte (-3).' (mutusim/inputs/validation.py, _check_posts "
-    "compares fte_posts with an fte already rejected; write_folder fills fte_posts)",
-    strict=True,
-)
 def test_validate_prints_every_problem_once(tiny_folder: Path, tmp_path: Path) -> None:
     problems = _validate_three_problems(tiny_folder, tmp_path, "-3")
     assert any("baseline.csv" in x and "'fte'" in x and "-3" in x for x in problems)

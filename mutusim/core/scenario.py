@@ -13,13 +13,14 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mutusim.core import rulebook
-from mutusim.core.schema import MODES
+from mutusim.core.schema import EPCI_PARTY, MODES
 from mutusim.errors import NotFoundError, ScenarioError
 
 __all__ = [
@@ -42,6 +43,8 @@ SWITCHABLE_RULES: tuple[str, ...] = rulebook.switchable()
 STANCES: tuple[str, ...] = ("for", "against", "undecided")
 #: Keys for billing a shared service to its members (DOMAIN.md §2.4).
 BILLING_KEYS: tuple[str, ...] = ("units", "population", "fte")
+#: An INSEE commune code: 5 characters, digits or 2A/2B (Corsica).
+_INSEE = re.compile(r"[0-9][0-9AB][0-9]{3}")
 #: How surplus staff of a pooled unit is reduced (DOMAIN.md §3).
 STAFF_REDUCTIONS: tuple[str, ...] = ("attrition", "abolition")
 #: Which departures cut the posts of a pooled unit (DOMAIN.md §3).
@@ -252,6 +255,12 @@ class Scenario:
             bad = sorted({str(v) for v in m.values()} - set(STANCES))
             if bad:
                 errs.append(f"stances[{svc}]: unknown stance(s) {bad}; use {list(STANCES)}")
+        for service, host in self.hosts.items():
+            if host != EPCI_PARTY and not _INSEE.fullmatch(host):
+                errs.append(
+                    f"hosts[{service}] must be EPCI or the INSEE code of a member commune "
+                    f"(5 characters, e.g. 49007), got '{host[:40]}'"
+                )
         bad = sorted({str(v) for v in self.billing_keys.values()} - set(BILLING_KEYS))
         if bad:
             errs.append(f"billing_keys: unknown key(s) {bad}; use {list(BILLING_KEYS)}")

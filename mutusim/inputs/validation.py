@@ -502,8 +502,8 @@ def _check_posts(parsed: dict[str, _Parsed], problems: list[Problem]) -> None:
     b = parsed["baseline"]
     for line, row in b.items():
         fte, posts = row["fte"], row["fte_posts"]
-        if not isinstance(fte, float):
-            continue
+        if not isinstance(fte, float) or fte < 0:
+            continue  # a bad fte is its own problem
         if posts is None or (isinstance(posts, float) and math.isnan(posts)):
             row["fte_posts"] = float(math.floor(fte + 1e-9))
             continue

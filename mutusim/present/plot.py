@@ -228,5 +228,15 @@ def plot_staff(schedule: Schedule, territory: Territory, ax: Axes | None = None)
         )
     ax.set_ylabel("ETP")
     ax.set_title("Effectifs des services mutualisés : réduction par départs non remplacés")
-    ax.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    if st.empty:
+        ax.text(
+            0.5,
+            0.5,
+            "Aucun service mutualisé ne change dans la période",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+        )
+    else:
+        ax.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return ax

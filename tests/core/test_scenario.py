@@ -252,12 +252,6 @@ def test_hosts_are_normalised_to_text():
     assert Scenario.from_dict(sc.to_dict()) == sc
 
 
-@pytest.mark.xfail(
-    reason="package bug: Scenario.validate never checks the values of `hosts` "
-    "(mutusim/core/scenario.py): Scenario(hosts={'rh_paie': 'Angers'}) is accepted, "
-    "optimise() then makes 'Angers' an employer and render_html raises KeyError 'Angers'",
-    strict=True,
-)
 @pytest.mark.parametrize("host", ["Angers", "epci", "4900", ""])
 def test_a_host_that_is_no_code_is_refused(host):
     # a host is EPCI or a commune's INSEE code (5 digits or capital letters)
@@ -265,12 +259,6 @@ def test_a_host_that_is_no_code_is_refused(host):
         Scenario(hosts={"rh_paie": host})
 
 
-@pytest.mark.xfail(
-    reason="package bug: a `hosts` value that is not a commune of the territory is never "
-    "checked against it (mutusim/core/costs.py CostData.from_inputs copies it as the pool's "
-    "host): optimise(tiny, Scenario(hosts={'rh_paie': '49999'})) runs without error",
-    strict=True,
-)
 def test_a_host_outside_the_territory_is_refused(tiny):
     with pytest.raises(MutusimError, match=r"hosts.*49999"):
         optimise(tiny, Scenario(hosts={"rh_paie": "49999"}))

@@ -532,13 +532,6 @@ def test_fte_posts_below_zero():
     )
 
 
-@pytest.mark.xfail(
-    reason="package bug: _check_posts (mutusim/inputs/validation.py) compares fte_posts with "
-    "an fte already rejected: fte -3 with fte_posts 0 gives a second problem 'fte_posts is "
-    "0, more than fte (-3).' on the same line (what `mutusim validate` prints for a folder "
-    "written by write_folder, which fills fte_posts)",
-    strict=True,
-)
 def test_a_bad_fte_is_one_problem_even_with_fte_posts():
     raw = set_cell(bad("baseline", 1, "fte", "-3"), "baseline", 1, "fte_posts", 0.0)
     expect(raw, "value -3 is too small", ("baseline.csv", 3, "fte"), n=1)

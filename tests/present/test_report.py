@@ -285,13 +285,6 @@ def test_html_report_without_analyses_leaves_their_sections_out(solved: ms.Resul
     assert "Règles qui contraignent le plan" not in html
 
 
-@pytest.mark.xfail(
-    reason="package bug: plot_staff (mutusim/present/plot.py) calls ax.legend() with no line "
-    "when no service changes, and matplotlib warns 'No artists with labels found to put in "
-    "legend' (an error under the test suite's filterwarnings; printed by `mutusim solve`): "
-    "render_html(ms.optimise(ms.examples.tiny())) raises UserWarning",
-    strict=True,
-)
 def test_default_plan_changes_nothing() -> None:
     # At 3.2 %/year Bourg-Centre's 2 payroll posts stay until 2048 (ceil(2 x 0.968^k) = 2
     # for k <= 21) and the other communes' FTE are partial shares: no pool pays back by
@@ -475,17 +468,7 @@ def test_compare_and_diff(solved: ms.Result) -> None:
 def _sheet_params() -> list:
     from mutusim.present.workbook import SHEETS
 
-    bug = pytest.mark.xfail(
-        reason="package bug: the 'Calendrier' sheet keeps the English column 'source' of "
-        "legal_calendar.CALENDAR_COLUMNS (no French label in present/labels.py "
-        "COLUMN_LABELS) and English values ('changes take effect on 1 January')",
-        strict=True,
-    )
-    return [
-        pytest.param(sheet, marks=bug if sheet == "Calendrier" else ())
-        for sheet, key in SHEETS.items()
-        if key != "summary"
-    ]
+    return [sheet for sheet, key in SHEETS.items() if key != "summary"]
 
 
 @pytest.mark.parametrize("sheet", _sheet_params())
