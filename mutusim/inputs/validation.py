@@ -390,8 +390,8 @@ def _check_declared(parsed: dict[str, _Parsed], problems: list[Problem]) -> None
             if row[column] is not None and row[column] not in known | also:
                 where.setdefault(row[column], []).append(line)
         for code, lines in where.items():
-            also = f" (also on lines {_lines(lines[1:])})" if len(lines) > 1 else ""
-            message = f"{column} '{code}' is not declared in {parsed[ref].file}{also}."
+            more = f" (also on lines {_lines(lines[1:])})" if len(lines) > 1 else ""
+            message = f"{column} '{code}' is not declared in {parsed[ref].file}{more}."
             fix = f"Add it to {parsed[ref].file}, or correct the code"
             fix += did_you_mean(str(code), declared) or "."
             problems.append(p.problem(lines[0], column, message, fix))

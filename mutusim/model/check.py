@@ -164,9 +164,9 @@ def check_plan(
             errs.append(
                 f"starts: {s} changes but starts in {starts.get(s)} (allowed: {sc.start_years})"
             )
-    extra = sorted(set(starts) - set(changed))
-    if extra:
-        errs.append(f"starts: {extra} start but do not change")
+    extra_starts = sorted(set(starts) - set(changed))
+    if extra_starts:
+        errs.append(f"starts: {extra_starts} start but do not change")
     if errs:
         return CheckReport(errs)
     schedule = price_schedule(costs, sc, plan, starts, status)

@@ -1136,6 +1136,26 @@ def test_transfer_all_or_nothing(data):
     assert transfers.isin([0, len(t.communes)]).all(), transfers
 
 
+@settings(max_examples=40)
+@given(st.data())
+def test_phased_solve_equals_the_whole_model(data):
+    # mutusim.model.phased (services linked by the yearly capacity only) against the
+    # whole MILP: the same NPV, both proven optimal
+    t = data.draw(territories(sizes=[(2, 2), (1, 3), (2, 3), (3, 2)]))
+    sc = data.draw(scenarios(t)).replace(
+        max_total_cost=None,
+        max_fte_moved=None,
+        decompose=True,
+        max_changes_per_year=data.draw(st.sampled_from([None, 1, 2])),
+        transition_budget=data.draw(st.sampled_from([None, 0.0, 3_000.0, 9_000.0, 20_000.0])),
+    )
+    phased = quick_optimise(t, sc)
+    whole = quick_optimise(t, sc.replace(decompose=False))
+    assert phased.status == whole.status, (phased.check_errors, whole.check_errors)
+    if whole.status == "optimal":
+        assert close(phased.npv, whole.npv), (phased.solve, whole.solve)
+
+
 # ==========================================================================
 # Solver agreement
 # ==========================================================================
