@@ -19,22 +19,23 @@ from mutusim.core.result import Result
 
 __all__ = ["CALENDAR_COLUMNS", "STEPS", "legal_steps"]
 
-#: Steps of each kind of change: (code, years before the start year, month, day, source).
+#: Steps of each kind of change: (code, years before the start year, month, day, legal
+#: source). What each step is, in French, is in :data:`mutusim.present.labels.STEP_LABELS`.
 STEPS: dict[str, tuple[tuple[str, int, int, int, str], ...]] = {
     "transfer": (
-        ("cst_opinion", 1, 3, 31, "L5211-4-1 I: fiche d'impact, opinion of the CST (DOMAIN §1.1)"),
-        ("epci_deliberation", 1, 5, 31, "L5211-17: deliberation of the community council"),
-        ("council_votes", 1, 8, 31, "L5211-17, L5211-5 II: councils have 3 months, silence = yes"),
-        ("prefectoral_order", 1, 11, 30, "L5211-17: arrêté préfectoral"),
-        ("effective", 0, 1, 1, "changes take effect on 1 January"),
-        ("clect_report", 0, 9, 30, "CGI 1609 nonies C IV: the CLECT reports within 9 months"),
+        ("cst_opinion", 1, 3, 31, "art. L5211-4-1 I CGCT"),  # DOMAIN §1.1
+        ("epci_deliberation", 1, 5, 31, "art. L5211-17 CGCT"),
+        ("council_votes", 1, 8, 31, "art. L5211-17 et L5211-5 II CGCT"),  # 3 months, silence = yes
+        ("prefectoral_order", 1, 11, 30, "art. L5211-17 CGCT"),
+        ("effective", 0, 1, 1, "art. L5211-17 CGCT"),
+        ("clect_report", 0, 9, 30, "art. 1609 nonies C IV CGI"),  # within 9 months
     ),
     "share": (
-        ("impact_study", 1, 5, 31, "L5211-4-2: fiche d'impact (DOMAIN §1.3)"),
-        ("cst_opinion", 1, 6, 30, "L5211-4-2: opinion of the comité social territorial"),
-        ("deliberations", 1, 9, 30, "L5211-4-2: deliberations of the EPCI and the communes"),
-        ("convention", 1, 11, 30, "L5211-4-2: convention of the service commun signed"),
-        ("effective", 0, 1, 1, "changes take effect on 1 January"),
+        ("impact_study", 1, 5, 31, "art. L5211-4-2 CGCT"),  # fiche d'impact, DOMAIN §1.3
+        ("cst_opinion", 1, 6, 30, "art. L5211-4-2 CGCT"),
+        ("deliberations", 1, 9, 30, "art. L5211-4-2 CGCT"),
+        ("convention", 1, 11, 30, "art. L5211-4-2 CGCT"),
+        ("effective", 0, 1, 1, "art. L5211-4-2 CGCT"),
     ),
 }
 

@@ -101,9 +101,9 @@ def rule_prices(result: Result) -> pd.DataFrame:
                 other = optimise(
                     t.subset(services=acted), relaxed, explain=False, check_codes=False
                 )
-                if other.has_plan and other.schedule is not None:
-                    before = sum(float(result.before.service_costs[s]) for s in acted)
-                    part = weight * before - _npv_of(result, acted)
+                if other.has_plan and other.schedule is not None and result.before is not None:
+                    today = sum(float(result.before.service_costs[s]) for s in acted)
+                    part = weight * today - _npv_of(result, acted)
                     kept = sum(float(after.service_costs[s]) for s in acted)
                     without = (
                         sch.discounted_cost - part + other.schedule.discounted_cost,

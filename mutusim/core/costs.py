@@ -39,6 +39,7 @@ from typing import Any
 from mutusim.core.scenario import Scenario
 from mutusim.core.schema import EPCI_PARTY, MODE_PARAMS
 from mutusim.core.territory import Territory
+from mutusim.errors import NotFoundError
 
 __all__ = [
     "SURNOMBRE_FACTORS",
@@ -219,6 +220,15 @@ class CostData:
         m = territory.modes
         records = m[list(_POOL_COLUMNS)].to_dict(orient="records")
         hosts = dict(scenario.hosts)
+        outside = {
+            s: h for s, h in hosts.items() if h != EPCI_PARTY and h not in territory.communes.index
+        }
+        if outside:
+            s, h = next(iter(sorted(outside.items())))
+            raise NotFoundError(
+                f"hosts[{s}]: '{h}' is not a commune of {territory.name}; write EPCI or the "
+                "INSEE code of a member commune (territory.communes.index)"
+            )
         pools = {}
         for (s, mode), rec in zip(m.index, records, strict=True):
             values: dict[str, Any] = {k: float(v) for k, v in rec.items() if k != "host"}

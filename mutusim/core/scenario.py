@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
+import re
 import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from typing import Any
 
 from mutusim.core import rulebook
 from mutusim.core.scenario_file import read_scenario_yaml
-from mutusim.core.schema import MODES
+from mutusim.core.schema import EPCI_PARTY, MODES
 from mutusim.core.territory import Territory
 from mutusim.errors import NotFoundError, ScenarioError
 
@@ -48,6 +49,8 @@ SWITCHABLE_RULES: tuple[str, ...] = rulebook.switchable()
 STANCES: tuple[str, ...] = ("for", "against", "undecided")
 #: Keys for billing a shared service to its members (DOMAIN.md §2.4).
 BILLING_KEYS: tuple[str, ...] = ("units", "population", "fte")
+#: An INSEE commune code: 5 characters, digits or 2A/2B (Corsica).
+_INSEE = re.compile(r"[0-9][0-9AB][0-9]{3}")
 #: How surplus staff of a pooled unit is reduced (DOMAIN.md §3).
 STAFF_REDUCTIONS: tuple[str, ...] = ("attrition", "abolition")
 #: Which departures cut the posts of a pooled unit (DOMAIN.md §3).
@@ -268,6 +271,12 @@ class Scenario:
             bad = sorted({str(v) for v in m.values()} - set(STANCES))
             if bad:
                 errs.append(f"stances[{svc}]: unknown stance(s) {bad}; use {list(STANCES)}")
+        for service, host in self.hosts.items():
+            if host != EPCI_PARTY and not _INSEE.fullmatch(host):
+                errs.append(
+                    f"hosts[{service}] must be EPCI or the INSEE code of a member commune "
+                    f"(5 characters, e.g. 49007), got '{_short(host)}'"
+                )
         bad = sorted({str(v) for v in self.billing_keys.values()} - set(BILLING_KEYS))
         if bad:
             errs.append(f"billing_keys: unknown key(s) {bad}; use {list(BILLING_KEYS)}")
@@ -816,6 +825,10 @@ def check_scenario(scenario: Scenario, territory: Territory) -> None:
         need(code, "service", "perimeter_services")
     for code in sc.perimeter_communes or ():
         need(code, "commune", "perimeter_communes")
+    for svc, host in sc.hosts.items():
+        need(svc, "service", "hosts")
+        if host != EPCI_PARTY:
+            need(host, "commune", f"hosts[{_short(svc)}]")
     if problems:
         shown = problems[:20]
         more = f"; … ({len(problems)} unknown codes in all)" if len(problems) > 20 else ""

@@ -499,8 +499,8 @@ def _check_declared(parsed: dict[str, _Parsed], problems: list[Problem]) -> None
             if row[column] is not None and row[column] not in known | also:
                 where.setdefault(row[column], []).append(line)
         for code, lines in where.items():
-            also = f" (also on lines {_lines(lines[1:])})" if len(lines) > 1 else ""
-            message = f"{column} '{code}' is not declared in {parsed[ref].file}{also}."
+            more = f" (also on lines {_lines(lines[1:])})" if len(lines) > 1 else ""
+            message = f"{column} '{code}' is not declared in {parsed[ref].file}{more}."
             fix = f"Add it to {parsed[ref].file}, or correct the code"
             fix += did_you_mean(str(code), declared) or "."
             problems.append(p.problem(lines[0], column, message, fix))
@@ -611,8 +611,8 @@ def _check_posts(parsed: dict[str, _Parsed], problems: list[Problem]) -> None:
     b = parsed["baseline"]
     for line, row in b.items():
         fte, posts = row["fte"], row["fte_posts"]
-        if not isinstance(fte, float):
-            continue
+        if not isinstance(fte, float) or fte < 0:
+            continue  # a bad fte is its own problem
         if posts is None or (isinstance(posts, float) and math.isnan(posts)):
             row["fte_posts"] = float(math.floor(fte + 1e-9))
             continue

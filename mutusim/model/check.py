@@ -128,10 +128,15 @@ def check_plan(
         if arr == "transfer" and m != "transfer":
             errs.append(f"already_transferred: ({s}, {c}) was transferred but has '{m}'")
         if sc.rule_on("perimeter") and m != arr:
-            pop = int(pops[c])
+            # the EPCI has no population of its own; its service follows the communes of a
+            # perimeter, unless the perimeter holds none
+            pop = int(pops.get(c, 0))
+            commune_out = sc.perimeter_communes is not None and (
+                not sc.perimeter_communes if c == EPCI_PARTY else c not in sc.perimeter_communes
+            )
             outside = (
                 (sc.perimeter_services is not None and s not in sc.perimeter_services)
-                or (sc.perimeter_communes is not None and c not in sc.perimeter_communes)
+                or commune_out
                 or (sc.perimeter_max_population is not None and pop > sc.perimeter_max_population)
             )
             if outside:
@@ -159,9 +164,9 @@ def check_plan(
             errs.append(
                 f"starts: {s} changes but starts in {starts.get(s)} (allowed: {sc.start_years})"
             )
-    extra = sorted(set(starts) - set(changed))
-    if extra:
-        errs.append(f"starts: {extra} start but do not change")
+    extra_starts = sorted(set(starts) - set(changed))
+    if extra_starts:
+        errs.append(f"starts: {extra_starts} start but do not change")
     if errs:
         return CheckReport(errs)
     schedule = price_schedule(costs, sc, plan, starts, status)

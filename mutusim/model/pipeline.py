@@ -25,6 +25,7 @@ from mutusim.core.territory import Territory
 from mutusim.model.build import MilpModel, build_model
 from mutusim.model.check import check_plan
 from mutusim.model.explain import explain_infeasible, explain_pairs
+from mutusim.model.phased import phasing_only, solve_phased
 from mutusim.model.solver import solve
 
 __all__ = ["INTEGRALITY_TOL", "decomposes", "extract_plan", "optimise", "status_quo_cost"]
@@ -117,6 +118,15 @@ def _run(territory: Territory, scenario: Scenario) -> Result:
     starts: dict[str, int] = {}
     fractional: list[tuple[str, str]] = []
     t0 = time.perf_counter()
+    phased = (
+        solve_phased(territory, scenario, scenario.time_limit)
+        if phasing_only(territory, scenario)
+        else None
+    )
+    if phased is not None:
+        info, plan, starts = phased
+        infos.append(info)
+        models = []  # solved by structure; the whole model served the checks above
     for model in models:
         remaining = scenario.time_limit - (time.perf_counter() - t0)
         if remaining <= 0:
@@ -142,7 +152,7 @@ def _run(territory: Territory, scenario: Scenario) -> Result:
         plan.update(part)
         starts.update(part_starts)
         fractional += frac
-    info = _combine(infos, len(models))
+    info = _combine(infos, len(models) or 1)
     if not info.has_plan:
         return Result(status=info.status, solve=info, **common)
     if fractional:

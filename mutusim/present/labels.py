@@ -152,6 +152,7 @@ COLUMN_LABELS: dict[str, str] = {
     "step": "Étape",
     "date": "Date au plus tard",
     "parties": "Parties concernées",
+    "source": "Référence",
     "npv": "Valeur actuelle nette (€)",
     # allocation
     "cost_alone": "Coût sans mutualisation (€/an)",

@@ -11,9 +11,9 @@ import itertools
 
 import pandas as pd
 import pytest
-from conftest import make_territory
 
 import mutusim as ms
+from conftest import make_territory
 from mutusim.analysis.phasing import evaluate_schedule, schedule_plan
 from mutusim.core.status import Status
 from mutusim.errors import NoPlanError, PlanError, ScenarioError
@@ -87,11 +87,7 @@ def hand_territory(
 
 
 def share_all(terr: ms.Territory, services: tuple[str, ...] | None = None) -> dict:
-    return {
-        (s, c): "share"
-        for s, c in terr.baseline.index
-        if services is None or s in services
-    }
+    return {(s, c): "share" for s, c in terr.baseline.index if services is None or s in services}
 
 
 def test_npv_hand_example():
@@ -102,9 +98,7 @@ def test_npv_hand_example():
     # 2029 (k=2): ceil(0.5) = 1 -> 40,000, savings 42,000
     # NPV at 10 % from 2026: 2,000/1.1 + 42,000/1.21 + 42,000/1.331
     terr = hand_territory()
-    sc = ms.Scenario(
-        end_year=2029, discount_rate=0.10, departures="all", all_departure_rate=0.5
-    )
+    sc = ms.Scenario(end_year=2029, discount_rate=0.10, departures="all", all_departure_rate=0.5)
     sch = evaluate_schedule(terr, sc, share_all(terr), {"svc": 2027})
     expected = 2_000 / 1.1 + 42_000 / 1.21 + 42_000 / 1.331
     assert sch.npv == pytest.approx(expected)
@@ -116,9 +110,7 @@ def test_npv_hand_example():
 
 def test_one_off_transition_paid_once_in_start_year():
     terr = hand_territory(transition_per_member=5_000.0)
-    sc = ms.Scenario(
-        end_year=2029, discount_rate=0.0, departures="all", all_departure_rate=0.5
-    )
+    sc = ms.Scenario(end_year=2029, discount_rate=0.0, departures="all", all_departure_rate=0.5)
     sch = evaluate_schedule(terr, sc, share_all(terr), {"svc": 2027})
     # 2 x 5,000 in 2027 only
     assert list(sch.roadmap["transition_cost"]) == [0.0, 10_000.0, 0.0, 0.0]

@@ -709,6 +709,51 @@ class TestParties:
         assert emp.at[(2027, "EPCI"), "posts_transferred_out"] == 1.0
         assert res.pools.iloc[0]["host"] == "49001"
 
+    def two_services(self) -> Territory:
+        # tiny's two services, the EPCI running its own payroll and ADS too
+        f = tiny_frames()
+        own = pd.DataFrame(
+            [
+                {
+                    "commune": "EPCI",
+                    "service": "rh_paie",
+                    "fte": 1.0,
+                    "cost": 46_000.0,
+                    "units": 700.0,
+                    "level": 70.0,
+                },
+                {
+                    "commune": "EPCI",
+                    "service": "ads",
+                    "fte": 0.5,
+                    "cost": 24_000.0,
+                    "units": 60.0,
+                    "level": 70.0,
+                },
+            ]
+        )
+        f["baseline"] = pd.concat([f["baseline"], own], ignore_index=True)
+        return territory_from_frames(**f)
+
+    def test_subsets_keep_the_epci(self):
+        t = self.two_services()
+        part = t.subset(services=["ads"])
+        assert ("ads", "EPCI") in part.baseline.index
+        assert ("rh_paie", "EPCI") not in part.baseline.index
+        small = t.subset(max_population=2_000)
+        assert {("ads", "EPCI"), ("rh_paie", "EPCI")} <= set(small.baseline.index)
+
+    @pytest.mark.parametrize("options", [{}, {"max_changes_per_year": 1}])
+    def test_decomposition_keeps_the_epci(self, options):
+        # Regression: decomposed runs lost the EPCI's pairs (Territory.subset dropped them)
+        t = self.two_services()
+        whole = optimise(t, hand(decompose=False, **options))
+        split = optimise(t, hand(**options))
+        assert whole.status == split.status == "optimal", split.check_errors
+        assert split.npv == pytest.approx(whole.npv)
+        assert plan_of(split) == plan_of(whole)
+        assert ("rh_paie", "EPCI") in plan_of(split)
+
 
 # ==========================================================================
 # Brute force over every plan and every start year
@@ -787,7 +832,7 @@ SIZES = [(1, 1), (1, 2), (1, 3), (2, 1), (2, 2), (3, 1)]  # <= 3^4 plans
 
 
 @st.composite
-def territories(draw, arrangement=None, mandatory=None, sizes=SIZES, idle=True):
+def territories(draw, arrangement=None, mandatory=None, sizes=SIZES, idle=True, epci=None):
     nc, ns = draw(st.sampled_from(sizes))
     return make_territory(
         draw(st.integers(0, 2**20)),
@@ -797,6 +842,7 @@ def territories(draw, arrangement=None, mandatory=None, sizes=SIZES, idle=True):
         mandatory=draw(st.integers(0, 6)) == 0 if mandatory is None else mandatory,
         equipment=draw(st.booleans()),
         idle=idle,
+        epci=draw(st.booleans()) if epci is None else epci,
     )
 
 
@@ -1088,6 +1134,26 @@ def test_transfer_all_or_nothing(data):
         res.decisions.assign(tr=res.decisions["mode"] == "transfer").groupby("service")["tr"].sum()
     )
     assert transfers.isin([0, len(t.communes)]).all(), transfers
+
+
+@settings(max_examples=40)
+@given(st.data())
+def test_phased_solve_equals_the_whole_model(data):
+    # mutusim.model.phased (services linked by the yearly capacity only) against the
+    # whole MILP: the same NPV, both proven optimal
+    t = data.draw(territories(sizes=[(2, 2), (1, 3), (2, 3), (3, 2)]))
+    sc = data.draw(scenarios(t)).replace(
+        max_total_cost=None,
+        max_fte_moved=None,
+        decompose=True,
+        max_changes_per_year=data.draw(st.sampled_from([None, 1, 2])),
+        transition_budget=data.draw(st.sampled_from([None, 0.0, 3_000.0, 9_000.0, 20_000.0])),
+    )
+    phased = quick_optimise(t, sc)
+    whole = quick_optimise(t, sc.replace(decompose=False))
+    assert phased.status == whole.status, (phased.check_errors, whole.check_errors)
+    if whole.status == "optimal":
+        assert close(phased.npv, whole.npv), (phased.solve, whole.solve)
 
 
 # ==========================================================================

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 import mutusim as ms
 from mutusim.core import rulebook
 from mutusim.core.scenario import SWITCHABLE_RULES
