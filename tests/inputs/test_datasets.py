@@ -204,10 +204,12 @@ def test_baseline_has_every_pair_and_is_consistent(angers):
     active = (b["fte"] > 0) | (b["units"] > 0)
     assert (b.loc[active, "cost"] > 0).all()
     assert b["level"].between(0, 100).all()
-    # cost = fte x cost per FTE x (1 + non-staff share), to the cent
+    # cost = fte x cost per FTE x (1 + non-staff share), to the cent, for every pair run
+    # alone; the members of today's services communs record their bill instead (next test)
     share = services.map({s.service: s.non_staff_share for s in CALIBRATION.services})
     expected = b["fte"] * CALIBRATION.cost_per_fte * (1 + np.asarray(share))
-    assert np.allclose(b["cost"], expected, atol=0.01)
+    alone = ~shared
+    assert np.allclose(b.loc[alone, "cost"], expected[alone], atol=0.01)
     # posts (agents wholly in the service): the whole part of fte, illustratively
     assert (b["fte_posts"] == np.floor(b["fte"] + 1e-9)).all()
     assert (b["fte_posts"] <= b["fte"]).all()
@@ -227,8 +229,10 @@ def test_the_epci_runs_its_own_support_services(angers):
     size = round(CALIBRATION.epci_staff_share * angers.population)
     like = baseline_frame(pd.DataFrame({"commune": ["EPCI"], "population": [size]}), SUPPORT)
     like = like.set_index("service")
-    for col in ("fte", "fte_posts", "cost", "units", "level"):
+    for col in ("fte", "fte_posts", "units", "level"):
         np.testing.assert_allclose(own[col], like.loc[own.index, col], err_msg=col)
+    # its cost is its bill in today's service commun, not the cost of running it alone
+    assert not np.allclose(own["cost"], like.loc[own.index, "cost"])
     # a territory without support services has no EPCI row
     t = datasets.angers(services=["ads", "espace_public"])
     assert "EPCI" not in set(t.baseline.index.get_level_values("commune"))
@@ -258,6 +262,25 @@ def test_angers_shares_its_support_services_with_the_epci_today(angers):
     other = datasets.epci("CC de Marie-Galante")
     assert set(other.baseline["arrangement"]) == {"keep"}
     assert existing_pooling(other.epci["siren"]) == []
+
+
+def test_angers_recorded_costs_are_todays_bills(angers):
+    # each member of a service commun records its bill there: the status quo priced by the
+    # model is the recorded one, pair by pair, so leaving a unit shows no phantom savings
+    from mutusim.core.costs import CostData
+    from mutusim.core.evaluate import evaluate_plan, status_quo
+    from mutusim.core.scenario import Scenario
+
+    costs = CostData.from_inputs(angers, Scenario())
+    today = evaluate_plan(costs, status_quo(costs)).pairs.set_index(["service", "commune"])
+    # (roads, transferred by law, are paid by the EPCI: the communes' rows record their
+    # cost before the transfer, and the attribution de compensation carries it)
+    kept = angers.baseline[angers.baseline["arrangement"] != "transfer"]
+    recorded = kept["cost"]
+    after = today["cost_after"].reindex(recorded.index)
+    np.testing.assert_allclose(after.to_numpy(), recorded.to_numpy(), rtol=1e-9)
+    # the 10 support services, each shared by Ville d'Angers and the EPCI
+    assert (angers.baseline["arrangement"] == "share").sum() == 20
 
 
 def test_modes_share_for_all_transfer_for_transferable(angers):
