@@ -42,7 +42,9 @@ class Majority:
     branch_two_thirds : bool
         At least 2/3 of councils representing more than 1/2 of the population.
     branch_half : bool
-        At least 1/2 of councils representing more than 2/3 of the population.
+        At least 1/2 of councils representing at least 2/3 of the population
+        ("la moitié au moins des conseils … représentant les deux tiers": at
+        least, DOMAIN.md §1.1).
     largest : str
         The most populous commune (the first by INSEE code if several are tied).
     veto_applies : bool
@@ -74,8 +76,8 @@ def qualified_majority(yes: Mapping[str, bool], population: Mapping[str, int]) -
     """Check the qualified majority of L5211-5 II on a table of votes.
 
     At least 2/3 of the councils representing more than half of the
-    population, or at least half of the councils representing more than 2/3
-    of it; and, in a CC, CA, CU or Métropole, the most populous commune when
+    population, or at least half of the councils representing at least 2/3
+    of it ("la moitié au moins … représentant les deux tiers"); and, in a CC, CA, CU or Métropole, the most populous commune when
     it holds more than a quarter of the population. Exact integer arithmetic.
 
     Parameters
@@ -109,7 +111,7 @@ def qualified_majority(yes: Mapping[str, bool], population: Mapping[str, int]) -
         population=pop,
         yes_population=pop_yes,
         branch_two_thirds=3 * n_yes >= 2 * n and 2 * pop_yes > pop,
-        branch_half=2 * n_yes >= n and 3 * pop_yes > 2 * pop,
+        branch_half=2 * n_yes >= n and 3 * pop_yes >= 2 * pop,
         largest=tied[0],
         veto_applies=4 * top > pop,
         largest_yes=all(yes[c] for c in tied),

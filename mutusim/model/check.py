@@ -269,8 +269,10 @@ def _check_majorities(t: Territory, sc: Scenario, plan: Plan) -> list[str]:
         total = sum(pop.values())
         p_yes = sum(pop[c] for c in yes)
         n, k = len(communes), len(yes)
-        two_thirds = k >= 2 * n / 3 and p_yes > total / 2
-        half = k >= n / 2 and p_yes > 2 * total / 3
+        # L5211-5 II, in integers: 2/3 of councils and more than half of the population,
+        # or half of the councils and at least two thirds of the population
+        two_thirds = 3 * k >= 2 * n and 2 * p_yes > total
+        half = 2 * k >= n and 3 * p_yes >= 2 * total
         # every commune tied for the largest population must agree when it holds > 1/4
         top = max(pop.values())
         vetoed = top > total / 4 and any(pop[c] == top and c not in yes for c in communes)

@@ -105,7 +105,7 @@ COLUMN_LABELS: dict[str, str] = {
     "yes": "Conseils favorables",
     "yes_population": "Population des communes favorables",
     "branch_two_thirds": "2/3 des conseils et plus de 1/2 de la population",
-    "branch_half": "1/2 des conseils et plus de 2/3 de la population",
+    "branch_half": "1/2 des conseils et au moins 2/3 de la population",
     "largest": "Commune la plus peuplée",
     "veto_applies": "Accord de la plus peuplée requis (> 1/4)",
     "largest_yes": "Accord de la plus peuplée",
