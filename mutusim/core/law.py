@@ -19,14 +19,53 @@ from mutusim.core.scenario import Scenario
 from mutusim.core.territory import Territory
 
 __all__ = [
+    "COMPETENCES_NOT_HELD",
     "MAJORITY_COLUMNS",
     "VOTE_COLUMNS",
     "Majority",
+    "competences_not_held",
     "council_vote",
     "needs_vote",
     "qualified_majority",
     "vote_tables",
 ]
+
+
+#: Competences of its nature's list that a given EPCI does not hold by law
+#: (SIREN -> service code -> why), DOMAIN.md §1.1. The Métropole du Grand Paris
+#: holds no voirie competence (CGCT L5219-1): its communes, or the établissements
+#: publics territoriaux, keep it.
+COMPETENCES_NOT_HELD: dict[str, dict[str, str]] = {
+    "200054781": {
+        "bureau_etudes_voirie": (
+            "CGCT L5219-1: the Métropole du Grand Paris holds no voirie competence "
+            "(its communes or the établissements publics territoriaux do)"
+        )
+    },
+}
+
+
+def competences_not_held(siren: str) -> dict[str, str]:
+    """Competences an EPCI cannot hold although its nature's list has them.
+
+    Parameters
+    ----------
+    siren : str
+        SIREN of the EPCI.
+
+    Returns
+    -------
+    dict
+        Service code -> the legal reason (empty for almost every EPCI).
+
+    Examples
+    --------
+    >>> sorted(competences_not_held("200054781"))
+    ['bureau_etudes_voirie']
+    >>> competences_not_held("244900015")
+    {}
+    """
+    return dict(COMPETENCES_NOT_HELD.get(str(siren), {}))
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ import pandas as pd
 
 from mutusim.core.costs import CostData
 from mutusim.core.evaluate import evaluate_plan, status_quo
+from mutusim.core.law import competences_not_held
 from mutusim.core.scenario import Scenario, ScenarioSet, load_scenarios
 from mutusim.core.territory import Territory
 from mutusim.errors import MutusimError, NotFoundError
@@ -369,12 +370,24 @@ def _frames(
         at = (modes["service"] == row["service"]) & (modes["mode"] == row["mode"])
         modes.loc[at, "host"] = row["host"]
         pooled = True
+    services_table = services_frame(codes, cal)
+    # Competences this EPCI cannot hold although its nature's list has them (the
+    # Métropole du Grand Paris and voirie, L5219-1; DOMAIN.md §1.1): the communes keep
+    # them, and no transfer is offered.
+    for service in competences_not_held(str(epci_row.get("siren"))):
+        if service not in codes:
+            continue
+        row = services_table["service"] == service
+        services_table.loc[row, "transferable"] = False
+        services_table.loc[row, "mandatory_for"] = ""
+        baseline.loc[baseline["service"] == service, "arrangement"] = "keep"
+        modes = modes[~((modes["service"] == service) & (modes["mode"] == "transfer"))]
     frames = {
         "epci": pd.DataFrame([epci_row]),
         "communes": communes.reset_index(drop=True).copy(),
-        "services": services_frame(codes, cal),
+        "services": services_table,
         "baseline": baseline,
-        "modes": modes,
+        "modes": modes.reset_index(drop=True),
     }
     if pooled:
         _bill_existing_units(frames)

@@ -543,3 +543,20 @@ def test_synthetic_territory():
 def test_synthetic_refuses_bad_sizes(n):
     with pytest.raises(MutusimError, match="n_communes"):
         datasets.synthetic(n)
+
+
+def test_the_grand_paris_holds_no_voirie_and_lyon_does():
+    # L5219-1: the Métropole du Grand Paris holds no voirie competence, though voirie is
+    # in a Métropole's list; its communes keep it and no transfer is offered.
+    mgp = datasets.epci("200054781", services=["bureau_etudes_voirie"])
+    assert mgp.nature == "METRO"
+    assert set(mgp.baseline["arrangement"]) == {"keep"}
+    assert not mgp.is_mandatory("bureau_etudes_voirie")
+    assert not bool(mgp.services.at["bureau_etudes_voirie", "transferable"])
+    assert "transfer" not in set(mgp.modes.index.get_level_values("mode"))
+    # another Métropole, and the Métropole de Lyon (MET69, treated as a Métropole),
+    # hold it by law
+    for siren in ("200046977", "244400404"):
+        t = datasets.epci(siren, services=["bureau_etudes_voirie"])
+        assert t.is_mandatory("bureau_etudes_voirie"), siren
+        assert set(t.baseline["arrangement"]) == {"transfer"}, siren
