@@ -42,6 +42,8 @@ from mutusim.core.territory import Territory
 from mutusim.errors import NotFoundError
 
 __all__ = [
+    "FMPE_PAY_CUT",
+    "FMPE_YEARS",
     "SURNOMBRE_FACTORS",
     "SURNOMBRE_TAIL",
     "CostData",
@@ -264,10 +266,17 @@ class CostData:
 
 
 # ------------------------------------------------------------------ formulas
-#: Multipliers of an abolished post's yearly cost by year since abolition (DOMAIN.md §3
-#: [V 67, 68]): 1 year en surnombre on full pay, then 1.5x for 2 years, 1x, then 0.75x.
+#: Multipliers of the agent's pay owed by the former employer, by year since abolition
+#: (DOMAIN.md §3 [V 67, 68]; loi 84-53 art. 97 bis): 1 year en surnombre on full pay,
+#: then, the agent being *momentanément privé d'emploi*, a contribution of 1.5x the pay
+#: for 2 years, 1x the third year, then 0.75x.
 SURNOMBRE_FACTORS: tuple[float, ...] = (1.0, 1.5, 1.5, 1.0)
 SURNOMBRE_TAIL = 0.75
+#: Yearly cut of a fonctionnaire momentanément privé d'emploi's pay, as a share of the
+#: pay at abolition (loi 2019-828 art. 78, DOMAIN.md §3 [V 67, 69]) [1/year] ...
+FMPE_PAY_CUT = 0.10
+#: ... and the years of that pay, after which it stops (and the contribution with it).
+FMPE_YEARS = 10
 
 
 def transition_cost(pair: PairData, pool: PoolParams | None, mode: str) -> float:
@@ -445,8 +454,16 @@ def steady_staff(target: float, partial: float) -> float:
 def surnombre_factor(k: int) -> float:
     """Cost of an abolished post in year k after abolition, as a multiple of its yearly cost.
 
-    1.0 in year 0 (*en surnombre*, full pay), 1.5 in years 1-2, 1.0 in year
-    3, 0.75 from year 4 (DOMAIN.md §3 [V 67, 68]).
+    Year 0: *en surnombre*, full pay (1.0). Years 1 to 10: the agent is
+    *momentanément privé d'emploi*; the former employer's contribution is
+    1.5x the agent's pay in years 1-2, 1x in year 3, 0.75x from year 4
+    (DOMAIN.md §3 [V 67, 68]), and that pay falls by 10 % of its initial
+    amount each year and stops after 10 years (loi 2019-828 art. 78, DOMAIN.md
+    §3 [V 67, 69]): year k pays ``1 − 0.1·(k − 1)`` of it, nothing from year 11.
+    The contribution is taken on the pay actually received (its base in loi
+    84-53 art. 97 bis); reading the cut as linear, so that the pay reaches
+    zero with the tenth year, is this model's reading of "réduite de 10 %
+    chaque année".
 
     Parameters
     ----------
@@ -460,12 +477,14 @@ def surnombre_factor(k: int) -> float:
 
     Examples
     --------
-    >>> [surnombre_factor(k) for k in range(6)]
-    [1.0, 1.5, 1.5, 1.0, 0.75, 0.75]
+    >>> [round(surnombre_factor(k), 4) for k in range(13)]
+    [1.0, 1.5, 1.35, 0.8, 0.525, 0.45, 0.375, 0.3, 0.225, 0.15, 0.075, 0.0, 0.0]
     """
-    if k < 0:
+    if k < 0 or k > FMPE_YEARS:
         return 0.0
-    return SURNOMBRE_FACTORS[k] if k < len(SURNOMBRE_FACTORS) else SURNOMBRE_TAIL
+    multiple = SURNOMBRE_FACTORS[k] if k < len(SURNOMBRE_FACTORS) else SURNOMBRE_TAIL
+    pay = 1.0 if k == 0 else 1.0 - FMPE_PAY_CUT * (k - 1)
+    return multiple * pay
 
 
 def discount_factor(year: int, first_year: int, rate: float) -> float:

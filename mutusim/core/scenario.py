@@ -133,7 +133,9 @@ class Scenario:
     cif_upside : bool
         Show the CIF / dotation d'intercommunalité effect of transfers as an
         uncertain upside, lagged two years (DOMAIN.md §2.2); needs
-        ``cif_current``, ``tax_receipts`` [EUR/year] and
+        ``cif_current``, ``tax_receipts`` [EUR/year: the CIF's denominator, the
+        taxes levied on the territory by the EPCI, its communes and their
+        syndicates (DOMAIN.md §2.2), not the EPCI's own] and
         ``dgf_per_inhabitant_per_cif`` [EUR per inhabitant per CIF point of 1.0].
     departures : str
         Which departure rate cuts posts: ``retirements`` (default, the
@@ -148,7 +150,9 @@ class Scenario:
     staff_reduction : str
         ``attrition`` (default) or ``abolition``: surplus posts abolished at
         once, at the cost of surnombre then centre de gestion contributions
-        (1 year full pay, 1.5x for 2 years, then 1x, then 0.75x; DOMAIN.md §3).
+        (1 year full pay, 1.5x for 2 years, then 1x, then 0.75x of a pay cut
+        by 10 % of it a year and stopped after 10 years; DOMAIN.md §3,
+        :func:`mutusim.core.costs.surnombre_factor`).
     start_year, end_year : int
         Horizon of the plan (default the mandate 2026-2032): the years of the
         NPV and of the roadmap; whole years within :data:`YEARS`, at most
@@ -318,7 +322,11 @@ class Scenario:
             need = ("cif_current", "tax_receipts", "dgf_per_inhabitant_per_cif")
             missing = [n for n in need if getattr(self, n) is None]
             if missing:
-                errs.append(f"cif_upside needs {missing} (the EPCI's own figures)")
+                errs.append(
+                    f"cif_upside needs {missing}: the EPCI's current CIF, the taxes levied on "
+                    "the territory by the EPCI, its communes and their syndicates (the CIF's "
+                    "denominator, DOMAIN.md §2.2) and the dotation per inhabitant per CIF point"
+                )
             elif self.cif_current is not None and not 0 <= self.cif_current <= 1:
                 errs.append(f"cif_current must lie in [0, 1], got {self.cif_current}")
         if self.solver not in ("highs", "cbc"):

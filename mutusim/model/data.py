@@ -14,7 +14,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from mutusim.core.costs import CostData, PairData, PoolParams
+from mutusim.core.costs import CostData, PairData, PoolParams, surnombre_factor
 from mutusim.core.evaluate import evaluate_plan, status_quo
 from mutusim.core.findings import Reason
 from mutusim.core.law import Majority, council_vote, qualified_majority
@@ -25,10 +25,6 @@ from mutusim.core.territory import Territory
 __all__ = ["ModelData", "Pair"]
 
 Pair = tuple[str, str]  # (service, party)
-
-#: Factors of an abolished post's yearly cost by year since abolition (DOMAIN.md §3).
-_SURNOMBRE = (1.0, 1.5, 1.5, 1.0)
-_SURNOMBRE_TAIL = 0.75
 
 
 @dataclass
@@ -158,9 +154,7 @@ class ModelData:
         total = 0.0
         for u in self.years:
             if u >= year:
-                k = u - year
-                factor = _SURNOMBRE[k] if k < len(_SURNOMBRE) else _SURNOMBRE_TAIL
-                total += factor * self.weight(u)
+                total += surnombre_factor(u - year) * self.weight(u)
         return total
 
     @property

@@ -150,13 +150,14 @@ def test_posts_leave_as_whole_agents_at_the_retirement_rate():
 
 def test_abolition_costs_schedule_by_hand():
     # Abolition: the surplus post (2 in, 1 needed) is abolished on 1 January 2027 and costs
-    # 40,000 x (1, 1.5, 1.5) in 2027-2029 (surnombre, then centre de gestion).
+    # 40,000 x (1, 1.5, 1.5 x 0.9) in 2027-2029 (surnombre, then the centre de gestion's
+    # contribution on a pay cut by 10 % of it a year, loi 2019-828).
     terr = hand_territory()
     sc = ms.Scenario(end_year=2029, discount_rate=0.0, staff_reduction="abolition")
     sch = evaluate_schedule(terr, sc, share_all(terr), {"svc": 2027})
-    assert list(sch.roadmap["abolition_cost"]) == pytest.approx([0, 40_000, 60_000, 60_000])
+    assert list(sch.roadmap["abolition_cost"]) == pytest.approx([0, 40_000, 60_000, 54_000])
     # savings: 82,000 - (40,000 + abolition)
-    assert list(sch.roadmap["savings"]) == pytest.approx([0, 2_000, -18_000, -18_000])
+    assert list(sch.roadmap["savings"]) == pytest.approx([0, 2_000, -18_000, -12_000])
     assert sch.roadmap["posts_abolished"].tolist() == [0.0, 1.0, 0.0, 0.0]
 
 

@@ -87,7 +87,12 @@ def test_staff_formulas_by_hand():
     assert unit_staff(0.5, 0.0, 0.0, 3.0, 0.1, 2) == pytest.approx((2.43, 0.0))
     # abolition: the surplus 2 + 0 - 1.2 = 0.8 abolished at once
     assert unit_staff(2.0, 0.8, 2.0, 0.0, 0.032, 0, "abolition") == pytest.approx((1.2, 0.8))
-    assert [surnombre_factor(k) for k in range(6)] == [1.0, 1.5, 1.5, 1.0, 0.75, 0.75]
+    # surnombre (1 year, full pay), then the contribution (1.5, 1.5, 1, 0.75...) on a pay
+    # cut by 10 points of the initial pay a year, nothing after 10 years (loi 2019-828)
+    by_hand = [1.0, 1.5 * 1.0, 1.5 * 0.9, 1.0 * 0.8, 0.75 * 0.7, 0.75 * 0.6, 0.75 * 0.5]
+    by_hand += [0.75 * 0.4, 0.75 * 0.3, 0.75 * 0.2, 0.75 * 0.1, 0.0, 0.0]
+    assert [surnombre_factor(k) for k in range(13)] == pytest.approx(by_hand)
+    assert surnombre_factor(-1) == 0.0
     assert discount_factor(2028, 2026, 0.1) == pytest.approx(1 / 1.21)
 
 
