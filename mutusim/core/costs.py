@@ -60,6 +60,7 @@ __all__ = [
     "steady_staff",
     "surnombre_factor",
     "transfer_balance",
+    "transfer_charge",
     "transition_cost",
     "unit_staff",
 ]
@@ -178,6 +179,10 @@ class CostData:
         Service -> key of a shared unit's bills (units, population, fte).
     integral : bool
         Pooled staff in whole steps (rule ``indivisible_staffing`` on).
+    fiscalite : str
+        The EPCI's fiscal regime, ``FPU`` or ``FA`` (DOMAIN.md §1.1, §2.1).
+    fa_neutralisation : bool
+        Under FA, communes lower their rates by the cost they no longer bear.
     """
 
     services: tuple[str, ...]
@@ -188,6 +193,8 @@ class CostData:
     population: Mapping[str, int]
     billing_keys: Mapping[str, str]
     integral: bool
+    fiscalite: str = "FPU"
+    fa_neutralisation: bool = True
 
     @classmethod
     def from_inputs(cls, territory: Territory, scenario: Scenario) -> CostData:
@@ -258,7 +265,23 @@ class CostData:
             population=population,
             billing_keys=dict(scenario.billing_keys),
             integral="indivisible_staffing" not in scenario.disabled_rules,
+            fiscalite=str(territory.epci.get("fiscalite", "FPU")),
+            fa_neutralisation=bool(scenario.fa_neutralisation),
         )
+
+    def transfer_charge(self, pair: PairData) -> float:
+        """What a commune bears each year for a service it has transferred [EUR/year].
+
+        :func:`transfer_charge` under this EPCI's fiscal regime.
+        """
+        return transfer_charge(pair, self.fiscalite, self.fa_neutralisation)
+
+    def transfer_balance(self, pair: PairData) -> float:
+        """Change of a commune's budget when it transfers the service [EUR/year].
+
+        :func:`transfer_balance` under this EPCI's fiscal regime.
+        """
+        return transfer_balance(pair, self.fiscalite, self.fa_neutralisation)
 
     def members(self, service: str) -> list[str]:
         """Parties with a baseline row for ``service``, communes first."""
@@ -549,23 +572,69 @@ def clect_charge(pair: PairData) -> float:
     return pair.cost + pair.equipment_charge
 
 
-def transfer_balance(pair: PairData) -> float:
+def transfer_charge(pair: PairData, fiscalite: str = "FPU", neutralisation: bool = True) -> float:
+    """What a commune bears each year for a service it has transferred [EUR/year].
+
+    - **FPU** (fiscalité professionnelle unique): its attribution de
+      compensation is cut by the CLECT valuation, historic cost plus equipment
+      at annualised cost (CGI 1609 nonies C IV-V, DOMAIN.md §2.1):
+      :func:`clect_charge`.
+    - **FA** (fiscalité additionnelle): there is no attribution de
+      compensation and no CLECT (DOMAIN.md §1.1); the EPCI finances the
+      service through its additional tax rates. With fiscal neutralisation
+      the commune lowers its own rates by the cost it no longer bears: it
+      gives up that revenue (``pair.cost``). Without, it keeps its rates and
+      bears nothing.
+
+    Parameters
+    ----------
+    pair : PairData
+        The transferring commune's baseline.
+    fiscalite : str
+        ``FPU`` or ``FA``.
+    neutralisation : bool
+        Under FA, whether the commune lowers its rates (ignored under FPU).
+
+    Returns
+    -------
+    float
+        [EUR/year]
+
+    Examples
+    --------
+    >>> p = PairData(1.0, 50_000.0, 100.0, 50.0, 2_000.0, "keep")
+    >>> transfer_charge(p, "FPU"), transfer_charge(p, "FA"), transfer_charge(p, "FA", False)
+    (52000.0, 50000.0, 0.0)
+    """
+    if fiscalite == "FA":
+        return pair.cost if neutralisation else 0.0
+    return clect_charge(pair)
+
+
+def transfer_balance(pair: PairData, fiscalite: str = "FPU", neutralisation: bool = True) -> float:
     """Change of a commune's budget when it transfers the service [EUR/year].
 
-    The CLECT cut minus the cost it no longer bears: the equipment charge its
-    budget never bore (DOMAIN.md §2.1 pitfalls, §6.4).
+    What it bears after the transfer (:func:`transfer_charge`) minus the cost
+    it no longer bears. Under FPU, the equipment charge its budget never bore
+    (DOMAIN.md §2.1 pitfalls, §6.4); under FA with neutralisation, nothing;
+    under FA without, minus the cost (its budget gains it, the EPCI's
+    taxpayers pay).
 
     Parameters
     ----------
     pair : PairData
         The commune's baseline.
+    fiscalite : str
+        ``FPU`` or ``FA``.
+    neutralisation : bool
+        Under FA, whether the commune lowers its rates.
 
     Returns
     -------
     float
         [EUR/year], positive = the commune pays more.
     """
-    return clect_charge(pair) - pair.cost
+    return transfer_charge(pair, fiscalite, neutralisation) - pair.cost
 
 
 def pair_level(pair: PairData, pool: PoolParams | None, mode: str) -> float:

@@ -19,7 +19,6 @@ from mutusim.core.costs import (
     CostData,
     PoolParams,
     billing_weight,
-    clect_charge,
     fte_moved,
     member_cost,
     pair_level,
@@ -215,9 +214,9 @@ def evaluate_plan(costs: CostData, plan: Plan) -> PlanEvaluation:
                     else 0.0
                 )
                 cost = common_cost[(s, m)] * w + member_cost(pair, unit)
-            else:  # transfer: the commune's attribution de compensation is cut
+            else:  # transfer: the AC is cut (FPU) or the commune's rates lowered (FA)
                 new = pair.arrangement != "transfer" and c != EPCI_PARTY
-                cost = clect_charge(pair) if new else 0.0
+                cost = costs.transfer_charge(pair) if new else 0.0
         moved += fte_moved(pair, m)
         rows.append(
             {

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from mutusim.core.costs import CostData, transfer_balance
+from mutusim.core.costs import CostData
 from mutusim.core.findings import Reason
 from mutusim.core.scenario import Scenario
 from mutusim.core.territory import Territory
@@ -164,9 +164,11 @@ def council_vote(
 
     A stance given in the scenario decides (undecided = yes: silence is
     approval after 3 months, L5211-17, DOMAIN.md §1.1); otherwise the council
-    votes yes unless its budget worsens by more than ``vote_tolerance`` once
-    its attribution de compensation is cut by the CLECT valuation (DOMAIN.md
-    §2.1, §6.2).
+    votes yes unless its budget worsens by more than ``vote_tolerance``: under
+    FPU once its attribution de compensation is cut by the CLECT valuation
+    (DOMAIN.md §2.1, §6.2); under FA, where there is neither AC nor CLECT, its
+    budget does not worsen (neutralised rates, or the cost saved), DOMAIN.md
+    §1.1 (:func:`mutusim.core.costs.transfer_balance`).
 
     Parameters
     ----------
@@ -187,7 +189,7 @@ def council_vote(
     stance = scenario.stance(service, commune)
     if stance is not None:
         return stance != "against", Reason("qualified_majority", f"stance_{stance}")
-    delta = transfer_balance(costs.pairs[(service, commune)])
+    delta = costs.transfer_balance(costs.pairs[(service, commune)])
     yes = delta <= scenario.vote_tolerance + 1e-9
     return yes, Reason("qualified_majority", "budget", {"balance": delta})
 
@@ -285,7 +287,7 @@ def vote_tables(
                     "commune": c,
                     "name": names.at[c],
                     "population": costs.population[c],
-                    "balance_if_transferred": transfer_balance(costs.pairs[(s, c)]),
+                    "balance_if_transferred": costs.transfer_balance(costs.pairs[(s, c)]),
                     "vote": vote,
                     "vote_basis": reason.code,
                 }

@@ -130,6 +130,14 @@ class Scenario:
         ``units`` (default: unit cost x units, D5211-16), ``population`` or ``fte``.
     no_worse_off : bool
         Opt-in rule: no commune pays more for a service than it pays alone today.
+    fa_neutralisation : bool
+        Under fiscalité additionnelle (FA, no attribution de compensation), a
+        commune transferring a competence lowers its own tax rates by the cost
+        it no longer bears while the EPCI raises its additional rates by as
+        much (*neutralisation fiscale*, default True: the commune's budget is
+        unchanged); False: the commune keeps its rates and its budget gains
+        the cost, the EPCI's additional rates financing the service (DOMAIN.md
+        §1.1). Ignored under FPU, where the CLECT cuts the AC.
     cif_upside : bool
         Show the CIF / dotation d'intercommunalité effect of transfers as an
         uncertain upside, lagged two years (DOMAIN.md §2.2); needs
@@ -198,6 +206,7 @@ class Scenario:
     billing_keys: Mapping[str, str] = field(default_factory=dict)
     hosts: Mapping[str, str] = field(default_factory=dict)
     no_worse_off: bool = False
+    fa_neutralisation: bool = True
     cif_upside: bool = False
     cif_current: float | None = None
     tax_receipts: float | None = None
@@ -538,7 +547,7 @@ _WHOLE = (
     "max_changes_per_year",
     "perimeter_max_population",
 )
-_BOOLS = ("decompose", "no_worse_off", "cif_upside")
+_BOOLS = ("decompose", "no_worse_off", "cif_upside", "fa_neutralisation")
 _STRINGS = ("name", "description", "solver", "staff_reduction", "departures")
 _SHOW = reprlib.Repr()
 _SHOW.maxstring = _SHOW.maxother = 60

@@ -43,6 +43,7 @@ import pandas as pd
 
 from mutusim.core.costs import (
     CostData,
+    PairData,
     PoolParams,
     clect_charge,
     discount_factor,
@@ -413,13 +414,23 @@ def _changes(
                 ),
                 fte_moved=sum(fte_moved(costs.pairs[(s, c)], m) for c, m in moving),
                 delta_ac=sum(
-                    clect_charge(costs.pairs[(s, c)])
+                    _epci_share_of_taxes(costs, costs.pairs[(s, c)])
                     for c, m in moving
                     if m == "transfer" and c != EPCI_PARTY
                 ),
             )
         )
     return out
+
+
+def _epci_share_of_taxes(costs: CostData, pair: PairData) -> float:
+    """Rise of the taxation the EPCI keeps when a commune transfers a service [EUR/year].
+
+    The CIF's numerator (DOMAIN.md §2.2): under FPU the attribution de
+    compensation falls by the CLECT valuation; under FA the EPCI raises its
+    additional rates by the cost it takes over.
+    """
+    return clect_charge(pair) if costs.fiscalite != "FA" else pair.cost
 
 
 def price_schedule(

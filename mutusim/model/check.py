@@ -238,6 +238,8 @@ def _check_majorities(t: Territory, sc: Scenario, plan: Plan) -> list[str]:
     communes = list(pop)
     arrangement = t.baseline["arrangement"].to_dict()
     equipment = t.baseline["equipment_charge"].to_dict()
+    cost = t.baseline["cost"].astype(float).to_dict()
+    fa = str(t.epci.get("fiscalite")) == "FA"
     by_law: set[str] = set()
     if sc.rule_on("mandatory_competences"):
         by_law = {str(x) for x, nat in t.services["mandatory_for"].items() if t.nature in nat}
@@ -258,8 +260,15 @@ def _check_majorities(t: Territory, sc: Scenario, plan: Plan) -> list[str]:
             if stance is not None:
                 ok = stance in ("for", "undecided")
             else:
-                # the CLECT cut exceeds the cost avoided by the equipment charge (DOMAIN §2.1)
-                ok = float(equipment[(s, c)]) <= sc.vote_tolerance + 1e-9
+                # FPU: the CLECT cut exceeds the cost avoided by the equipment charge
+                # (DOMAIN §2.1). FA: no AC, no CLECT; the commune's budget is unchanged
+                # (neutralised rates) or gains the cost (DOMAIN §1.1).
+                if fa:
+                    ok = (
+                        True if sc.fa_neutralisation else -cost[(s, c)] <= sc.vote_tolerance + 1e-9
+                    )
+                else:
+                    ok = float(equipment[(s, c)]) <= sc.vote_tolerance + 1e-9
             if ok:
                 yes.append(c)
             elif not sc.rule_on("transfer_all_or_nothing") and plan.get((s, c)) == "transfer":

@@ -280,8 +280,8 @@ class ModelData:
         return pair.fte if key == "fte" else pair.units
 
     def budget_change_if_transferred(self, s: str, c: str) -> float:
-        """Commune c's budget change if it transfers s: the equipment charge the CLECT adds [EUR/year]."""
-        return 0.0 if c == EPCI_PARTY else self.inputs.pairs[(s, c)].equipment_charge
+        """Commune c's budget change if it transfers s [EUR/year] (FPU: the CLECT's equipment charge; FA: see core.costs.transfer_balance)."""
+        return 0.0 if c == EPCI_PARTY else self.inputs.transfer_balance(self.inputs.pairs[(s, c)])
 
     def level(self, s: str, c: str, mode: str) -> float:
         """Service level [0-100] of pair (s, c) under ``mode``."""

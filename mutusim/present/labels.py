@@ -33,6 +33,7 @@ __all__ = [
     "STEP_LABELS",
     "explanation",
     "finding_text",
+    "fiscal_regime_text",
     "french",
     "reason_text",
     "start_reason",
@@ -238,6 +239,43 @@ def _name(territory: Territory | None, table: str, code: object) -> str:
         return str(code)
     frame = territory.communes if table == "communes" else territory.services
     return str(frame.at[code, "name"]) if code in frame.index else str(code)
+
+
+def fiscal_regime_text(fiscalite: str, neutralisation: bool = True) -> str:
+    """The EPCI's fiscal regime and how a transfer is financed, in French (DOMAIN.md §1.1, §2.1).
+
+    Parameters
+    ----------
+    fiscalite : str
+        ``FPU`` or ``FA``.
+    neutralisation : bool
+        Under FA, whether the communes lower their rates (``Scenario.fa_neutralisation``).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> fiscal_regime_text("FPU")[:40]
+    'Fiscalité professionnelle unique (FPU) :'
+    """
+    if fiscalite == "FA":
+        how = (
+            "chaque commune qui transfère baisse ses taux du coût qu'elle ne porte plus "
+            "(neutralisation fiscale) : son budget est inchangé"
+            if neutralisation
+            else "les communes gardent leurs taux : leur budget gagne le coût transféré"
+        )
+        return (
+            "Fiscalité additionnelle (FA) : ni attribution de compensation ni CLECT ; "
+            f"l'EPCI finance une compétence transférée par ses taux additionnels, et {how}."
+        )
+    return (
+        "Fiscalité professionnelle unique (FPU) : un transfert réduit l'attribution de "
+        "compensation de la commune du coût évalué par la CLECT (charges de l'année "
+        "précédente et coût annualisé des équipements, art. 1609 nonies C CGI)."
+    )
 
 
 def vote_reason(basis: str, balance: float | None = None) -> str:

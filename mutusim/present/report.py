@@ -28,6 +28,7 @@ from mutusim.present.labels import (
     MODE_LABELS,
     STATUS_LABELS,
     explanation,
+    fiscal_regime_text,
     french,
     start_reason,
 )
@@ -104,11 +105,14 @@ def _votes_section(result: Result) -> list[str]:
     out = ["<h2>Transferts de compétence : votes des conseils municipaux</h2>"]
     out.append(
         "<p class='note'>Majorité qualifiée (art. L5211-5 II CGCT) : deux tiers des conseils représentant "
-        "plus de la moitié de la population, ou la moitié des conseils représentant plus des deux tiers, "
+        "plus de la moitié de la population, ou la moitié des conseils représentant au moins les deux tiers, "
         "dont la commune la plus peuplée si elle dépasse le quart de la population. Un conseil qui ne "
         "délibère pas dans les trois mois est réputé favorable. Sans position connue, une commune vote "
-        "pour si le transfert ne dégrade pas son budget après la réduction de son attribution de "
-        "compensation (évaluation CLECT).</p>"
+        "pour si le transfert ne dégrade pas son budget. "
+        + html.escape(
+            fiscal_regime_text(str(t.epci.get("fiscalite")), result.scenario.fa_neutralisation)
+        )
+        + "</p>"
     )
     maj = result.majorities.copy()
     maj["service_name"] = t.services["name"].reindex(maj["service"]).to_numpy()
@@ -303,6 +307,7 @@ def _render(result: Result, analyses: Analyses) -> str:
         + (f" : {html.escape(sc.description)}" if sc.description else "")
         + f". {number(len(t.communes))} communes, {number(t.population)} habitants, "
         f"{number(len(t.services))} services étudiés.</p>",
+        f"<p>{html.escape(fiscal_regime_text(str(t.epci.get('fiscalite')), sc.fa_neutralisation))}</p>",
         f"<p>Statut de la résolution : <b>{html.escape(STATUS_LABELS.get(result.status, result.status))}</b>.</p>",
     ]
     if not result.has_plan:
