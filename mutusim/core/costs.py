@@ -536,7 +536,9 @@ def billing_weight(key: str, pair: PairData, population: int) -> float:
     Parameters
     ----------
     key : str
-        ``units`` (unit cost × units of work, D5211-16), ``population`` or ``fte``.
+        ``units`` (unit cost × units of work: the method D5211-16 sets for mises
+        à disposition, which service commun conventions often copy, DOMAIN.md
+        §2.4), ``population`` or ``fte``.
     pair : PairData
         The member's baseline.
     population : int

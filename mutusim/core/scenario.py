@@ -127,7 +127,9 @@ class Scenario:
         L5211-17). They replace the balance-based vote.
     billing_keys : dict
         Key per service for billing a shared unit's common costs to members:
-        ``units`` (default: unit cost x units, D5211-16), ``population`` or ``fte``.
+        ``units`` (default: unit cost x units, the method D5211-16 sets for
+        mises à disposition and service commun conventions often copy, DOMAIN.md
+        §2.4), ``population`` or ``fte``.
     no_worse_off : bool
         Opt-in rule: no commune pays more for a service than it pays alone today.
     fa_neutralisation : bool

@@ -270,7 +270,8 @@ def _allocation_section(result: Result, analyses: Analyses) -> list[str]:
     g.insert(0, "name", t.communes["name"].reindex(g.index).to_numpy())
     out = [
         "<h2>Partage des économies : clé de facturation et valeur de Shapley</h2>",
-        "<p class='note'>La clé de facturation (coût unitaire × unités d'œuvre, art. D5211-16 CGCT) "
+        "<p class='note'>La clé de facturation (coût unitaire × unités d'œuvre : la méthode que l'art. D5211-16 CGCT fixe "
+        "pour les mises à disposition, que les conventions de service commun reprennent souvent) "
         "répartit les économies des services mutualisés ; la valeur de Shapley attribue à chaque commune "
         "sa contribution moyenne aux économies de toutes les coalitions possibles. Les deux répartitions "
         "ont le même total. Au-delà de 12 membres, la valeur de Shapley est estimée par tirage (erreur "
@@ -383,8 +384,8 @@ def _render(result: Result, analyses: Analyses) -> str:
         "la plus grande valeur actuelle nette des économies sur la période, sous les règles du "
         "scénario (taille minimale des services communs, effectifs par postes entiers, transfert de "
         "compétence pour toutes les communes, niveaux de service minimaux). Les coûts des services "
-        "mutualisés sont répartis au prorata des unités d'œuvre (coût unitaire × unités, art. D5211-16 "
-        "CGCT). Les paramètres de coût d'un territoire issu des données nationales sont illustratifs et "
+        "mutualisés sont répartis au prorata des unités d'œuvre (coût unitaire × unités, méthode de "
+        "l'art. D5211-16 CGCT pour les mises à disposition, reprise par convention). Les paramètres de coût d'un territoire issu des données nationales sont illustratifs et "
         "doivent être remplacés par les comptes de la collectivité.</p>",
         f"<p class='note'>Généré par mutusim le {date.today():%d/%m/%Y}. Données communales : INSEE, DGCL — "
         "découpage administratif 2026 (Etalab), Licence Ouverte.</p>",
