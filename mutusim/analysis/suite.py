@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from mutusim.analysis.instruments import instruments
 from mutusim.analysis.legal_calendar import legal_steps
 from mutusim.analysis.phasing import roadmap
 from mutusim.analysis.prices import rule_prices
@@ -36,12 +37,15 @@ class Analyses:
         What each rule costs (:func:`mutusim.analysis.prices.rule_prices`).
     calendar : DataFrame or None
         The legal steps of each change (:func:`mutusim.analysis.legal_calendar.legal_steps`).
+    instruments : DataFrame or None
+        The legal instrument of each pooled unit (:func:`mutusim.analysis.instruments.instruments`).
     """
 
     schedule: Schedule | None = None
     allocation: pd.DataFrame | None = None
     rule_prices: pd.DataFrame | None = None
     calendar: pd.DataFrame | None = None
+    instruments: pd.DataFrame | None = None
 
 
 def analyse(
@@ -76,4 +80,5 @@ def analyse(
         allocation=allocation(result, samples=samples, seed=seed),
         rule_prices=rule_prices(result) if prices else None,
         calendar=legal_steps(result),
+        instruments=instruments(result),
     )

@@ -24,7 +24,9 @@ if TYPE_CHECKING:
     from mutusim.core.territory import Territory
 
 __all__ = [
+    "BILLING_LABELS",
     "COLUMN_LABELS",
+    "INSTRUMENT_LABELS",
     "MODE_LABELS",
     "MODE_SHORT",
     "RULE_LABELS",
@@ -118,6 +120,12 @@ COLUMN_LABELS: dict[str, str] = {
     "transition_cost": "Coûts de transition (€)",
     "posts_not_replaced": "Postes non remplacés (départs)",
     "posts_abolished": "Postes supprimés (surnombre)",
+    "instrument": "Instrument juridique",
+    "article": "Article",
+    "manager": "Gestionnaire",
+    "new_members": "Nouveaux membres",
+    "billing": "Financement",
+    "posts_transferred": "Postes transférés (ETP)",
     "abolition_cost": "Coût des suppressions de postes (€)",
     "cost_status_quo": "Coût sans changement (€)",
     "cost_plan": "Coût avec le plan (€)",
@@ -234,6 +242,24 @@ _BOOL_COLUMNS = (
 
 
 # ------------------------------------------------------------------ reasons
+#: Legal instruments of :func:`mutusim.analysis.instruments.instruments`, in French.
+INSTRUMENT_LABELS = {
+    "service_commun": "Service commun géré par l'EPCI",
+    "service_commun_communal": "Service commun géré par une commune",
+    "transfer": "Transfert de compétence (toutes les communes)",
+    "transfer_a_la_carte": "Transfert de compétence à la carte",
+    "transfer_by_law": "Transfert de plein droit (compétence obligatoire)",
+}
+#: How each instrument is paid for, in French.
+BILLING_LABELS = {
+    "convention_units": "Convention : coût unitaire × unités d'œuvre",
+    "convention_population": "Convention : clé population",
+    "convention_fte": "Convention : clé ETP",
+    "clect": "Réduction de l'attribution de compensation (évaluation CLECT)",
+    "additional_rates": "Taux additionnels de l'EPCI (fiscalité additionnelle)",
+}
+
+
 def _name(territory: Territory | None, table: str, code: object) -> str:
     if territory is None or code is None:
         return str(code)
