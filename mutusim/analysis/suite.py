@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from mutusim.analysis.financing import financing, financing_summary
 from mutusim.analysis.instruments import instruments
 from mutusim.analysis.legal_calendar import legal_steps
 from mutusim.analysis.phasing import roadmap
@@ -39,6 +40,9 @@ class Analyses:
         The legal steps of each change (:func:`mutusim.analysis.legal_calendar.legal_steps`).
     instruments : DataFrame or None
         The legal instrument of each pooled unit (:func:`mutusim.analysis.instruments.instruments`).
+    financing, financing_summary : DataFrame or None
+        Each party's budget under each billing key, and the summary per key
+        (:mod:`mutusim.analysis.financing`).
     """
 
     schedule: Schedule | None = None
@@ -46,6 +50,8 @@ class Analyses:
     rule_prices: pd.DataFrame | None = None
     calendar: pd.DataFrame | None = None
     instruments: pd.DataFrame | None = None
+    financing: pd.DataFrame | None = None
+    financing_summary: pd.DataFrame | None = None
 
 
 def analyse(
@@ -75,10 +81,13 @@ def analyse(
     """
     if not result.has_plan:
         return Analyses()
+    table = financing(result)
     return Analyses(
         schedule=roadmap(result),
         allocation=allocation(result, samples=samples, seed=seed),
         rule_prices=rule_prices(result) if prices else None,
         calendar=legal_steps(result),
         instruments=instruments(result),
+        financing=table,
+        financing_summary=financing_summary(result, table),
     )

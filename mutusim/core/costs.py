@@ -39,7 +39,7 @@ from typing import Any
 from mutusim.core.scenario import Scenario
 from mutusim.core.schema import EPCI_PARTY, MODE_PARAMS
 from mutusim.core.territory import Territory
-from mutusim.errors import NotFoundError
+from mutusim.errors import NotFoundError, ScenarioError
 
 __all__ = [
     "FMPE_PAY_CUT",
@@ -238,6 +238,14 @@ class CostData:
                 f"hosts[{s}]: '{h}' is not a commune of {territory.name}; write EPCI or the "
                 "INSEE code of a member commune (territory.communes.index)"
             )
+        fiscalite = str(territory.epci.get("fiscalite", "FPU"))
+        on_ac = sorted(s for s, k in scenario.billing_keys.items() if k == "ac")
+        if on_ac and fiscalite != "FPU":
+            raise ScenarioError(
+                f"billing_keys[{on_ac[0]}]: 'ac' charges a service commun on the attribution "
+                f"de compensation, which exists only under FPU (CGI 1609 nonies C); "
+                f"{territory.name} is under {fiscalite}: use units, population or fte"
+            )
         pools = {}
         for (s, mode), rec in zip(m.index, records, strict=True):
             values: dict[str, Any] = {k: float(v) for k, v in rec.items() if k != "host"}
@@ -265,7 +273,7 @@ class CostData:
             population=population,
             billing_keys=dict(scenario.billing_keys),
             integral="indivisible_staffing" not in scenario.disabled_rules,
-            fiscalite=str(territory.epci.get("fiscalite", "FPU")),
+            fiscalite=fiscalite,
             fa_neutralisation=bool(scenario.fa_neutralisation),
         )
 
@@ -538,7 +546,8 @@ def billing_weight(key: str, pair: PairData, population: int) -> float:
     key : str
         ``units`` (unit cost × units of work: the method D5211-16 sets for mises
         à disposition, which service commun conventions often copy, DOMAIN.md
-        §2.4), ``population`` or ``fte``.
+        §2.4), ``population``, ``fte``, or ``ac`` (units of work, the bill
+        charged on the attribution de compensation).
     pair : PairData
         The member's baseline.
     population : int

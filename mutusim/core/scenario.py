@@ -47,8 +47,10 @@ SWITCHABLE_RULES: tuple[str, ...] = rulebook.switchable()
 
 #: Stances a municipal council can take on a transfer (DOMAIN.md §1.1: silence = approval).
 STANCES: tuple[str, ...] = ("for", "against", "undecided")
-#: Keys for billing a shared service to its members (DOMAIN.md §2.4).
-BILLING_KEYS: tuple[str, ...] = ("units", "population", "fte")
+#: Keys for billing a shared service to its members (DOMAIN.md §2.4): ``ac`` bills by
+#: units of work and charges the bill on the attribution de compensation (FPU only,
+#: L5211-4-2; the CIF then counts it, DOMAIN.md §1.3, §2.2).
+BILLING_KEYS: tuple[str, ...] = ("units", "population", "fte", "ac")
 #: An INSEE commune code: 5 characters, digits or 2A/2B (Corsica).
 _INSEE = re.compile(r"[0-9][0-9AB][0-9]{3}")
 #: How surplus staff of a pooled unit is reduced (DOMAIN.md §3).
@@ -129,7 +131,9 @@ class Scenario:
         Key per service for billing a shared unit's common costs to members:
         ``units`` (default: unit cost x units, the method D5211-16 sets for
         mises à disposition and service commun conventions often copy, DOMAIN.md
-        §2.4), ``population`` or ``fte``.
+        §2.4), ``population``, ``fte``, or ``ac``: by units of work, the bill
+        charged on the commune's attribution de compensation (FPU only,
+        L5211-4-2: the CIF then counts it, and the CIF upside with it).
     no_worse_off : bool
         Opt-in rule: no commune pays more for a service than it pays alone today.
     fa_neutralisation : bool

@@ -165,8 +165,10 @@ class Schedule:
         ``fte_moved`` [FTE], ``steady_savings`` [EUR/year], ``reason`` (why it
         starts after the first possible year: ``capacity_full`` with
         ``full_limits``, ``later_start_better``, ``given``, ``not_proven``) and,
-        with the CIF upside, ``delta_ac`` [EUR/year], ``delta_cif`` [-],
-        ``dgf_per_year`` [EUR/year].
+        with the CIF upside, ``delta_ac`` [EUR/year: the rise of the taxation
+        the EPCI keeps: AC cut by the CLECT under FPU, the EPCI's additional
+        rates under FA, plus the bills of services communs charged on the AC
+        (key ``ac``)], ``delta_cif`` [-], ``dgf_per_year`` [EUR/year].
     staff : DataFrame
         One row per pooled unit of a started service and year from its start:
         posts employed (``staff``), partial shares made available
@@ -370,6 +372,13 @@ def _changes(
 ) -> list[_Change]:
     """One :class:`_Change` per service whose plan differs from today, in data order."""
     out = []
+    # bills charged on the attribution de compensation (key ``ac``, FPU, L5211-4-2)
+    on_ac = {s for s, k in costs.billing_keys.items() if k == "ac"}
+    bills = (
+        evaluate_plan(costs, dict(full)).pairs.set_index(["service", "commune"])["cost_after"]
+        if on_ac
+        else None
+    )
     for s in costs.services:
         members = costs.members(s)
         moving = [
@@ -417,6 +426,11 @@ def _changes(
                     _epci_share_of_taxes(costs, costs.pairs[(s, c)])
                     for c, m in moving
                     if m == "transfer" and c != EPCI_PARTY
+                )
+                + sum(
+                    float(bills[(s, c)])
+                    for c, m in moving
+                    if m == "share" and c != EPCI_PARTY and s in on_ac and bills is not None
                 ),
             )
         )

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BILLING_LABELS",
     "COLUMN_LABELS",
+    "FINANCING_LABELS",
     "INSTRUMENT_LABELS",
     "MODE_LABELS",
     "MODE_SHORT",
@@ -126,6 +127,15 @@ COLUMN_LABELS: dict[str, str] = {
     "new_members": "Nouveaux membres",
     "billing": "Financement",
     "posts_transferred": "Postes transférés (ETP)",
+    "financing": "Financement",
+    "winners": "Communes gagnantes",
+    "losers": "Communes perdantes",
+    "largest_gain": "Plus fort gain (€/an)",
+    "largest_loss": "Plus forte perte (€/an)",
+    "epci_balance": "Solde de l'EPCI (€/an)",
+    "charged_on_ac": "Imputé sur l'attribution de compensation (€/an)",
+    "delta_cif": "Hausse du CIF",
+    "dgf_per_year": "Dotation d'intercommunalité en plus (€/an)",
     "abolition_cost": "Coût des suppressions de postes (€)",
     "cost_status_quo": "Coût sans changement (€)",
     "cost_plan": "Coût avec le plan (€)",
@@ -249,6 +259,13 @@ INSTRUMENT_LABELS = {
     "transfer": "Transfert de compétence (toutes les communes)",
     "transfer_a_la_carte": "Transfert de compétence à la carte",
     "transfer_by_law": "Transfert de plein droit (compétence obligatoire)",
+}
+#: Financing scenarios of :func:`mutusim.analysis.financing.financing`, in French.
+FINANCING_LABELS = {
+    "units": "Coût unitaire × unités d'œuvre",
+    "population": "Clé population",
+    "fte": "Clé ETP",
+    "ac": "Imputation sur l'attribution de compensation",
 }
 #: How each instrument is paid for, in French.
 BILLING_LABELS = {
