@@ -8,7 +8,7 @@ the :class:`Analyses` to :mod:`mutusim.present.report` and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -18,8 +18,10 @@ from mutusim.analysis.legal_calendar import legal_steps
 from mutusim.analysis.phasing import roadmap
 from mutusim.analysis.prices import rule_prices
 from mutusim.analysis.shapley import allocation
+from mutusim.core.purchasing import GroupementPlan
 from mutusim.core.result import Result
 from mutusim.core.timeline import Schedule
+from mutusim.model.purchasing import optimise_groupements
 
 __all__ = ["Analyses", "analyse"]
 
@@ -43,6 +45,9 @@ class Analyses:
     financing, financing_summary : DataFrame or None
         Each party's budget under each billing key, and the summary per key
         (:mod:`mutusim.analysis.financing`).
+    groupements : GroupementPlan or None
+        The groupements de commandes beside the plan
+        (:func:`mutusim.model.purchasing.optimise_groupements`).
     """
 
     schedule: Schedule | None = None
@@ -52,10 +57,16 @@ class Analyses:
     instruments: pd.DataFrame | None = None
     financing: pd.DataFrame | None = None
     financing_summary: pd.DataFrame | None = None
+    groupements: GroupementPlan | None = None
 
 
 def analyse(
-    result: Result, *, prices: bool = True, samples: int = 2000, seed: int = 0
+    result: Result,
+    *,
+    prices: bool = True,
+    samples: int = 2000,
+    seed: int = 0,
+    purchases: pd.DataFrame | None = None,
 ) -> Analyses:
     """Compute the roadmap, the allocation and (optionally) the rule prices of a result.
 
@@ -67,6 +78,10 @@ def analyse(
         Price each active rule (one extra solve per rule).
     samples, seed : int
         Permutations and seed of the sampled Shapley values (pools above 12 members).
+    purchases : DataFrame, optional
+        Purchase spend for the groupements de commandes
+        (:func:`mutusim.inputs.purchasing.read_purchases`); default the
+        illustrative calibration.
 
     Returns
     -------
@@ -82,6 +97,8 @@ def analyse(
     if not result.has_plan:
         return Analyses()
     table = financing(result)
+    # groupements are small MILPs of their own: HiGHS, whatever solver the plan used
+    groupement_scenario = replace(result.scenario, solver="highs")
     return Analyses(
         schedule=roadmap(result),
         allocation=allocation(result, samples=samples, seed=seed),
@@ -90,4 +107,5 @@ def analyse(
         instruments=instruments(result),
         financing=table,
         financing_summary=financing_summary(result, table),
+        groupements=optimise_groupements(result.territory, groupement_scenario, purchases),
     )
