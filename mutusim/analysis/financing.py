@@ -25,9 +25,9 @@ from mutusim.core.schema import EPCI_PARTY
 from mutusim.core.timeline import CIF_CAP
 from mutusim.errors import ScenarioError
 
-__all__ = ["FINANCING_COLUMNS", "SUMMARY_COLUMNS", "financing", "financing_summary"]
+__all__ = ["FINANCING_COLUMNS", "SUMMARY_COLUMNS", "compare_financing", "financing_summary"]
 
-#: Columns of :func:`financing` (one row per key and party).
+#: Columns of :func:`compare_financing` (one row per key and party).
 FINANCING_COLUMNS = ["financing", "commune", "name", "cost_before", "cost_after", "balance"]
 #: Columns of :func:`financing_summary` (one row per key).
 SUMMARY_COLUMNS = [
@@ -54,7 +54,7 @@ def _keys(result: Result, keys: Iterable[str] | None) -> list[str]:
     return keys
 
 
-def financing(result: Result, keys: Iterable[str] | None = None) -> pd.DataFrame:
+def compare_financing(result: Result, keys: Iterable[str] | None = None) -> pd.DataFrame:
     """Each party's budget for the plan of ``result`` under each billing key.
 
     Parameters
@@ -82,7 +82,7 @@ def financing(result: Result, keys: Iterable[str] | None = None) -> pd.DataFrame
     --------
     >>> import mutusim as ms
     >>> sc = ms.Scenario(end_year=2028, discount_rate=0, departures="all", all_departure_rate=0.5)
-    >>> t = financing(ms.optimise(ms.examples.tiny(), sc), keys=["units", "population"])
+    >>> t = compare_financing(ms.optimise(ms.examples.tiny(), sc), keys=["units", "population"])
     >>> t.groupby("financing", sort=False)["cost_after"].sum().round(2).tolist()
     [172000.0, 172000.0]
     """
@@ -128,7 +128,7 @@ def financing_summary(result: Result, table: pd.DataFrame | None = None) -> pd.D
     result : Result
         The result priced in ``table``.
     table : DataFrame, optional
-        :func:`financing` of ``result`` (computed when omitted).
+        :func:`compare_financing` of ``result`` (computed when omitted).
 
     Returns
     -------
@@ -145,7 +145,7 @@ def financing_summary(result: Result, table: pd.DataFrame | None = None) -> pd.D
         Transfers are financed the same way under every key and left out.
     """
     if table is None:
-        table = financing(result)
+        table = compare_financing(result)
     if table.empty:
         return pd.DataFrame(columns=SUMMARY_COLUMNS)
     sc = result.scenario

@@ -32,7 +32,7 @@ import pandas as pd
 from mutusim.core.result import Result
 from mutusim.core.schema import EPCI_PARTY
 
-__all__ = ["INSTRUMENT_COLUMNS", "MANDATORY_ARTICLES", "instruments"]
+__all__ = ["INSTRUMENT_COLUMNS", "MANDATORY_ARTICLES", "legal_instruments"]
 
 #: Article listing the mandatory competences of each nature (DOMAIN.md §1.1).
 MANDATORY_ARTICLES = {
@@ -58,7 +58,7 @@ INSTRUMENT_COLUMNS = [
 ]
 
 
-def instruments(result: Result) -> pd.DataFrame:
+def legal_instruments(result: Result) -> pd.DataFrame:
     """The legal instrument, billing and staff consequence of each pooled unit of a plan.
 
     Parameters
@@ -86,7 +86,7 @@ def instruments(result: Result) -> pd.DataFrame:
     >>> import mutusim as ms
     >>> sc = ms.Scenario(end_year=2028, discount_rate=0, departures="all", all_departure_rate=0.5)
     >>> res = ms.optimise(ms.examples.tiny(), sc)
-    >>> instruments(res)[["service", "instrument", "article", "manager"]].to_dict("records")
+    >>> legal_instruments(res)[["service", "instrument", "article", "manager"]].to_dict("records")
     [{'service': 'rh_paie', 'instrument': 'service_commun', 'article': 'L5211-4-2 CGCT', 'manager': 'EPCI'}]
     """
     if not result.has_plan or result.pools is None or result.pools.empty:

@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from mutusim.analysis.financing import financing, financing_summary
-from mutusim.analysis.instruments import instruments
+from mutusim.analysis.financing import compare_financing, financing_summary
+from mutusim.analysis.instruments import legal_instruments
 from mutusim.analysis.legal_calendar import legal_steps
 from mutusim.analysis.phasing import roadmap
 from mutusim.analysis.prices import rule_prices
@@ -41,7 +41,7 @@ class Analyses:
     calendar : DataFrame or None
         The legal steps of each change (:func:`mutusim.analysis.legal_calendar.legal_steps`).
     instruments : DataFrame or None
-        The legal instrument of each pooled unit (:func:`mutusim.analysis.instruments.instruments`).
+        The legal instrument of each pooled unit (:func:`mutusim.analysis.instruments.legal_instruments`).
     financing, financing_summary : DataFrame or None
         Each party's budget under each billing key, and the summary per key
         (:mod:`mutusim.analysis.financing`).
@@ -96,7 +96,7 @@ def analyse(
     """
     if not result.has_plan:
         return Analyses()
-    table = financing(result)
+    table = compare_financing(result)
     # groupements are small MILPs of their own: HiGHS, whatever solver the plan used
     groupement_scenario = replace(result.scenario, solver="highs")
     return Analyses(
@@ -104,7 +104,7 @@ def analyse(
         allocation=allocation(result, samples=samples, seed=seed),
         rule_prices=rule_prices(result) if prices else None,
         calendar=legal_steps(result),
-        instruments=instruments(result),
+        instruments=legal_instruments(result),
         financing=table,
         financing_summary=financing_summary(result, table),
         groupements=optimise_groupements(result.territory, groupement_scenario, purchases),

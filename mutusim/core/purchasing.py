@@ -124,6 +124,20 @@ def member_saving(
     ``(price_cut(group_volume) − price_cut(spend)) × spend``; negative when the
     group gets a smaller cut than the member alone.
 
+    Parameters
+    ----------
+    spend : float
+        The member's groupable spend [EUR/year].
+    group_volume : float
+        The groupement's volume [EUR/year].
+    tiers : sequence of (float, float)
+        (volume, cut) in increasing volume.
+
+    Returns
+    -------
+    float
+        [EUR/year]
+
     Examples
     --------
     >>> t = ((0, 0.0), (200_000, 0.02), (1_000_000, 0.04))

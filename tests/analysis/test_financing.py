@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 import mutusim as ms
-from mutusim.analysis.financing import FINANCING_COLUMNS, financing, financing_summary
+from mutusim.analysis.financing import FINANCING_COLUMNS, compare_financing, financing_summary
 from mutusim.errors import ScenarioError
 
 HAND = {"end_year": 2028, "discount_rate": 0, "departures": "all", "all_departure_rate": 0.5}
@@ -29,7 +29,7 @@ def result() -> ms.Result:
 
 
 def test_each_key_by_hand(result):
-    f = financing(result)
+    f = compare_financing(result)
     assert list(f.columns) == FINANCING_COLUMNS
     assert list(f["financing"].unique()) == ["units", "population", "fte", "ac"]
     bal = f.set_index(["financing", "commune"])["balance"]
@@ -87,6 +87,6 @@ def test_no_ac_outside_fpu():
     with pytest.raises(ScenarioError, match="only under FPU"):
         ms.optimise(t, ms.Scenario(billing_keys={"ads": "ac"}))
     res = ms.optimise(t, ms.Scenario(force=(("ads", "*", "transfer"),)))
-    assert "ac" not in set(financing(res)["financing"])
+    assert "ac" not in set(compare_financing(res)["financing"])
     with pytest.raises(ScenarioError, match="unknown key"):
-        financing(res, keys=["surface"])
+        compare_financing(res, keys=["surface"])

@@ -9,13 +9,13 @@ from __future__ import annotations
 import pytest
 
 import mutusim as ms
-from mutusim.analysis.instruments import INSTRUMENT_COLUMNS, instruments
+from mutusim.analysis.instruments import INSTRUMENT_COLUMNS, legal_instruments
 
 HAND = {"end_year": 2028, "discount_rate": 0, "departures": "all", "all_departure_rate": 0.5}
 
 
 def _rows(res: ms.Result) -> dict[str, dict]:
-    return instruments(res).set_index("service").to_dict("index")
+    return legal_instruments(res).set_index("service").to_dict("index")
 
 
 def test_the_payroll_service_commun_by_hand():
@@ -82,5 +82,5 @@ def test_fa_transfers_are_financed_by_additional_rates():
 def test_no_plan_no_rows():
     res = ms.optimise(ms.examples.tiny(), ms.Scenario(min_level=99))
     assert not res.has_plan
-    assert list(instruments(res).columns) == INSTRUMENT_COLUMNS
-    assert instruments(res).empty
+    assert list(legal_instruments(res).columns) == INSTRUMENT_COLUMNS
+    assert legal_instruments(res).empty
