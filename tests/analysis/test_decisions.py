@@ -1,0 +1,57 @@
+"""The price of a decision (issue 11.3), on the hand example of tests/model/test_model.py.
+
+tiny under HAND (horizon 2026-2028, no discounting, all departures at 50 %):
+the optimum pools payroll (NPV 32,000) and keeps ADS. By hand (test_model.py,
+``TestForcedModes``): ADS shared by all from 2028 loses 12,500, transferred from
+2028 loses 22,500; without the payroll pool nothing else pays (NPV 0).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import mutusim as ms
+from mutusim.analysis.decisions import DECISION_PRICE_COLUMNS, decision_prices, service_decision
+
+HAND = {"end_year": 2028, "discount_rate": 0, "departures": "all", "all_departure_rate": 0.5}
+
+
+@pytest.fixture(scope="module")
+def result() -> ms.Result:
+    res = ms.optimise(ms.examples.tiny(), ms.Scenario(**HAND))
+    assert res.npv == pytest.approx(32_000)
+    return res
+
+
+def test_decisions_and_their_prices_by_hand(result):
+    assert service_decision(result, "rh_paie") == "share"
+    assert service_decision(result, "ads") == "keep"
+    p = decision_prices(result)
+    assert list(p.columns) == DECISION_PRICE_COLUMNS
+    got = {(r.service, r.alternative): r.price for r in p.itertuples()}
+    assert got == pytest.approx(
+        {("ads", "share"): 12_500, ("ads", "transfer"): 22_500, ("rh_paie", "keep"): 32_000}
+    )
+    # payroll is not transferable: no transfer alternative
+    assert ("rh_paie", "transfer") not in got
+    assert (p["status"] == "optimal").all()
+
+
+def test_prices_are_never_negative_against_an_optimum(result):
+    p = decision_prices(result)
+    assert (p["price"] >= -1e-6).all()
+
+
+def test_a_forbidden_alternative_has_a_status_and_no_price():
+    # a vote against from Bourg-Centre (veto) makes the ADS transfer infeasible
+    sc = ms.Scenario(**HAND, stances={"ads": {"49001": "against"}})
+    res = ms.optimise(ms.examples.tiny(), sc)
+    p = decision_prices(res, services=["ads"]).set_index("alternative")
+    assert p.at["transfer", "status"] == "infeasible"
+    assert p.at["transfer", "price"] is None or p["price"].isna()["transfer"]
+    assert p.at["share", "price"] == pytest.approx(12_500)
+
+
+def test_no_plan_no_prices():
+    res = ms.optimise(ms.examples.tiny(), ms.Scenario(min_level=99))
+    assert decision_prices(res).empty
