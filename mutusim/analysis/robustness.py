@@ -1,0 +1,318 @@
+"""Robustness: the plan under uncertain parameters, by Monte Carlo (issue 11.4, DOMAIN.md §4).
+
+Pooling often saves nothing (DOMAIN.md §4): the calibrated parameters of the
+pooled units are uncertain. :func:`robustness` draws them from documented
+ranges (:data:`UNCERTAINTY`, which the analyst can replace) and
+
+(a) prices the **chosen plan, with its start years**, under each draw (no
+    re-solve): the distribution of its NPV and long-run savings, P10 / P50 /
+    P90, the probability of losing money, per service and per commune;
+(b) optionally **re-optimises** a number of the draws: how often each
+    service's decision (keep, share, transfer) is the optimal one.
+
+Every pooled parameter of a service moves by one factor drawn for that service
+(its share and transfer units together); the departure rate is one value per
+draw. Draws are seeded and reproducible; re-optimised draws run in parallel
+on ``workers`` processes, in draw order whatever the number of workers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from mutusim.analysis.decisions import service_decision
+from mutusim.analysis.phasing import evaluate_schedule
+from mutusim.core.costs import CostData
+from mutusim.core.evaluate import evaluate_plan, status_quo
+from mutusim.core.result import Result
+from mutusim.core.scenario import Scenario
+from mutusim.core.territory import Territory
+from mutusim.errors import MutusimError
+from mutusim.model.pipeline import optimise
+
+__all__ = ["UNCERTAINTY", "Robustness", "draw_parameters", "robustness"]
+
+#: Uniform ranges of the uncertain parameters: (low, high, kind, source). ``factor``
+#: multiplies the service's pooled-unit value, ``value`` replaces the departure rate.
+UNCERTAINTY: dict[str, tuple[float, float, str, str]] = {
+    "units_per_fte": (
+        0.8,
+        1.2,
+        "factor",
+        "DOMAIN §4: pooled productivity gains are uncertain, many poolings saved nothing [V 82-91]",
+    ),
+    "fixed_cost": (0.7, 1.5, "factor", "DOMAIN §4, §6.9: fixed costs of a new unit [U]"),
+    "cost_per_fte": (
+        0.97,
+        1.08,
+        "factor",
+        "DOMAIN §3 [V 64, 65]: pay harmonised upwards, 40.7 % expect a higher payroll",
+    ),
+    "transition_cost": (
+        0.5,
+        2.0,
+        "factor",
+        "DOMAIN §3, §6.8 [V 64]: harmonisation, training, IT [U]",
+    ),
+    "departure_rate": (
+        0.025,
+        0.040,
+        "value",
+        "DOMAIN §3: retirements ≈ 3.2 %/yr and rising [V 70-73]; for departures 'all', "
+        "the range is scaled to 6.9 %",
+    ),
+}
+
+_MODE_COLUMNS = {
+    "units_per_fte": ["units_per_fte"],
+    "fixed_cost": ["fixed_cost"],
+    "cost_per_fte": ["cost_per_fte"],
+    "transition_cost": ["transition_cost_per_member", "transition_cost_per_fte"],
+}
+
+
+@dataclass(frozen=True)
+class Robustness:
+    """The plan under uncertainty (plain data).
+
+    Attributes
+    ----------
+    draws : DataFrame
+        One row per draw: ``draw``, ``departure_rate``, ``npv`` [EUR],
+        ``steady_savings`` [EUR/year], ``loses`` (NPV < 0).
+    summary : DataFrame
+        ``measure`` (npv, steady_savings), ``p10``, ``p50``, ``p90``, ``mean``,
+        and ``p_loss`` (share of draws below 0).
+    by_service : DataFrame
+        Per started service: P10 / P50 / P90 of its NPV contribution [EUR] and
+        the share of draws where it loses money.
+    by_commune : DataFrame
+        Per commune: P10 / P50 / P90 of its long-run budget balance
+        [EUR/year, negative = saving] and the share of draws where it pays more.
+    decisions : DataFrame or None
+        With re-optimised draws: per service and decision, the share of those
+        draws where it is optimal (``share_of_draws``), and the plan's decision.
+    factors : DataFrame
+        The draws themselves: ``draw``, ``service``, ``parameter``, ``factor``.
+    """
+
+    draws: pd.DataFrame
+    summary: pd.DataFrame
+    by_service: pd.DataFrame
+    by_commune: pd.DataFrame
+    decisions: pd.DataFrame | None
+    factors: pd.DataFrame
+
+
+def draw_parameters(
+    services: list[str],
+    draws: int,
+    seed: int,
+    uncertainty: Mapping[str, tuple[float, float, str, str]] = UNCERTAINTY,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Seeded draws of the pooled-unit factors per service and of the departure rate.
+
+    Parameters
+    ----------
+    services : list of str
+        Services whose pooled units move.
+    draws : int
+        Number of draws.
+    seed : int
+        Seed of ``numpy.random.default_rng``.
+    uncertainty : mapping
+        Parameter -> (low, high, kind, source), uniform (see :data:`UNCERTAINTY`).
+
+    Returns
+    -------
+    (DataFrame, ndarray)
+        Factors (``draw``, ``service``, ``parameter``, ``factor``) and the
+        departure rate of each draw (NaN when not drawn).
+    """
+    rng = np.random.default_rng(seed)
+    rows = []
+    unit_params = [p for p in _MODE_COLUMNS if p in uncertainty]
+    for p in unit_params:
+        low, high, kind, _ = uncertainty[p]
+        if kind != "factor" or not 0 < low <= high:
+            raise MutusimError(f"uncertainty[{p}] must be a factor range 0 < low <= high")
+        values = rng.uniform(low, high, size=(draws, len(services)))
+        for d in range(draws):
+            for j, s in enumerate(services):
+                rows.append((d, s, p, float(values[d, j])))
+    rates = np.full(draws, np.nan)
+    if "departure_rate" in uncertainty:
+        low, high, _, _ = uncertainty["departure_rate"]
+        rates = rng.uniform(low, high, size=draws)
+    factors = pd.DataFrame(rows, columns=["draw", "service", "parameter", "factor"])
+    return factors, rates
+
+
+def _drawn(
+    t: Territory, sc: Scenario, factors: pd.DataFrame, rate: float
+) -> tuple[Territory, Scenario]:
+    modes = t.modes.copy()
+    services = modes.index.get_level_values("service")
+    for (s, p), f in factors.set_index(["service", "parameter"])["factor"].items():
+        rows = services == s
+        for col in _MODE_COLUMNS[str(p)]:
+            modes.loc[rows, col] = modes.loc[rows, col] * f
+    if np.isnan(rate):
+        drawn_sc = sc
+    elif sc.departures == "retirements":
+        drawn_sc = replace(sc, retirement_rate=float(rate))
+    else:  # the range is given for retirements: scaled to all departures
+        drawn_sc = replace(
+            sc, all_departure_rate=float(rate) * sc.all_departure_rate / sc.retirement_rate
+        )
+    return replace(t, modes=modes), drawn_sc
+
+
+def _reoptimised(args: tuple[Territory, Scenario, list[str]]) -> dict[str, str]:
+    t, sc, services = args
+    res = optimise(t, sc)
+    if not res.has_plan:
+        return dict.fromkeys(services, str(res.status))
+    return {s: service_decision(res, s) for s in services}
+
+
+def _quantiles(values: pd.Series) -> dict[str, float]:
+    q = values.quantile([0.1, 0.5, 0.9]).to_numpy()
+    return {"p10": float(q[0]), "p50": float(q[1]), "p90": float(q[2])}
+
+
+def robustness(
+    result: Result,
+    draws: int = 1000,
+    seed: int = 0,
+    uncertainty: Mapping[str, tuple[float, float, str, str]] | None = None,
+    reoptimise: int = 0,
+    workers: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> Robustness:
+    """Monte Carlo over the uncertain parameters: the plan's NPV and decisions.
+
+    Parameters
+    ----------
+    result : Result
+        A result with a plan (its plan and start years are priced under each draw).
+    draws : int
+        Number of draws priced.
+    seed : int
+        Seed: the same seed gives the same draws and results.
+    uncertainty : mapping, optional
+        Replaces :data:`UNCERTAINTY` (a parameter left out does not move).
+    reoptimise : int
+        How many of the draws (the first ones) are also re-optimised (0: none).
+    workers : int
+        Processes for the re-optimised draws.
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each draw priced or re-optimised.
+
+    Returns
+    -------
+    Robustness
+
+    Raises
+    ------
+    MutusimError
+        No plan, or a bad number of draws.
+    """
+    if not result.has_plan:
+        raise MutusimError("robustness needs a result with a plan")
+    if draws < 1 or not 0 <= reoptimise <= draws or workers < 1:
+        raise MutusimError("draws >= 1, 0 <= reoptimise <= draws and workers >= 1")
+    t, sc = result.territory, result.scenario
+    services = t.service_codes
+    factors, rates = draw_parameters(
+        services, draws, seed, UNCERTAINTY if uncertainty is None else uncertainty
+    )
+    by_draw = dict(tuple(factors.groupby("draw"))) if len(factors) else {}
+    empty = pd.DataFrame(columns=["service", "parameter", "factor"])
+    plan, starts = result.plan, result.starts
+    total = draws + reoptimise
+    rows, service_rows, commune_rows = [], [], []
+    scenarios = []
+    for d in range(draws):
+        dt, dsc = _drawn(t, sc, by_draw.get(d, empty), float(rates[d]))
+        if d < reoptimise:
+            scenarios.append((dt, dsc, services))
+        sch = evaluate_schedule(dt, dsc, plan, starts)
+        rows.append(
+            {
+                "draw": d,
+                "departure_rate": float(rates[d]),
+                "npv": sch.npv,
+                "steady_savings": sch.steady_savings,
+                "loses": sch.npv < 0,
+            }
+        )
+        for s, v in zip(sch.starts["service"], sch.starts["npv_contribution"], strict=True):
+            service_rows.append((d, str(s), float(v)))
+        costs = CostData.from_inputs(dt, dsc)
+        after = evaluate_plan(costs, plan).pairs.groupby("commune")["cost_after"].sum()
+        before = (
+            evaluate_plan(costs, status_quo(costs)).pairs.groupby("commune")["cost_after"].sum()
+        )
+        for c in t.communes.index:
+            commune_rows.append((d, str(c), float(after.get(c, 0.0) - before.get(c, 0.0))))
+        if progress is not None:
+            progress(d + 1, total)
+    table = pd.DataFrame(rows)
+    summary = pd.DataFrame(
+        [
+            {
+                "measure": m,
+                **_quantiles(table[m]),
+                "mean": float(table[m].mean()),
+                "p_loss": float((table[m] < 0).mean()),
+            }
+            for m in ("npv", "steady_savings")
+        ]
+    )
+    per_service = pd.DataFrame(service_rows, columns=["draw", "service", "npv"])
+    by_service = pd.DataFrame(
+        [
+            {"service": s, **_quantiles(g["npv"]), "p_loss": float((g["npv"] < 0).mean())}
+            for s, g in per_service.groupby("service", sort=False)
+        ],
+        columns=["service", "p10", "p50", "p90", "p_loss"],
+    )
+    per_commune = pd.DataFrame(commune_rows, columns=["draw", "commune", "balance"])
+    by_commune = pd.DataFrame(
+        [
+            {
+                "commune": c,
+                "name": str(t.communes.at[c, "name"]),
+                **_quantiles(g["balance"]),
+                "p_worse": float((g["balance"] > 1e-6).mean()),
+            }
+            for c, g in per_commune.groupby("commune", sort=False)
+        ],
+        columns=["commune", "name", "p10", "p50", "p90", "p_worse"],
+    )
+    decisions = None
+    if reoptimise:
+        if workers > 1:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                outcomes = []
+                for i, out in enumerate(pool.map(_reoptimised, scenarios)):
+                    outcomes.append(out)
+                    if progress is not None:
+                        progress(draws + i + 1, total)
+        else:
+            outcomes = []
+            for i, args in enumerate(scenarios):
+                outcomes.append(_reoptimised(args))
+                if progress is not None:
+                    progress(draws + i + 1, total)
+        counts = pd.DataFrame(outcomes).melt(var_name="service", value_name="decision")
+        shares = counts.groupby(["service", "decision"]).size() / len(outcomes)
+        decisions = shares.rename("share_of_draws").reset_index()
+        decisions["plan_decision"] = [service_decision(result, s) for s in decisions["service"]]
+    return Robustness(table, summary, by_service, by_commune, decisions, factors)
