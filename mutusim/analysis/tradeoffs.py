@@ -1,0 +1,162 @@
+"""Trade-off fronts: the plan's NPV against a second criterion, by the epsilon-constraint method (issue 11.1).
+
+A committee asks what it costs to move fewer agents, or to guarantee a
+higher service level. :func:`pareto` answers with the exact front:
+
+- ``against="fte_moved"`` (FTE whose arrangement changes, DOMAIN.md §3):
+  starting from the optimum, the cap ``max_fte_moved`` is set just below
+  the last point's FTE and the model re-solved, until no change is left (the
+  status quo) or no plan satisfies the rules;
+- ``against="min_level"`` (the lowest service level of any pair after the
+  plan, [0-100]): the floor ``min_level`` is raised just above the last
+  point's level, until no plan reaches it.
+
+Each step gives the best NPV under the current bound, so the points found are
+the front's corners (every Pareto-optimal value of the criterion where the
+best NPV changes); points dominated by another (no better on either
+criterion) are removed. With ``points``, the bound instead runs over an even
+grid of that many values (a sample of the front, for large territories).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from mutusim.core.result import Result
+from mutusim.core.scenario import Scenario
+from mutusim.core.territory import Territory
+from mutusim.errors import MutusimError
+from mutusim.model.pipeline import optimise
+
+__all__ = ["FRONT_COLUMNS", "CRITERIA", "criterion_value", "pareto"]
+
+#: Second criteria of a front, and whether less is better.
+CRITERIA = {"fte_moved": True, "min_level": False}
+#: Columns of :func:`pareto`.
+FRONT_COLUMNS = ["against", "value", "npv", "steady_savings", "status", "result"]
+#: Step below (or above) the last point's value [FTE or level points].
+_STEP = 1e-4
+
+
+def criterion_value(result: Result, against: str) -> float:
+    """The plan's value of a second criterion.
+
+    Parameters
+    ----------
+    result : Result
+        A result with a plan.
+    against : str
+        ``fte_moved`` [FTE whose arrangement changes] or ``min_level`` [the
+        lowest service level of any commune's pair after the plan, 0-100].
+
+    Returns
+    -------
+    float
+    """
+    if against == "fte_moved":
+        return float(result.fte_moved or 0.0)
+    d = result.decisions
+    communes = d[d["commune"].isin(result.territory.communes.index)]
+    return float(communes["level_after"].min())
+
+
+def _bounded(scenario: Scenario, against: str, bound: float) -> Scenario:
+    if against == "fte_moved":
+        return replace(scenario, max_fte_moved=max(bound, 0.0))
+    return replace(scenario, min_level=min(bound, 100.0))
+
+
+def pareto(
+    territory: Territory,
+    scenario: Scenario | None = None,
+    against: str = "fte_moved",
+    points: int | None = None,
+    max_steps: int = 200,
+) -> pd.DataFrame:
+    """The front of the plan's NPV against a second criterion.
+
+    Parameters
+    ----------
+    territory : Territory
+    scenario : Scenario, optional
+        The reference scenario (its own cap or floor, if any, is the first bound).
+    against : str
+        ``fte_moved`` or ``min_level`` (:data:`CRITERIA`).
+    points : int, optional
+        Sample the front on this many evenly spaced bounds instead of finding
+        every corner.
+    max_steps : int
+        Safety limit on the number of re-solves.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`FRONT_COLUMNS`, one row per non-dominated point, from the
+        optimum to the most demanding bound: ``value`` of the criterion,
+        ``npv`` [EUR], ``steady_savings`` [EUR/year], ``status`` and the full
+        ``result`` (a :class:`Result`).
+
+    Raises
+    ------
+    MutusimError
+        An unknown criterion, or a reference scenario without a plan.
+    """
+    if against not in CRITERIA:
+        raise MutusimError(f"against must be one of {list(CRITERIA)}, got '{against}'")
+    sc = scenario or Scenario()
+    less = CRITERIA[against]
+    first = optimise(territory, sc)
+    if not first.has_plan:
+        raise MutusimError(f"the reference scenario has no plan (status {first.status})")
+    found = [first]
+    if points is not None:
+        start = criterion_value(first, against)
+        end = 0.0 if less else 100.0
+        for bound in np.linspace(start, end, max(points, 2))[1:]:
+            res = optimise(territory, _bounded(sc, against, float(bound)))
+            if not res.has_plan:
+                break
+            found.append(res)
+    else:
+        last = first
+        for _ in range(max_steps):
+            value = criterion_value(last, against)
+            if (less and value <= 0.0) or (not less and value >= 100.0):
+                break
+            bound = value - _STEP if less else value + _STEP
+            res = optimise(territory, _bounded(sc, against, bound))
+            if not res.has_plan:
+                break
+            found.append(res)
+            last = res
+    rows = [
+        {
+            "against": against,
+            "value": criterion_value(r, against),
+            "npv": float(r.npv or 0.0),
+            "steady_savings": float(r.savings or 0.0),
+            "status": str(r.status),
+            "result": r,
+        }
+        for r in found
+    ]
+    keep = []
+    for i, p in enumerate(rows):
+        dominated = False
+        for j, q in enumerate(rows):
+            if i == j:
+                continue
+            better_value = q["value"] <= p["value"] if less else q["value"] >= p["value"]
+            if (
+                better_value
+                and q["npv"] >= p["npv"] - 1e-6
+                and (q["value"] != p["value"] or q["npv"] > p["npv"] + 1e-6 or j < i)
+            ):
+                dominated = True
+                break
+        if not dominated:
+            keep.append(p)
+    return pd.DataFrame(keep, columns=FRONT_COLUMNS).reset_index(drop=True)

@@ -1,0 +1,97 @@
+"""Trade-off fronts (issue 11.1): by hand on tiny, and against brute force.
+
+The brute force enumerates every plan and start years of small random territories,
+keeps those the independent checker accepts, counts the FTE whose arrangement
+changes from the baseline table itself, and takes the non-dominated (FTE, NPV)
+pairs: the front :func:`pareto` must find, corner for corner.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from hypothesis import given, settings
+from model.test_model import HAND, offered_modes, territories
+
+import mutusim as ms
+from mutusim.analysis.tradeoffs import FRONT_COLUMNS, pareto
+from mutusim.errors import MutusimError
+from mutusim.model.check import check_plan
+
+
+def test_tiny_front_by_hand():
+    # payroll {49001, 49002}: 2.0 + 0.5 FTE move, NPV 32,000; {49001, 49003}: 2.3 FTE,
+    # NPV 22,400 (test_model's hand figures); nothing else pays: then the status quo
+    f = pareto(ms.examples.tiny(), ms.Scenario(**HAND))
+    assert list(f.columns) == FRONT_COLUMNS
+    assert f["value"].tolist() == pytest.approx([2.5, 2.3, 0.0])
+    assert f["npv"].tolist() == pytest.approx([32_000, 22_400, 0.0])
+    assert (f["status"] == "optimal").all()
+    assert f["result"].iloc[1].plan[("rh_paie", "49003")] == "share"
+
+
+def test_the_front_is_monotone():
+    f = pareto(ms.examples.tiny(), ms.Scenario(**HAND), against="min_level")
+    assert f["value"].is_monotonic_increasing
+    assert f["npv"].is_monotonic_decreasing
+    assert f["value"].iloc[0] == 40.0  # Hameau-Sud's ADS today
+
+
+def _brute_front(t: ms.Territory, sc: ms.Scenario) -> list[tuple[float, float]]:
+    pairs = list(t.baseline.index)
+    arrangement = t.baseline["arrangement"].to_dict()
+    fte = t.baseline["fte"].to_dict()
+    points = []
+    for modes in itertools.product(*(offered_modes(t, s) for s, _c in pairs)):
+        plan = dict(zip(pairs, modes, strict=True))
+        changed = sorted({s for (s, c), m in plan.items() if m != arrangement[(s, c)]})
+        moved = sum(fte[p] for p, m in plan.items() if m != arrangement[p])
+        for combo in itertools.product(sc.start_years, repeat=len(changed)):
+            report = check_plan(t, sc, plan, dict(zip(changed, combo, strict=True)))
+            if report.ok and report.schedule is not None:
+                points.append((round(moved, 6), round(report.schedule.npv, 4)))
+    front = []
+    for v, n in sorted(set(points)):
+        if not any(v2 <= v and n2 >= n and (v2, n2) != (v, n) for v2, n2 in points):
+            front.append((v, n))
+    return front
+
+
+@settings(max_examples=15, deadline=None)
+@given(territories(sizes=[(1, 1), (1, 2), (2, 1), (2, 2)]))
+def test_front_equals_brute_force(t):
+    sc = ms.Scenario(**HAND)
+    brute = _brute_front(t, sc)
+    if not brute:
+        with pytest.raises(MutusimError):
+            pareto(t, sc)
+        return
+    f = pareto(t, sc)
+    got = sorted(zip(f["value"], f["npv"], strict=True))
+    assert len(got) == len(brute), (got, brute)
+    for (v, n), (bv, bn) in zip(got, brute, strict=True):
+        assert v == pytest.approx(bv, abs=1e-6)
+        assert n == pytest.approx(bn, abs=1e-3)
+
+
+def test_sampled_front_and_errors():
+    f = pareto(ms.examples.tiny(), ms.Scenario(**HAND), points=3)
+    assert f["value"].iloc[0] == pytest.approx(2.5)
+    assert f["npv"].is_monotonic_decreasing
+    with pytest.raises(MutusimError, match="against"):
+        pareto(ms.examples.tiny(), against="colour")
+
+
+@pytest.mark.slow
+def test_tiny_front_equals_brute_force():
+    t = ms.examples.tiny()
+    for options in ({}, {"end_year": 2029}):
+        sc = ms.Scenario(**(HAND | options))
+        f = pareto(t, sc)
+        got = sorted(zip(f["value"], f["npv"], strict=True))
+        brute = _brute_front(t, sc)
+        assert len(got) == len(brute) >= 3, (got, brute)
+        for (v, n), (bv, bn) in zip(got, brute, strict=True):
+            assert v == pytest.approx(bv, abs=1e-6)
+            assert n == pytest.approx(bn, abs=1e-3)
