@@ -21,6 +21,7 @@ grid of that many values (a sample of the front, for large territories).
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -143,20 +144,18 @@ def pareto(
         }
         for r in found
     ]
-    keep = []
-    for i, p in enumerate(rows):
-        dominated = False
-        for j, q in enumerate(rows):
-            if i == j:
-                continue
-            better_value = q["value"] <= p["value"] if less else q["value"] >= p["value"]
-            if (
-                better_value
-                and q["npv"] >= p["npv"] - 1e-6
-                and (q["value"] != p["value"] or q["npv"] > p["npv"] + 1e-6 or j < i)
-            ):
-                dominated = True
-                break
-        if not dominated:
-            keep.append(p)
+    keep = [p for i, p in enumerate(rows) if not _dominated(i, rows, less)]
     return pd.DataFrame(keep, columns=FRONT_COLUMNS).reset_index(drop=True)
+
+
+def _dominated(i: int, rows: list[dict[str, Any]], less: bool) -> bool:
+    """Row i is no better than another on both criteria (the first of equal rows stays)."""
+    v, n = float(rows[i]["value"]), float(rows[i]["npv"])
+    for j, q in enumerate(rows):
+        if j == i:
+            continue
+        qv, qn = float(q["value"]), float(q["npv"])
+        better_value = qv <= v if less else qv >= v
+        if better_value and qn >= n - 1e-6 and (qv != v or qn > n + 1e-6 or j < i):
+            return True
+    return False
