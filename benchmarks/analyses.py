@@ -14,8 +14,8 @@ import time
 
 import mutusim as ms
 from mutusim.analysis.decisions import decision_prices
-from mutusim.analysis.robustness import robustness
 from mutusim.analysis.tipping import tipping_points
+from mutusim.analysis.uncertainty import robustness
 
 
 def main() -> None:

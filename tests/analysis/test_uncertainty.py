@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 import mutusim as ms
-from mutusim.analysis.robustness import UNCERTAINTY, draw_parameters, robustness
+from mutusim.analysis.uncertainty import UNCERTAINTY, draw_parameters, robustness
 from mutusim.errors import MutusimError
 
 HAND = {"end_year": 2028, "discount_rate": 0, "departures": "all", "all_departure_rate": 0.5}
