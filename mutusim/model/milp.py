@@ -29,6 +29,9 @@ class MilpModel:
     x, y, n : dict
         Mode binaries per (service, commune, mode); opening binaries and staff
         integers per (service, pooled mode).
+    aux : dict
+        Auxiliary continuous variables a rule adds, by name (e.g. the billing
+        weight of a shared unit's members, :func:`mutusim.model.rules.no_worse_off`).
     allowed : dict
         (service, commune) -> modes left after the filter rules.
     excluded : dict
@@ -46,6 +49,7 @@ class MilpModel:
     x: dict[tuple[str, str, str], pulp.LpVariable] = field(default_factory=dict)
     y: dict[tuple[str, str], pulp.LpVariable] = field(default_factory=dict)
     n: dict[tuple[str, str], pulp.LpVariable] = field(default_factory=dict)
+    aux: dict[str, pulp.LpVariable] = field(default_factory=dict)
     allowed: dict[Pair, tuple[str, ...]] = field(default_factory=dict)
     excluded: dict[tuple[str, str, str], Reason] = field(default_factory=dict)
     rows: dict[str, list[str]] = field(default_factory=dict)
@@ -99,13 +103,13 @@ class MilpModel:
 
     @property
     def columns(self) -> list[pulp.LpVariable]:
-        """Every variable, in the order handed to the solver (x, then y, then n)."""
-        return [*self.x.values(), *self.y.values(), *self.n.values()]
+        """Every variable, in the order handed to the solver (x, y, n, then aux)."""
+        return [*self.x.values(), *self.y.values(), *self.n.values(), *self.aux.values()]
 
     @property
     def num_variables(self) -> int:
         """Number of variables."""
-        return len(self.x) + len(self.y) + len(self.n)
+        return len(self.x) + len(self.y) + len(self.n) + len(self.aux)
 
     @property
     def num_constraints(self) -> int:

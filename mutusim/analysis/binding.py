@@ -1,0 +1,159 @@
+"""Which rules bind, measured with one relaxed solve (cheap enough for every EPCI of France).
+
+:func:`mutusim.analysis.prices.rule_prices` prices each rule exactly, with a
+re-solve per rule: too slow for a national screening. This module measures
+"a rule binds" with **one** extra solve:
+
+1. solve the scenario with every checked rule switched off (the rules of
+   :data:`CHECKED_RULES` the scenario has on): the *unconstrained* optimum
+   ``P0``, of cost ``C0`` [EUR/year];
+2. ``rules_price = C - C0``, the plan's cost ``C`` minus ``C0``: what the
+   rules cost **together** (exact up to the MIP gaps of both solves);
+3. re-verify ``P0`` with the independent checker
+   (:func:`mutusim.model.check.check_plan`), one rule at a time: the
+   *violations* of a rule are the pairs, pooled units or services where
+   ``P0`` breaks it;
+4. a rule **binds** when the rules cost something together
+   (``rules_price`` above the tolerance :func:`price_tolerance`) and ``P0``
+   breaks it.
+
+What this measure guarantees (tested in ``tests/analysis/test_binding.py``
+against the exact :func:`~mutusim.analysis.prices.rule_prices`):
+
+* if some rule has a positive price, then ``rules_price > 0`` and at least
+  one rule binds (``P0`` cheaper than the plan must break a rule, otherwise
+  it would be a cheaper feasible plan);
+* when exactly one rule binds, its exact price equals ``rules_price``;
+* when several rules bind, each is one the unconstrained optimum breaks;
+  the measure does not apportion ``rules_price`` between them, and a rule
+  flagged together with others may have a zero price on its own (two rules
+  forbidding the same transfer: either one suffices).
+
+``indivisible_staffing`` is not among the checked rules: it is part of the
+cost model (staff in whole posts), not a rule that forbids plans, and stays
+on in the relaxed solve.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mutusim.core import rulebook
+from mutusim.core.costs import CostData
+from mutusim.core.result import Result
+from mutusim.model.check import check_plan
+from mutusim.model.pipeline import optimise
+
+__all__ = ["CHECKED_RULES", "Binding", "binding_rules", "price_tolerance"]
+
+#: Switchable rules that forbid plans and that the independent checker re-verifies,
+#: in registry order (every switchable rule acting as a filter or a constraint).
+CHECKED_RULES: tuple[str, ...] = tuple(
+    r.name
+    for r in rulebook.RULES
+    if r.switchable and ({"filter", "constraint"} & set(r.stages))
+)
+
+
+@dataclass(frozen=True)
+class Binding:
+    """Which rules bind in a result (plain data).
+
+    Attributes
+    ----------
+    active : tuple of str
+        Checked rules the scenario has on (the others were not measured).
+    cost_unconstrained : float or None
+        Optimum without the active checked rules [EUR/year]; None without a
+        plan on either side.
+    rules_price : float or None
+        Plan cost minus ``cost_unconstrained`` [EUR/year]: what the rules cost together.
+    violations : dict of str to int
+        Active rule -> pairs, pooled units or services where the unconstrained
+        optimum breaks it (one per line of the checker).
+    binds : dict of str to bool
+        Active rule -> it binds (see the module's docstring).
+    """
+
+    active: tuple[str, ...] = ()
+    cost_unconstrained: float | None = None
+    rules_price: float | None = None
+    violations: dict[str, int] = field(default_factory=dict)
+    binds: dict[str, bool] = field(default_factory=dict)
+
+    @property
+    def binding(self) -> tuple[str, ...]:
+        """The rules that bind, in registry order."""
+        return tuple(r for r in self.active if self.binds.get(r))
+
+
+def price_tolerance(total_cost: float, mip_gap: float) -> float:
+    """Smallest ``rules_price`` [EUR/year] read as "the rules cost something".
+
+    Both solves may stop within the relative MIP gap of their optimum, so a
+    difference below twice the gap (and at least 1e-6 relative) is noise.
+
+    Parameters
+    ----------
+    total_cost : float
+        The plan's cost [EUR/year].
+    mip_gap : float
+        The scenario's relative MIP gap [-].
+
+    Returns
+    -------
+    float
+        [EUR/year]
+    """
+    return max(1e-6, 2.0 * mip_gap) * max(1.0, abs(total_cost))
+
+
+def binding_rules(result: Result) -> Binding:
+    """Measure which checked rules bind in ``result``, with one relaxed solve.
+
+    Parameters
+    ----------
+    result : Result
+        A result of :func:`mutusim.optimise`.
+
+    Returns
+    -------
+    Binding
+        Empty (nothing active, no price) when the result has no plan or the
+        scenario has no checked rule on; prices None when the relaxed solve
+        finds no plan (it cannot be infeasible when the result is feasible,
+        but it can stop at its time limit).
+
+    Examples
+    --------
+    >>> import mutusim as ms
+    >>> b = binding_rules(ms.optimise(ms.examples.tiny()))
+    >>> b.binding, round(b.rules_price)
+    ((), 0)
+    """
+    sc = result.scenario
+    active = tuple(r for r in CHECKED_RULES if sc.rule_on(r))
+    if not result.has_plan or result.total_cost is None or not active:
+        return Binding(active=active if result.has_plan else ())
+    relaxed = sc.replace(disabled_rules=(*sc.disabled_rules, *active))
+    free = optimise(result.territory, relaxed, explain=False)
+    if not free.has_plan or free.total_cost is None:
+        return Binding(active=active)
+    price = result.total_cost - free.total_cost
+    plan = free.plan
+    costs = CostData.from_inputs(result.territory, sc)
+    violations = {}
+    for rule in active:
+        others = tuple(r for r in active if r != rule)
+        only = sc.replace(disabled_rules=(*sc.disabled_rules, *others))
+        report = check_plan(result.territory, only, plan, costs=costs)
+        violations[rule] = sum(1 for e in report.errors if e.split(":", 1)[0] == rule)
+    costs_something = price > price_tolerance(result.total_cost, sc.mip_gap)
+    binds = {r: costs_something and violations[r] > 0 for r in active}
+    return Binding(
+        active=active,
+        cost_unconstrained=free.total_cost,
+        rules_price=price,
+        violations=violations,
+        binds=binds,
+    )
