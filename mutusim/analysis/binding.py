@@ -44,7 +44,14 @@ from mutusim.core.result import Result
 from mutusim.model.check import check_plan
 from mutusim.model.pipeline import optimise
 
-__all__ = ["CHECKED_RULES", "Binding", "binding_rules", "price_tolerance"]
+__all__ = ["CHECKED_RULES", "RELAXED_WHOLE_MAX_COMMUNES", "Binding", "binding_rules", "price_tolerance"]
+
+#: The relaxed solve of a territory of at most this many communes is one model, not one
+#: per service: on 4-10 communes the whole relaxed model solves 1.8-3.4x faster than the 14
+#: sub-models (their set-up dominates), from 12 communes on it is slower (benchmarks/README.md).
+RELAXED_WHOLE_MAX_COMMUNES = 10
+#: Rules the checker verifies pair by pair; it reports the others only when these pass.
+_PAIR_RULES = frozenset({"mandatory_competences", "perimeter", "forced_decisions", "service_levels"})
 
 #: Switchable rules that forbid plans and that the independent checker re-verifies,
 #: in registry order (every switchable rule acting as a filter or a constraint).
@@ -136,18 +143,13 @@ def binding_rules(result: Result) -> Binding:
     if not result.has_plan or result.total_cost is None or not active:
         return Binding(active=active if result.has_plan else ())
     relaxed = sc.replace(disabled_rules=(*sc.disabled_rules, *active))
+    if len(result.territory.communes) <= RELAXED_WHOLE_MAX_COMMUNES:
+        relaxed = relaxed.replace(decompose=False)
     free = optimise(result.territory, relaxed, explain=False)
     if not free.has_plan or free.total_cost is None:
         return Binding(active=active)
     price = result.total_cost - free.total_cost
-    plan = free.plan
-    costs = CostData.from_inputs(result.territory, sc)
-    violations = {}
-    for rule in active:
-        others = tuple(r for r in active if r != rule)
-        only = sc.replace(disabled_rules=(*sc.disabled_rules, *others))
-        report = check_plan(result.territory, only, plan, costs=costs)
-        violations[rule] = sum(1 for e in report.errors if e.split(":", 1)[0] == rule)
+    violations = _violations(result, active, free.plan)
     costs_something = price > price_tolerance(result.total_cost, sc.mip_gap)
     binds = {r: costs_something and violations[r] > 0 for r in active}
     return Binding(
@@ -157,3 +159,28 @@ def binding_rules(result: Result) -> Binding:
         violations=violations,
         binds=binds,
     )
+
+
+def _violations(result: Result, active: tuple[str, ...], plan: dict[tuple[str, str], str]) -> dict[str, int]:
+    """Lines of the independent checker per active rule, on ``plan`` (at most two checks).
+
+    The checker reports the rules it verifies pair by pair first, and the
+    others only when those pass: a second check without the pair rules
+    reports the rest.
+    """
+    sc = result.scenario
+    costs = CostData.from_inputs(result.territory, sc)
+    count = dict.fromkeys(active, 0)
+    report = check_plan(result.territory, sc, plan, costs=costs)
+    for line in report.errors:
+        rule = line.split(":", 1)[0]
+        if rule in count:
+            count[rule] += 1
+    pair_rules = {r for r in active if r in _PAIR_RULES}
+    if report.evaluation is None and pair_rules:
+        others = sc.replace(disabled_rules=(*sc.disabled_rules, *pair_rules))
+        for line in check_plan(result.territory, others, plan, costs=costs).errors:
+            rule = line.split(":", 1)[0]
+            if rule in count and rule not in pair_rules:
+                count[rule] += 1
+    return count

@@ -51,14 +51,13 @@ from typing import Any
 import pandas as pd
 
 from mutusim._files import atomic_write
-from mutusim.analysis.binding import CHECKED_RULES, binding_rules
-from mutusim.core.result import DECISION_COLUMNS, Result
+from mutusim.core import rulebook
+from mutusim.core.result import Result
 from mutusim.core.scenario import Scenario
 from mutusim.errors import DataError, MutusimError, NotFoundError
 from mutusim.inputs.datasets import epci as epci_territory
 from mutusim.inputs.datasets import find_epci
 from mutusim.inputs.geography import GEOGRAPHY_COLUMNS, epci_geography
-from mutusim.model.pipeline import optimise
 
 __all__ = [
     "EPCI_COLUMNS",
@@ -84,6 +83,11 @@ LAYOUT_VERSION = 1
 #: Columns of the timing of each EPCI [s]: the only ones that differ between two runs.
 TIMING_COLUMNS = ["seconds", "build_seconds", "solve_seconds", "binding_seconds"]
 
+#: The rules measured (those of :data:`mutusim.analysis.binding.CHECKED_RULES`; the
+#: same selection, read here from the registry so that importing this module loads no solver).
+CHECKED_RULES: tuple[str, ...] = tuple(
+    r.name for r in rulebook.RULES if r.switchable and ({"filter", "constraint"} & set(r.stages))
+)
 _VIOLATIONS = [f"violations__{r}" for r in CHECKED_RULES]
 _BINDS = [f"binds__{r}" for r in CHECKED_RULES]
 
@@ -239,12 +243,18 @@ def _selection(epcis: object) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- one EPCI
 def _typed(df: pd.DataFrame, dtypes: Mapping[str, str]) -> pd.DataFrame:
+    """``df`` with exactly these columns and dtypes (missing ones empty): one schema for every file."""
     out = pd.DataFrame(index=df.index)
     for col, dtype in dtypes.items():
-        values = df[col] if col in df.columns else pd.Series(pd.NA, index=df.index)
-        if dtype == "boolean":
-            values = values.astype("object").where(values.notna(), None)
-        out[col] = values.astype(dtype)  # type: ignore[call-overload]
+        if col in df.columns:
+            values = df[col]
+        else:
+            values = pd.Series([None] * len(df), index=df.index, dtype=object)
+        if dtype in ("float64", "Int64"):
+            out[col] = pd.to_numeric(values, errors="coerce").astype(dtype)
+        else:
+            obj = values.astype(object)
+            out[col] = obj.where(obj.notna(), None).astype(dtype)  # type: ignore[call-overload]
     return out
 
 
@@ -307,6 +317,9 @@ def screen_one(
     decisions : DataFrame or None
         ``siren`` + :data:`mutusim.core.result.DECISION_COLUMNS`; None when it failed.
     """
+    from mutusim.analysis.binding import binding_rules
+    from mutusim.model.pipeline import optimise
+
     t0 = time.perf_counter()
     siren = str(geo["siren"])
     try:
