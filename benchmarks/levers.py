@@ -125,9 +125,14 @@ def _fresh(code: str, repeat: int) -> list[float]:
     out = []
     for _ in range(repeat):
         r = subprocess.run(
-            [sys.executable, "-c", f"import time; t=time.perf_counter(); {code}; "
-             "print(time.perf_counter()-t)"],
-            capture_output=True, text=True, check=True,
+            [
+                sys.executable,
+                "-c",
+                f"import time; t=time.perf_counter(); {code}; print(time.perf_counter()-t)",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         out.append(float(r.stdout.strip().splitlines()[-1]))
     return out
@@ -138,10 +143,16 @@ def import_time(repeat: int) -> dict[str, Any]:
     mutusim_t = _fresh("import mutusim", max(7, repeat))
     pandas_t = _fresh("import pandas", max(7, repeat))
     heavy = subprocess.run(
-        [sys.executable, "-c", "import sys, mutusim; print(','.join(m for m in "
-         "('matplotlib','openpyxl','scipy','pulp','highspy','dask','distributed','pyarrow','yaml') "
-         "if m in sys.modules))"],
-        capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys, mutusim; print(','.join(m for m in "
+            "('matplotlib','openpyxl','scipy','pulp','highspy','dask','distributed','pyarrow','yaml') "
+            "if m in sys.modules))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     return {
         "mutusim_best": min(mutusim_t),
@@ -172,7 +183,7 @@ def angers(repeat: int) -> dict[str, Any]:
             def __init__(self, h: Any) -> None:
                 self.h = h
 
-            def run(self) -> Any:
+            def run(self, runs: list[float] = runs) -> Any:
                 t0 = time.perf_counter()
                 try:
                     return self.h.run()
@@ -182,7 +193,7 @@ def angers(repeat: int) -> dict[str, Any]:
             def __getattr__(self, n: str) -> Any:
                 return getattr(self.h, n)
 
-        highs_module.new_highs = lambda *a, **k: Timed(original_new(*a, **k))  # type: ignore[assignment]
+        highs_module.new_highs = lambda *a, _new=original_new, **k: Timed(_new(*a, **k))
         try:
             with (
                 _wrap(territory_module.Territory, "subset", subset),
@@ -222,8 +233,8 @@ def whole(k: int) -> dict[str, Any]:
     load0 = _load()
     for siren in _sample(k):
         terr = ms.datasets.epci(siren)
-        dec, dw, dc = _timed(lambda: ms.optimise(terr, Scenario()))
-        who, ww, wc = _timed(lambda: ms.optimise(terr, Scenario(decompose=False)))
+        dec, dw, dc = _timed(lambda t=terr: ms.optimise(t, Scenario()))
+        who, ww, wc = _timed(lambda t=terr: ms.optimise(t, Scenario(decompose=False)))
         rows.append(
             {
                 "siren": siren,
@@ -248,7 +259,7 @@ def gap(k: int) -> dict[str, Any]:
         terr = ms.datasets.epci(siren)
         ref = None
         for g in gaps:
-            res, w, c = _timed(lambda g=g: ms.optimise(terr, Scenario(mip_gap=g)))
+            res, w, c = _timed(lambda g=g, t=terr: ms.optimise(t, Scenario(mip_gap=g)))
             plan = res.plan
             if ref is None:
                 ref = (res.total_cost, plan)

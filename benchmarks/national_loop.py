@@ -37,7 +37,9 @@ def _plan_hash(res: ms.Result) -> str:
     if not res.has_plan:
         return ""
     d = res.decisions.sort_values(["service", "commune"])
-    text = "|".join(f"{s},{c},{m}" for s, c, m in zip(d["service"], d["commune"], d["mode"]))
+    text = "|".join(
+        f"{s},{c},{m}" for s, c, m in zip(d["service"], d["commune"], d["mode"], strict=False)
+    )
     return hashlib.sha1(text.encode()).hexdigest()[:16]
 
 

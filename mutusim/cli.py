@@ -275,9 +275,13 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--workers", type=int, help="local worker processes (default: the cores)")
     n.add_argument("--scenario", help="scenario YAML file (default: every rule on)")
     n.add_argument("--name", help="scenario name within the YAML file")
-    n.add_argument("--time-limit", type=float, dest="time_limit", help="solver time limit per EPCI [s]")
     n.add_argument(
-        "--no-rules", action="store_true", help="skip the measure of binding rules (one solve less)"
+        "--time-limit", type=float, dest="time_limit", help="solver time limit per EPCI [s]"
+    )
+    n.add_argument(
+        "--no-rules",
+        action="store_true",
+        help="skip the measure of binding rules (one solve less)",
     )
     n.add_argument(
         "--retry-failed", action="store_true", help="compute again the EPCIs that failed before"

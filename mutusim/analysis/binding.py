@@ -44,21 +44,27 @@ from mutusim.core.result import Result
 from mutusim.model.check import check_plan
 from mutusim.model.pipeline import optimise
 
-__all__ = ["CHECKED_RULES", "RELAXED_WHOLE_MAX_COMMUNES", "Binding", "binding_rules", "price_tolerance"]
+__all__ = [
+    "CHECKED_RULES",
+    "RELAXED_WHOLE_MAX_COMMUNES",
+    "Binding",
+    "binding_rules",
+    "price_tolerance",
+]
 
 #: The relaxed solve of a territory of at most this many communes is one model, not one
 #: per service: on 4-10 communes the whole relaxed model solves 1.8-3.4x faster than the 14
 #: sub-models (their set-up dominates), from 12 communes on it is slower (benchmarks/README.md).
 RELAXED_WHOLE_MAX_COMMUNES = 10
 #: Rules the checker verifies pair by pair; it reports the others only when these pass.
-_PAIR_RULES = frozenset({"mandatory_competences", "perimeter", "forced_decisions", "service_levels"})
+_PAIR_RULES = frozenset(
+    {"mandatory_competences", "perimeter", "forced_decisions", "service_levels"}
+)
 
 #: Switchable rules that forbid plans and that the independent checker re-verifies,
 #: in registry order (every switchable rule acting as a filter or a constraint).
 CHECKED_RULES: tuple[str, ...] = tuple(
-    r.name
-    for r in rulebook.RULES
-    if r.switchable and ({"filter", "constraint"} & set(r.stages))
+    r.name for r in rulebook.RULES if r.switchable and ({"filter", "constraint"} & set(r.stages))
 )
 
 
@@ -161,7 +167,9 @@ def binding_rules(result: Result) -> Binding:
     )
 
 
-def _violations(result: Result, active: tuple[str, ...], plan: dict[tuple[str, str], str]) -> dict[str, int]:
+def _violations(
+    result: Result, active: tuple[str, ...], plan: dict[tuple[str, str], str]
+) -> dict[str, int]:
     """Lines of the independent checker per active rule, on ``plan`` (at most two checks).
 
     The checker reports the rules it verifies pair by pair first, and the

@@ -254,7 +254,7 @@ def _typed(df: pd.DataFrame, dtypes: Mapping[str, str]) -> pd.DataFrame:
             out[col] = pd.to_numeric(values, errors="coerce").astype(dtype)
         else:
             obj = values.astype(object)
-            out[col] = obj.where(obj.notna(), None).astype(dtype)  # type: ignore[call-overload]
+            out[col] = obj.where(obj.notna(), None).astype(dtype)
     return out
 
 
@@ -513,11 +513,17 @@ class Screening:
 
 
 def _assemble(
-    rows: pd.DataFrame, decisions: pd.DataFrame, scenario: Scenario, path: Path | None, options: dict[str, Any]
+    rows: pd.DataFrame,
+    decisions: pd.DataFrame,
+    scenario: Scenario,
+    path: Path | None,
+    options: dict[str, Any],
 ) -> Screening:
     epcis = _typed(rows, _EPCI_DTYPES).sort_values("siren", ignore_index=True)
-    dec = _typed(decisions, _DECISION_DTYPES) if len(decisions) else _typed(
-        pd.DataFrame(columns=list(_DECISION_DTYPES)), _DECISION_DTYPES
+    dec = (
+        _typed(decisions, _DECISION_DTYPES)
+        if len(decisions)
+        else _typed(pd.DataFrame(columns=list(_DECISION_DTYPES)), _DECISION_DTYPES)
     )
     dec = dec.sort_values(["siren", "service", "commune"], ignore_index=True)
     return Screening(epcis=epcis, decisions=dec, scenario=scenario, path=path, options=options)
@@ -554,7 +560,11 @@ def read_screening(path: str | os.PathLike[str]) -> Screening:
     done = set(rows["siren"].astype(str))
     files = [
         f
-        for f in (sorted(store.decisions_dir.glob("[0-9]*.parquet")) if store.decisions_dir.is_dir() else [])
+        for f in (
+            sorted(store.decisions_dir.glob("[0-9]*.parquet"))
+            if store.decisions_dir.is_dir()
+            else []
+        )
         if f.stem in done
     ]
     decisions = _read_dataset(files) if files else pd.DataFrame(columns=list(_DECISION_DTYPES))
@@ -738,9 +748,7 @@ def screen(
     if store is not None:
         store.open(options)
         statuses = store.statuses()
-    done_before = {
-        s for s, st in statuses.items() if not (retry_failed and st == "failed")
-    }
+    done_before = {s for s, st in statuses.items() if not (retry_failed and st == "failed")}
     todo = selection[~selection["siren"].isin(done_before)]
     skipped = len(selection) - len(todo)
 
@@ -755,7 +763,20 @@ def screen(
     rows: list[dict[str, Any]] = []
     frames: list[pd.DataFrame] = []
     if len(todo):
-        _run(todo, sc, service_list, seed, bool(rules), client, workers, store, rows, frames, callback, skipped)
+        _run(
+            todo,
+            sc,
+            service_list,
+            seed,
+            bool(rules),
+            client,
+            workers,
+            store,
+            rows,
+            frames,
+            callback,
+            skipped,
+        )
     elif callback is not None:
         callback(Progress(0, 0, 0, skipped, 0.0))
     if store is not None:
@@ -770,7 +791,11 @@ def screen(
             options=options,
         )
     rows_df = pd.DataFrame(rows) if rows else pd.DataFrame(columns=EPCI_COLUMNS)
-    dec = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(_DECISION_DTYPES))
+    dec = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=list(_DECISION_DTYPES))
+    )
     return _assemble(rows_df, dec, sc, None, options)
 
 
@@ -812,12 +837,14 @@ def _run(
             futures.append(fut)
             by_key[fut.key] = geo
         t0 = time.perf_counter()
-        done = failed = 0
-        for fut in as_completed(futures):
+        failed = 0
+        for done, fut in enumerate(as_completed(futures), start=1):
             geo = by_key[fut.key]
             try:
                 row, decisions = fut.result()
-            except Exception as exc:  # the task itself never raises: a lost worker, a pickling error
+            except (
+                Exception
+            ) as exc:  # the task itself never raises: a lost worker, a pickling error
                 row, decisions = _failure(geo, exc), None
             fut.release()
             if store is not None:
@@ -826,13 +853,17 @@ def _run(
                 rows.append(row)
                 if decisions is not None:
                     frames.append(decisions)
-            done += 1
             failed += row["status"] == "failed"
             if callback is not None:
                 callback(
                     Progress(
-                        done, len(geo_rows), failed, skipped, time.perf_counter() - t0,
-                        str(geo["siren"]), str(geo["name"]),
+                        done,
+                        len(geo_rows),
+                        failed,
+                        skipped,
+                        time.perf_counter() - t0,
+                        str(geo["siren"]),
+                        str(geo["name"]),
                     )
                 )
     except BaseException:
@@ -846,6 +877,15 @@ def _run(
 # ---------------------------------------------------------------- summaries
 def _with_plan(s: Screening) -> pd.DataFrame:
     return s.epcis[s.epcis["total_cost"].notna()]
+
+
+def _group_columns(by: str) -> list[str]:
+    """The key, its name, and for a département its région (each département lies in one)."""
+    if by == "departement":
+        return ["departement", "departement_name", "region", "region_name"]
+    if by == "region":
+        return ["region", "region_name"]
+    return [by]
 
 
 def by_group(screening: Screening, by: str = "nature") -> pd.DataFrame:
@@ -862,7 +902,7 @@ def by_group(screening: Screening, by: str = "nature") -> pd.DataFrame:
     -------
     DataFrame
         One row per group, by decreasing savings: the key (and its name for
-        départements and régions), ``epcis`` screened, ``with_plan``,
+        départements and régions; a département's région too), ``epcis`` screened, ``with_plan``,
         ``failed``, ``communes``, ``population`` [inhabitants] (of the EPCIs
         with a plan), ``baseline_cost``, ``total_cost``, ``savings``
         [EUR/year], ``savings_share`` [-] (savings / baseline cost),
@@ -873,7 +913,7 @@ def by_group(screening: Screening, by: str = "nature") -> pd.DataFrame:
     if by not in GROUP_KEYS:
         raise NotFoundError(f"by_group(by='{by}'): choose among {', '.join(GROUP_KEYS)}")
     e = screening.epcis
-    keys = [by] + ([f"{by}_name"] if by in ("departement", "region") else [])
+    keys = _group_columns(by)
     plan = e["total_cost"].notna()
     work = e.assign(
         _plan=plan,
@@ -920,7 +960,9 @@ def by_group(screening: Screening, by: str = "nature") -> pd.DataFrame:
     out = out[cols]
     for c in ("epcis", "with_plan", "failed", "communes", "population", "rules_bind"):
         out[c] = out[c].astype("int64")
-    return out.sort_values(["savings", by], ascending=[False, True], na_position="last", ignore_index=True)
+    return out.sort_values(
+        ["savings", by], ascending=[False, True], na_position="last", ignore_index=True
+    )
 
 
 def largest(screening: Screening, n: int = 20, by: str = "savings") -> pd.DataFrame:
@@ -974,7 +1016,7 @@ def rule_frequency(screening: Screening, by: str | None = None) -> pd.DataFrame:
     r = screening.rules
     r = r[r["active"]]
     e = screening.epcis.set_index("siren")
-    keys = [by] + ([f"{by}_name"] if by in ("departement", "region") else []) if by else []
+    keys = _group_columns(by) if by else []
     for k in keys:
         r = r.assign(**{k: e[k].reindex(r["siren"]).to_numpy()})
     r = r.assign(
@@ -996,4 +1038,6 @@ def rule_frequency(screening: Screening, by: str | None = None) -> pd.DataFrame:
     out["violations"] = out["violations"].astype("int64")
     out["share"] = out["binds"] / out["epcis"]
     out = out[[*keys, "rule", "epcis", "binds", "share", "violations", "rules_price"]]
-    return out.sort_values([*keys, "binds", "rule"], ascending=[True] * len(keys) + [False, True], ignore_index=True)
+    return out.sort_values(
+        [*keys, "binds", "rule"], ascending=[True] * len(keys) + [False, True], ignore_index=True
+    )

@@ -15,6 +15,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from mutusim._files import atomic_write
 from mutusim.analysis.national import (
@@ -145,7 +147,11 @@ def _group_names(table: pd.DataFrame, by: str) -> list[str]:
 
 
 def plot_savings_by(
-    table: pd.DataFrame, by: str, ax: Axes | None = None, top: int = 25, per_inhabitant: bool = False
+    table: pd.DataFrame,
+    by: str,
+    ax: Axes | None = None,
+    top: int = 25,
+    per_inhabitant: bool = False,
 ) -> Axes:
     """Savings by group (nature, département, région), largest first [EUR/year].
 
@@ -211,7 +217,7 @@ def plot_distribution(
     if len(values) == 0:
         ax.set_title("Aucun EPCI avec un plan")
         return ax
-    edges = np.histogram_bin_edges(values, bins=bins)
+    edges = np.histogram_bin_edges(values, bins=bins).tolist()
     if by is None:
         ax.hist(values, bins=edges, color="#4c9be8")
     else:
@@ -224,6 +230,7 @@ def plot_distribution(
     ax.axvline(median, color="black", linestyle="--", linewidth=1)
     ax.set_xlabel("économies, en % du coût actuel des services étudiés")
     ax.set_ylabel("nombre d'EPCI")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(
         f"Répartition des économies de {number(len(values))} EPCI (médiane {percent(median / 100.0)})"
     )
@@ -288,7 +295,9 @@ def plot_rule_frequency(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
     ax.set_yticks(range(len(t)), [RULE_LABELS.get(r, r) for r in t["rule"]], fontsize=8)
     ax.set_xlabel("% des EPCI où la règle contraint le plan")
     for i, (share, n) in enumerate(zip(t["share"], t["binds"], strict=True)):
-        ax.text(100.0 * share, i, f" {percent(share, 0)} ({number(n)} EPCI)", va="center", fontsize=7)
+        ax.text(
+            100.0 * share, i, f" {percent(share, 0)} ({number(n)} EPCI)", va="center", fontsize=7
+        )
     ax.set_title("Où les règles contraignent le plan le plus souvent")
     return ax
 
@@ -349,14 +358,16 @@ def write_summary(screening: Screening, folder: str | os.PathLike[str]) -> list[
 
     def csv(name: str, df: pd.DataFrame) -> None:
         text = french_national(df).to_csv(index=False, sep=";", decimal=",")
-        written.append(atomic_write(out / name, lambda p: p.write_text(text, encoding="utf-8-sig")))
+        written.append(
+            atomic_write(out / name, lambda p: p.write_text(text, encoding="utf-8-sig"))
+        )
 
     def png(name: str, ax: Axes) -> None:
-        fig = ax.get_figure()
-        assert fig is not None
+        fig = ax.figure
+        assert isinstance(fig, Figure)
         fig.tight_layout()
         written.append(atomic_write(out / name, lambda p: fig.savefig(p, format="png", dpi=110)))
-        plt.close(fig)  # type: ignore[arg-type]
+        plt.close(fig)
 
     e = screening.epcis
     csv("epci.csv", e)

@@ -19,7 +19,12 @@ def test_checked_rules_are_the_switchable_rules_that_forbid_plans():
 def test_nothing_binds_in_the_tiny_optimum(tiny):
     # tests/model/test_model.py: the tiny optimum (173,000) breaks no rule
     b = binding_rules(ms.optimise(tiny))
-    assert b.active == ("qualified_majority", "mandatory_competences", "transfer_all_or_nothing", "min_members")
+    assert b.active == (
+        "qualified_majority",
+        "mandatory_competences",
+        "transfer_all_or_nothing",
+        "min_members",
+    )
     assert b.binding == ()
     assert b.rules_price == pytest.approx(0.0, abs=1e-6)
     assert b.cost_unconstrained == pytest.approx(173_000)
@@ -42,10 +47,16 @@ def test_without_plan_or_without_rules_nothing_is_measured(tiny):
     infeasible = ms.optimise(tiny, ms.Scenario(max_total_cost=1.0))
     assert binding_rules(infeasible).active == ()
     off = ms.Scenario(
-        disabled_rules=("qualified_majority", "mandatory_competences", "transfer_all_or_nothing", "min_members")
+        disabled_rules=(
+            "qualified_majority",
+            "mandatory_competences",
+            "transfer_all_or_nothing",
+            "min_members",
+        )
     )
     b = binding_rules(ms.optimise(tiny, off))
-    assert b.active == () and b.rules_price is None
+    assert b.active == ()
+    assert b.rules_price is None
 
 
 @pytest.mark.parametrize("seed", range(14))

@@ -92,7 +92,8 @@ def test_the_run_records_every_epci_and_the_failure(reference):
     failed = e.set_index("siren").loc[BROKEN]
     assert failed["status"] == "failed"
     assert failed["error_type"] == "DataError"
-    assert "population" in failed["error"] and "-5" in failed["error"]
+    assert "population" in failed["error"]
+    assert "-5" in failed["error"]
     assert pd.isna(failed["total_cost"])
     ok = e[e["siren"] != BROKEN]
     assert (ok["status"] == "optimal").all()
@@ -211,7 +212,8 @@ def test_select_epcis_filters():
     assert (pdl["region_name"] == "Pays de la Loire").all()
     assert len(pdl) == len(select_epcis({"region": "pays de la loire"}))
     both = select_epcis({"region": "52", "nature": "CC"})
-    assert (both["nature"] == "CC").all() and 0 < len(both) < len(pdl)
+    assert (both["nature"] == "CC").all()
+    assert 0 < len(both) < len(pdl)
     several = select_epcis({"departement": "49,53"})
     assert set(several["departement"]) == {"49", "53"}
     assert select_epcis({"siren": ["244900015"]})["name"].tolist() == ["CU Angers Loire Métropole"]
@@ -234,11 +236,15 @@ def test_every_epci_lies_in_one_departement_of_its_region():
     from mutusim.inputs.geography import departements, epci_geography
 
     g = epci_geography()
-    assert len(g) == 1255 and g["departement"].notna().all()
+    assert len(g) == 1255
+    assert g["departement"].notna().all()
     dep_region = departements().set_index("code")["region"]
     assert (g["departement"].map(dep_region) == g["region"]).all()
     angers = g.set_index("siren").loc["244900015"]
-    assert (angers["departement_name"], angers["region_name"]) == ("Maine-et-Loire", "Pays de la Loire")
+    assert (angers["departement_name"], angers["region_name"]) == (
+        "Maine-et-Loire",
+        "Pays de la Loire",
+    )
 
 
 # ----------------------------------------------------------- summaries
@@ -282,11 +288,14 @@ def test_by_group_by_hand():
     assert t.at["49", "savings_share"] == pytest.approx(70 / 400)
     assert t.at["49", "savings_per_inhabitant"] == pytest.approx(70 / 4000)
     assert t.at["49", "rules_bind"] == 1
-    assert t.at["53", "epcis"] == 2 and t.at["53", "failed"] == 1 and t.at["53", "with_plan"] == 1
+    assert t.at["53", "epcis"] == 2
+    assert t.at["53", "failed"] == 1
+    assert t.at["53", "with_plan"] == 1
     assert t.at["53", "population"] == 20000  # of the EPCIs with a plan
     assert list(t.index) == ["53", "49"]  # by decreasing savings
     n = by_group(_fake(), "nature").set_index("nature")
-    assert n.at["CC", "savings"] == 70.0 and n.at["CA", "savings"] == 100.0
+    assert n.at["CC", "savings"] == 70.0
+    assert n.at["CA", "savings"] == 100.0
     with pytest.raises(NotFoundError, match="choose among nature"):
         by_group(_fake(), "commune")
 
@@ -295,7 +304,8 @@ def test_largest_and_rule_frequency_by_hand():
     assert largest(_fake(), 2)["siren"].tolist() == ["3", "2"]
     assert largest(_fake(), 1, by="savings_share")["siren"].tolist() == ["2"]
     f = rule_frequency(_fake()).set_index("rule")
-    assert f.at["qualified_majority", "binds"] == 1 and f.at["qualified_majority", "epcis"] == 3
+    assert f.at["qualified_majority", "binds"] == 1
+    assert f.at["qualified_majority", "epcis"] == 3
     assert f.at["min_members", "share"] == pytest.approx(1 / 3)
     assert f.at["min_members", "rules_price"] == 7.0
     assert f.at["qualified_majority", "violations"] == 2
