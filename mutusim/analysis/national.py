@@ -470,6 +470,8 @@ class Screening:
         The scenario screened.
     path : Path or None
         The folder of the results (None for a screening kept in memory).
+    options : dict
+        The scenario (as a dict), services, seed and ``rules`` of the run (``run.json``).
     """
 
     epcis: pd.DataFrame
@@ -664,7 +666,7 @@ def _client(client: Any, workers: int | None) -> tuple[Any, Callable[[], None]]:
         n_workers=n,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
+        dashboard_address=":0",
         silence_logs=logging.ERROR,
     )
     c = Client(cluster)

@@ -311,3 +311,23 @@ def test_largest_and_rule_frequency_by_hand():
     assert f.at["qualified_majority", "violations"] == 2
     by_dep = rule_frequency(_fake(), by="departement")
     assert set(by_dep["departement"]) == {"49", "53"}
+
+
+def test_runs_on_an_existing_scheduler_given_its_address(reference):
+    """`--scheduler ADDRESS`: the same tasks on a cluster the caller started (left running)."""
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0",
+        silence_logs=logging.ERROR,
+    ) as cluster:  # fmt: skip
+        some = SIRENS[:3]
+        res = screen(some, client=cluster.scheduler_address, progress=False)
+        with Client(cluster) as c:  # the scheduler is still there for others
+            assert c.submit(sum, [1, 2]).result() == 3
+    ref = reference.epcis[reference.epcis["siren"].isin(some)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(
+        res.epcis.drop(columns=TIMING_COLUMNS), ref.drop(columns=TIMING_COLUMNS)
+    )
