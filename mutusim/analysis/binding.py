@@ -6,7 +6,8 @@ re-solve per rule: too slow for a national screening. This module measures
 
 1. solve the scenario with every checked rule switched off (the rules of
    :data:`CHECKED_RULES` the scenario has on): the *unconstrained* optimum
-   ``P0``, of cost ``C0`` [EUR/year];
+   ``P0``, of cost ``C0`` [EUR/year] priced by the cost model
+   (:func:`mutusim.core.evaluate.evaluate_plan`);
 2. ``rules_price = C - C0``, the plan's cost ``C`` minus ``C0``: what the
    rules cost **together** (exact up to the MIP gaps of both solves);
 3. re-verify ``P0`` with the independent checker
@@ -40,9 +41,14 @@ from dataclasses import dataclass, field
 
 from mutusim.core import rulebook
 from mutusim.core.costs import CostData
+from mutusim.core.evaluate import Plan, evaluate_plan
 from mutusim.core.result import Result
+from mutusim.core.scenario import Scenario
+from mutusim.core.territory import Territory
+from mutusim.model.build import build_model
 from mutusim.model.check import check_plan
-from mutusim.model.pipeline import optimise
+from mutusim.model.pipeline import decomposes, extract_plan
+from mutusim.model.solver import solve
 
 __all__ = [
     "CHECKED_RULES",
@@ -149,26 +155,55 @@ def binding_rules(result: Result) -> Binding:
     if not result.has_plan or result.total_cost is None or not active:
         return Binding(active=active if result.has_plan else ())
     relaxed = sc.replace(disabled_rules=(*sc.disabled_rules, *active))
-    if len(result.territory.communes) <= RELAXED_WHOLE_MAX_COMMUNES:
-        relaxed = relaxed.replace(decompose=False)
-    free = optimise(result.territory, relaxed, explain=False)
-    if not free.has_plan or free.total_cost is None:
+    plan = _relaxed_plan(result.territory, relaxed)
+    if plan is None:
         return Binding(active=active)
-    price = result.total_cost - free.total_cost
-    violations = _violations(result, active, free.plan)
+    costs = CostData.from_inputs(result.territory, sc)
+    free_cost = evaluate_plan(costs, plan).total_cost  # priced by the cost model, not the solver
+    price = result.total_cost - free_cost
+    violations = _violations(result, active, plan, costs)
     costs_something = price > price_tolerance(result.total_cost, sc.mip_gap)
     binds = {r: costs_something and violations[r] > 0 for r in active}
     return Binding(
         active=active,
-        cost_unconstrained=free.total_cost,
+        cost_unconstrained=free_cost,
         rules_price=price,
         violations=violations,
         binds=binds,
     )
 
 
+def _relaxed_plan(territory: Territory, relaxed: Scenario) -> Plan | None:
+    """The optimal plan of the relaxed scenario, or None when a solve ends without one.
+
+    Built and solved as :func:`mutusim.optimise` does (one model per service
+    when nothing couples services), but one model up to
+    :data:`RELAXED_WHOLE_MAX_COMMUNES` communes, each model with the
+    scenario's time limit, and without the result tables, votes and checks
+    that ``optimise`` adds: only the plan is needed here.
+    """
+    whole = len(territory.communes) <= RELAXED_WHOLE_MAX_COMMUNES
+    services = territory.service_codes
+    if whole or not decomposes(territory, relaxed) or len(services) == 1:
+        parts = [territory]
+    else:
+        parts = [territory.subset(services=[s]) for s in services]
+    plan: dict[tuple[str, str], str] = {}
+    for part in parts:
+        model = build_model(part, relaxed)
+        if model.infeasible_pairs():
+            return None
+        if not solve(model).has_plan:
+            return None
+        chosen, fractional = extract_plan(model)
+        if fractional:
+            return None
+        plan.update(chosen)
+    return plan
+
+
 def _violations(
-    result: Result, active: tuple[str, ...], plan: dict[tuple[str, str], str]
+    result: Result, active: tuple[str, ...], plan: Plan, costs: CostData
 ) -> dict[str, int]:
     """Lines of the independent checker per active rule, on ``plan`` (at most two checks).
 
@@ -177,7 +212,6 @@ def _violations(
     reports the rest.
     """
     sc = result.scenario
-    costs = CostData.from_inputs(result.territory, sc)
     count = dict.fromkeys(active, 0)
     report = check_plan(result.territory, sc, plan, costs=costs)
     for line in report.errors:
