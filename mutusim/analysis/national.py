@@ -35,6 +35,7 @@ are plain tables; :mod:`mutusim.present.france` draws them in French.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import logging
 import os
@@ -244,18 +245,44 @@ def _selection(epcis: object) -> pd.DataFrame:
 # ---------------------------------------------------------------- one EPCI
 def _typed(df: pd.DataFrame, dtypes: Mapping[str, str]) -> pd.DataFrame:
     """``df`` with exactly these columns and dtypes (missing ones empty): one schema for every file."""
-    out = pd.DataFrame(index=df.index)
+    columns: dict[str, pd.Series] = {}
     for col, dtype in dtypes.items():
         if col in df.columns:
             values = df[col]
         else:
             values = pd.Series([None] * len(df), index=df.index, dtype=object)
         if dtype in ("float64", "Int64"):
-            out[col] = pd.to_numeric(values, errors="coerce").astype(dtype)
+            columns[col] = pd.to_numeric(values, errors="coerce").astype(dtype)
         else:
             obj = values.astype(object)
-            out[col] = obj.where(obj.notna(), None).astype(dtype)
-    return out
+            columns[col] = obj.where(obj.notna(), None).astype(dtype)
+    return pd.DataFrame(columns, index=df.index)
+
+
+def _parquet(df: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    df.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+def _encode(
+    row: dict[str, Any], decisions: pd.DataFrame | None
+) -> tuple[str, bytes, bytes | None]:
+    """Status, and the summary and decisions as Parquet files (the worker encodes, the client writes)."""
+    summary = _parquet(_typed(pd.DataFrame([row]), _EPCI_DTYPES))
+    dec = None if decisions is None else _parquet(_typed(decisions, _DECISION_DTYPES))
+    return str(row["status"]), summary, dec
+
+
+def _screen_task(
+    geo: Mapping[str, Any],
+    scenario: Scenario,
+    services: list[str] | None,
+    seed: int | None,
+    rules: bool,
+) -> tuple[str, bytes, bytes | None]:
+    """The Dask task: :func:`screen_one`, its tables encoded as Parquet on the worker."""
+    return _encode(*screen_one(geo, scenario, services, seed, rules))
 
 
 def _summary(geo: Mapping[str, Any], res: Result, seconds: dict[str, float]) -> dict[str, Any]:
@@ -425,19 +452,14 @@ class _Store:
         table = _read_dataset(files, columns=["siren", "status"])
         return dict(zip(table["siren"].astype(str), table["status"].astype(str), strict=True))
 
-    def write(self, row: dict[str, Any], decisions: pd.DataFrame | None) -> None:
-        """Write an EPCI's decisions, then its summary (which marks it done)."""
-        siren = str(row["siren"])
+    def write(self, siren: str, summary: bytes, decisions: bytes | None) -> None:
+        """Write an EPCI's decisions, then its summary (which marks it done): Parquet bytes."""
         target = self.decisions_dir / f"{siren}.parquet"
         if decisions is not None:
-            frame = _typed(decisions, _DECISION_DTYPES)
-            atomic_write(target, lambda p: frame.to_parquet(p, index=False))
+            atomic_write(target, lambda p: p.write_bytes(decisions))
         else:
             target.unlink(missing_ok=True)  # a failure replaces an older result
-        summary = _typed(pd.DataFrame([row]), _EPCI_DTYPES)
-        atomic_write(
-            self.epci_dir / f"{siren}.parquet", lambda p: summary.to_parquet(p, index=False)
-        )
+        atomic_write(self.epci_dir / f"{siren}.parquet", lambda p: p.write_bytes(summary))
 
 
 def _read_dataset(files: list[Path], columns: list[str] | None = None) -> pd.DataFrame:
@@ -762,8 +784,7 @@ def screen(
     else:
         callback = progress
 
-    rows: list[dict[str, Any]] = []
-    frames: list[pd.DataFrame] = []
+    parts: list[tuple[bytes, bytes | None]] = []
     if len(todo):
         _run(
             todo,
@@ -774,8 +795,7 @@ def screen(
             client,
             workers,
             store,
-            rows,
-            frames,
+            parts,
             callback,
             skipped,
         )
@@ -792,13 +812,19 @@ def screen(
             path=store.path,
             options=options,
         )
-    rows_df = pd.DataFrame(rows) if rows else pd.DataFrame(columns=EPCI_COLUMNS)
+    summaries = [pd.read_parquet(io.BytesIO(a)) for a, _b in parts]
+    frames = [pd.read_parquet(io.BytesIO(b)) for _a, b in parts if b is not None]
+    rows = (
+        pd.concat(summaries, ignore_index=True)
+        if summaries
+        else pd.DataFrame(columns=EPCI_COLUMNS)
+    )
     dec = (
         pd.concat(frames, ignore_index=True)
         if frames
         else pd.DataFrame(columns=list(_DECISION_DTYPES))
     )
-    return _assemble(rows_df, dec, sc, None, options)
+    return _assemble(rows, dec, sc, None, options)
 
 
 def _run(
@@ -810,8 +836,7 @@ def _run(
     client: Any,
     workers: int | None,
     store: _Store | None,
-    rows: list[dict[str, Any]],
-    frames: list[pd.DataFrame],
+    parts: list[tuple[bytes, bytes | None]],
     callback: ProgressCallback | None,
     skipped: int,
 ) -> None:
@@ -826,7 +851,7 @@ def _run(
         # the largest EPCIs first: the long tasks start early and the workers finish together
         for geo in sorted(geo_rows, key=lambda g: (-int(g["communes"]), g["siren"])):
             fut = c.submit(
-                screen_one,
+                _screen_task,
                 geo,
                 scenario,
                 services,
@@ -843,19 +868,17 @@ def _run(
         for done, fut in enumerate(as_completed(futures), start=1):
             geo = by_key[fut.key]
             try:
-                row, decisions = fut.result()
+                status, summary, decisions = fut.result()
             except (
                 Exception
             ) as exc:  # the task itself never raises: a lost worker, a pickling error
-                row, decisions = _failure(geo, exc), None
+                status, summary, decisions = _encode(_failure(geo, exc), None)
             fut.release()
             if store is not None:
-                store.write(row, decisions)
+                store.write(str(geo["siren"]), summary, decisions)
             else:
-                rows.append(row)
-                if decisions is not None:
-                    frames.append(decisions)
-            failed += row["status"] == "failed"
+                parts.append((summary, decisions))
+            failed += status == "failed"
             if callback is not None:
                 callback(
                     Progress(
