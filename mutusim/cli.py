@@ -3,13 +3,22 @@
 The console script only parses arguments and calls library functions; what
 it prints for the user is French. Exit codes:
 
-* 0 — done (a plan was found, or the data are valid);
-* 1 — an error the user can fix (bad data, bad scenario, unknown name): one
-  line on stderr, or for bad data a header and one line per problem;
-  ``--debug`` shows the traceback instead;
-* 2 — wrong usage (unknown option, missing argument);
-* 3 — no plan: the scenario is infeasible, or the solver stopped at its time
-  limit before finding one (the output says which, and what to change).
+* 0 — done: the data are valid, or a plan was found — status ``optimal``
+  (proven within the MIP gap) or ``feasible`` (the time limit stopped the
+  solver with a plan not proven optimal; the gap is printed);
+* 1 — an error the user can fix (bad data, bad scenario, unknown name, an
+  output folder holding other files): one line on stderr, or for bad data a
+  header and one line per problem; ``--debug`` shows the traceback instead;
+* 2 — wrong usage (unknown option, missing argument, ``--name`` without
+  ``--scenario``);
+* 3 — no plan, after writing the result folder and printing why: status
+  ``infeasible`` (the rules that conflict), ``time_limit`` (the solver
+  stopped before finding any plan: raise the time limit), ``error`` (the
+  solver failed, met numerical trouble, or the independent checker rejected
+  its plan) or ``unbounded`` (a modelling error to report).
+
+Results go to one folder written as a whole (tables, workbook, report and
+``manifest.json``; :func:`mutusim.present.outputs.write_outputs`).
 """
 
 from __future__ import annotations
@@ -22,7 +31,6 @@ from typing import TYPE_CHECKING
 from mutusim.errors import DataError, MutusimError
 
 if TYPE_CHECKING:
-    from mutusim.analysis.suite import Analyses
     from mutusim.core.result import Result
     from mutusim.core.scenario import Scenario
     from mutusim.core.territory import Territory
@@ -52,25 +60,25 @@ def _scenario(args: argparse.Namespace) -> Scenario:
     return sc
 
 
-def _print_result(res: Result, analyses: Analyses, out_dir: Path | None) -> None:
+def _print_result(res: Result, out_dir: Path | None) -> None:
     from mutusim.present.formatting import euros, number, percent
     from mutusim.present.labels import STATUS_LABELS, explanation
 
     s = res.summary()
     status = STATUS_LABELS.get(s["status"], s["status"])
     print(f"Scénario « {s['scenario']} » sur {res.territory.name} : {status}")
-    if res.has_plan:
-        print(f"  coût actuel      {euros(s['baseline_cost'], per_year=True):>22}")
-        print(f"  coût du plan     {euros(s['total_cost'], per_year=True):>22}")
-        print(f"  économies        {euros(s['savings'], per_year=True):>22}")
-        sch = analyses.schedule
-        if sch is not None:
-            years = f"{res.scenario.start_year}-{res.scenario.end_year}"
-            roadmap_status = STATUS_LABELS.get(str(sch.status), str(sch.status))
-            print(
-                f"  valeur actuelle nette {years} : {euros(sch.npv)} "
-                f"(feuille de route : {roadmap_status})"
-            )
+    sch = res.schedule
+    if res.has_plan and sch is not None:
+        years = f"{res.scenario.start_year}-{res.scenario.end_year}"
+        starts = ", ".join(
+            f"{res.territory.services.at[srv, 'name']} ({y})" for srv, y in res.starts.items()
+        )
+        print(f"  valeur actuelle nette {years} : {euros(sch.npv)}")
+        print(f"  économies cumulées {years} : {euros(sch.total_savings)}")
+        print(f"  coût actuel                      {euros(s['baseline_cost'], per_year=True):>22}")
+        print(f"  coût du plan en régime permanent {euros(s['total_cost'], per_year=True):>22}")
+        print(f"  économies en régime permanent    {euros(s['savings'], per_year=True):>22}")
+        print(f"  changements : {starts or 'aucun'}")
         print(
             f"  construction {number(s['build_seconds'], 2)} s, résolution "
             f"{number(s['solve_seconds'], 2)} s, écart d'optimalité {percent(s['gap'], 2)}"
@@ -81,15 +89,14 @@ def _print_result(res: Result, analyses: Analyses, out_dir: Path | None) -> None
         print(f"  résultats écrits dans {out_dir}")
 
 
-def _write(res: Result, out: Path) -> None:
+def _write(res: Result, out: Path, args: argparse.Namespace) -> None:
     from mutusim.analysis.suite import analyse
-    from mutusim.present.report import write_html
-    from mutusim.present.workbook import write_result
+    from mutusim.present.outputs import write_outputs
 
     analyses = analyse(res)
-    write_result(res, out, analyses)
-    write_html(res, out / "rapport.html", analyses)
-    _print_result(res, analyses, out)
+    inputs = [p for p in (getattr(args, "territory", None), getattr(args, "scenario", None)) if p]
+    write_outputs(res, out, analyses, inputs=inputs, force=getattr(args, "force", False))
+    _print_result(res, out)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -110,21 +117,29 @@ def cmd_solve(args: argparse.Namespace) -> int:
     from mutusim.model.pipeline import optimise
 
     res = optimise(_territory(args), _scenario(args))
-    _write(res, Path(args.out))
+    _write(res, Path(args.out), args)
     return 0 if res.has_plan else 3
 
 
 def cmd_votes(args: argparse.Namespace) -> int:
     """``mutusim votes --service S``: who votes for a transfer, which councils block it."""
     from mutusim.core.law import vote_tables
+    from mutusim.core.scenario import check_scenario
     from mutusim.errors import NotFoundError
     from mutusim.present.formatting import number
     from mutusim.present.labels import vote_reason
 
     t = _territory(args)
-    votes, majorities = vote_tables(t, _scenario(args))
+    sc = _scenario(args)
+    check_scenario(sc, t)
+    votes, majorities = vote_tables(t, sc)
     if args.service not in set(majorities["service"]):
         known = sorted(set(majorities["service"]))
+        if args.service in t.services.index and t.is_mandatory(args.service):
+            raise NotFoundError(
+                f"'{args.service}' is a competence mandatory for a {t.nature}: the law transfers "
+                f"it without a vote of the councils; services put to the vote: {known}"
+            )
         raise NotFoundError(
             f"'{args.service}' is not a transferable service of {t.name}; transferable: {known}"
         )
@@ -192,8 +207,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from mutusim.model.pipeline import optimise
 
     res = optimise(datasets.angers(), datasets.angers_scenarios().base)
-    _write(res, Path(args.out))
+    _write(res, Path(args.out), args)
     return 0 if res.has_plan else 3
+
+
+_FORCE_HELP = (
+    "write into an output folder that holds other files (mutusim's files are replaced, "
+    "the others kept)"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -245,6 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--time-limit", type=float, dest="time_limit", help="solver time limit in seconds"
     )
     s.add_argument("--out", required=True, help="output folder")
+    s.add_argument("--force", action="store_true", help=_FORCE_HELP)
     s.set_defaults(func=cmd_solve)
 
     vt = sub.add_parser(
@@ -294,6 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="optimise the embedded default territory (Angers Loire Métropole)",
     )
     d.add_argument("--out", default="out/demo")
+    d.add_argument("--force", action="store_true", help=_FORCE_HELP)
     d.set_defaults(func=cmd_demo)
     return p
 
@@ -314,6 +337,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.debug = getattr(args, "debug", False)
+    if getattr(args, "name", None) and not getattr(args, "scenario", None):
+        parser.error(f"--name {args.name} needs --scenario, the YAML file that defines it")
     try:
         return int(args.func(args))
     except DataError as exc:

@@ -10,24 +10,46 @@ from nbclient import NotebookClient
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 
+#: Notebooks that cannot run today because of a package bug (strict: fix, then remove).
+BROKEN: dict[str, str] = {}
+
+
+def _params() -> list:
+    return [
+        pytest.param(
+            path,
+            id=path.name,
+            marks=pytest.mark.xfail(reason=BROKEN[path.name], strict=True)
+            if path.name in BROKEN
+            else (),
+        )
+        for path in NOTEBOOKS
+    ]
+
 
 def test_there_are_notebooks() -> None:
-    assert len(NOTEBOOKS) >= 1
+    assert [p.name for p in NOTEBOOKS] == [
+        "01_etat_des_lieux.ipynb",
+        "02_scenarios.ipynb",
+        "04_france.ipynb",
+    ]
 
+
+#: What each notebook's code must show. Territory notebooks lead with the roadmap (NPV over
+#: the mandate, cumulative, steady state, employers); the national one with each EPCI's NPV,
+#: long-run savings and status.
+HEADLINE = {
+    "04_france.ipynb": ("npv", "steady_savings", "status"),
+}
+TERRITORY_HEADLINE = ("npv", "total_savings", "steady_savings", "employers", 'departures="all"')
 
 #: The smallest EPCIs of Maine-et-Loire and Sarthe (5-7 communes): the national result
 #: 04_france.ipynb reads in the tests.
 NATIONAL_SUBSET = ["247200421", "200060010", "244900882", "247200447"]
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_notebook_runs(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    if path.name == "04_france.ipynb":
-        from mutusim.analysis.national import screen
-
-        screen(NATIONAL_SUBSET, out=tmp_path / "national", workers=1, progress=False)
-        monkeypatch.setenv("MUTUSIM_NATIONAL", str(tmp_path / "national"))
+def test_notebook_is_thin_french_and_stripped(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -35,10 +57,40 @@ def test_notebook_runs(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPat
             assert cell.get("execution_count") is None, (
                 f"{path.name}: execution counts must be stripped"
             )
+            # thin: the work is the package's; a cell calls it and shows the result
+            assert len(cell.source.splitlines()) <= 15, (path.name, cell.source[:80])
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert nb.cells[0].cell_type == "markdown"
+    assert nb.cells[0].source.startswith("# ")
+    for word in ("les", "des", "communes"):  # French prose
+        assert f" {word} " in text, (path.name, word)
+    # the headline is the roadmap's: NPV over the mandate, cumulative, steady state
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    for name in HEADLINE.get(path.name, TERRITORY_HEADLINE):
+        assert name in code, (path.name, name)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", _params())
+def test_notebook_runs(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if path.name == "04_france.ipynb":
+        from mutusim.analysis.national import screen
+
+        screen(NATIONAL_SUBSET, out=tmp_path / "national", workers=1, progress=False)
+        monkeypatch.setenv("MUTUSIM_NATIONAL", str(tmp_path / "national"))
+    nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
         nb,
-        timeout=600,
+        timeout=900,
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
     )
     client.execute()
+    # no cell printed an error or a warning (e.g. a figure legend without lines)
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            assert out.get("output_type") != "error", cell.source[:80]
+            if out.get("name") == "stderr":
+                pytest.fail(
+                    f"{path.name}: stderr output in cell {cell.source[:80]!r}: {out['text'][:300]}"
+                )

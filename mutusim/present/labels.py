@@ -9,6 +9,7 @@ sentences here, and every number in them goes through
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,7 @@ __all__ = [
     "RULE_LABELS",
     "START_REASON_LABELS",
     "STATUS_LABELS",
+    "STEP_LABELS",
     "explanation",
     "finding_text",
     "french",
@@ -113,7 +115,8 @@ COLUMN_LABELS: dict[str, str] = {
     "services_starting": "Services réorganisés",
     "n_starting": "Nombre de services réorganisés",
     "transition_cost": "Coûts de transition (€)",
-    "fte_absorbed": "ETP non remplacés (départs)",
+    "posts_not_replaced": "Postes non remplacés (départs)",
+    "posts_abolished": "Postes supprimés (surnombre)",
     "abolition_cost": "Coût des suppressions de postes (€)",
     "cost_status_quo": "Coût sans changement (€)",
     "cost_plan": "Coût avec le plan (€)",
@@ -128,11 +131,29 @@ COLUMN_LABELS: dict[str, str] = {
     "best_year": "Année de la meilleure VAN",
     "full_limits": "Limites atteintes",
     "k": "Années depuis le démarrage",
-    "staff": "Effectif (ETP)",
-    "fte_abolished": "Postes supprimés (ETP)",
+    "staff": "Postes (ETP)",
+    "partial": "Temps d'agents mis à disposition (ETP)",
+    "posts": "Postes (ETP)",
+    "host": "Employeur",
     "surplus_left": "Sureffectif restant (ETP)",
     "fte_in": "ETP d'origine",
+    "posts_in": "Postes transférés (ETP)",
+    "old_staff": "Postes du service existant (ETP)",
+    "target": "Besoin (ETP)",
+    "steady_staff": "Postes en régime permanent (ETP)",
+    "hired": "Recrutements (ETP)",
+    "absorbed_year": "Année d'absorption du sureffectif",
+    "absorbed": "Sureffectif absorbé",
     "steady_savings": "Économies annuelles en régime (€/an)",
+    "employer": "Employeur",
+    "posts_transferred_in": "Postes reçus (ETP)",
+    "posts_transferred_out": "Postes transférés (ETP)",
+    "fte_made_available": "Temps mis à disposition (ETP)",
+    "step": "Étape",
+    "date": "Date au plus tard",
+    "parties": "Parties concernées",
+    "source": "Référence",
+    "npv": "Valeur actuelle nette (€)",
     # allocation
     "cost_alone": "Coût sans mutualisation (€/an)",
     "savings_key": "Économies selon la clé (€/an)",
@@ -143,8 +164,9 @@ COLUMN_LABELS: dict[str, str] = {
     # rules
     "rule": "Règle",
     "active": "Active",
-    "cost_without": "Coût sans la règle (€/an)",
-    "price": "Coût de la règle (€/an)",
+    "npv_without": "VAN sans la règle (€)",
+    "cost_without": "Coût annuel sans la règle, régime établi (€/an)",
+    "price": "Coût de la règle (VAN, €)",
     "binds": "Contraignante",
 }
 
@@ -170,7 +192,20 @@ RULE_LABELS: dict[str, str] = {
     "phasing_capacity": "Capacité annuelle de réorganisation",
 }
 
-#: Why a change starts late or not at all (codes of :mod:`mutusim.analysis.phasing`), short form.
+#: The legal steps of a change (codes of :mod:`mutusim.analysis.legal_calendar`).
+STEP_LABELS: dict[str, str] = {
+    "cst_opinion": "Fiche d'impact et avis du comité social territorial",
+    "epci_deliberation": "Délibération du conseil communautaire",
+    "council_votes": "Délibérations des conseils municipaux (3 mois ; le silence vaut accord)",
+    "prefectoral_order": "Arrêté préfectoral",
+    "effective": "Entrée en vigueur",
+    "clect_report": "Rapport de la CLECT (9 mois après le transfert)",
+    "impact_study": "Fiche d'impact (organisation, conditions de travail, rémunérations)",
+    "deliberations": "Délibérations de l'EPCI et des communes concernées",
+    "convention": "Signature de la convention de service commun",
+}
+
+#: Why a change starts late or not at all (codes of :mod:`mutusim.core.timeline`), short form.
 START_REASON_LABELS: dict[str, str] = {
     "negative_npv": "valeur actuelle nette négative sur la période",
     "over_budget": "coût de transition supérieur au budget annuel",
@@ -331,9 +366,10 @@ def finding_text(finding: Finding, territory: Territory | None = None) -> str:
     rule = finding.rule
     if finding.code == "relax" and rule == "cost_cap" and v:
         return (
-            f"Le plafond de coût ({euros(v['cap'], per_year=True)}) est inférieur au coût du "
-            f"meilleur plan permis par les autres règles ({euros(v['cost_without'], per_year=True)}) : "
-            f"le relever d'au moins {euros(v['cost_without'] - v['cap'])}."
+            f"Le plafond de coût ({euros(v['cap'], per_year=True)}) ne peut être tenu avec les "
+            f"autres règles ; sans lui, le meilleur plan coûte "
+            f"{euros(v['cost_without'], per_year=True)} en régime établi : "
+            f"le relever de {euros(v['cost_without'] - v['cap'])} suffit à le permettre."
         )
     if finding.code == "relax" and rule == "fte_moved_cap" and v:
         return (
@@ -364,10 +400,32 @@ def finding_text(finding: Finding, territory: Territory | None = None) -> str:
         return (
             f"Le scénario devient réalisable sans la règle « {RULE_LABELS.get(str(rule), rule)} »."
         )
+    if finding.code == "numerical":
+        return (
+            "Le solveur a rencontré une difficulté numérique : il rend pour "
+            f"{number(v.get('pairs', 0))} décision(s) des valeurs qui ne sont ni 0 ni 1, aucun "
+            f"plan n'est donc présenté. Les coefficients du modèle s'étendent sur "
+            f"{number(_orders(v.get('smallest'), v.get('largest')))} ordres de grandeur (jusqu'à "
+            f"{number(v.get('largest', 0))}) : vérifier les unités des données (coûts en euros "
+            "par an, unités d'œuvre, ETP) et les valeurs extrêmes, ou essayer l'autre solveur."
+        )
+    if finding.code == "explain_time_limit":
+        return (
+            "L'explication est peut-être incomplète : une résolution sans l'une des règles a "
+            f"atteint sa limite de temps ({number(v.get('seconds', 0))} s) ; augmenter la "
+            "limite de temps pour la compléter."
+        )
     return (
         "Le scénario est infaisable sans qu'une règle seule l'explique : plusieurs règles se "
         "contredisent (les lever une à une)."
     )
+
+
+def _orders(smallest: float | None, largest: float | None) -> float:
+    """Orders of magnitude between two positive numbers (0 when unknown)."""
+    if not smallest or not largest or smallest <= 0:
+        return 0.0
+    return max(0.0, math.log10(largest / smallest))
 
 
 def explanation(result: Result) -> list[str]:
@@ -392,10 +450,19 @@ def explanation(result: Result) -> list[str]:
             + " ; ".join(result.check_errors)
         )
     if not lines and str(result.status) == "time_limit":
+        limit = number(result.scenario.time_limit, 1 if result.scenario.time_limit < 10 else 0)
         lines.append(
-            "Le solveur s'est arrêté à sa limite de temps avant de trouver un plan : "
-            "augmenter la limite de temps."
+            f"Le solveur s'est arrêté à sa limite de temps ({limit} s) avant de trouver un plan : "
+            "augmenter la limite de temps (option time_limit du scénario, ou --time-limit)."
         )
+    if not lines and str(result.status) == "unbounded":
+        lines.append(
+            "Le modèle n'est pas borné : c'est une erreur de modélisation de mutusim, à signaler "
+            "avec les données."
+        )
+    if not lines and str(result.status) == "error":
+        what = result.solve.solver_status if result.solve is not None else "inconnu"
+        lines.append(f"Le solveur a échoué (son statut : {what}) ; essayer l'autre solveur.")
     return lines
 
 
@@ -486,6 +553,8 @@ def french(df: pd.DataFrame) -> pd.DataFrame:
         out["rule"] = out["rule"].map(lambda r: RULE_LABELS.get(r, r))
     if "method" in out.columns:
         out["method"] = out["method"].map(lambda m: _METHODS.get(m, m))
+    if "step" in out.columns:
+        out["step"] = out["step"].map(lambda x: STEP_LABELS.get(x, x))
     if "status" in out.columns:
         out["status"] = out["status"].map(lambda s: STATUS_LABELS.get(str(s), s))
     return out.rename(columns=COLUMN_LABELS)

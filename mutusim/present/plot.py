@@ -8,15 +8,18 @@ reshaping the tables it is given. Numbers in titles go through
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 
-from mutusim.analysis.phasing import Schedule
 from mutusim.core.result import Result
 from mutusim.core.territory import Territory
+from mutusim.core.timeline import Schedule
 from mutusim.errors import NoPlanError
 from mutusim.present.formatting import number
 from mutusim.present.labels import MODE_LABELS
@@ -31,6 +34,15 @@ __all__ = [
 ]
 
 MODE_COLOURS = {"keep": "#d9d9d9", "share": "#4c9be8", "transfer": "#e8864c"}
+
+
+def _literal(names: Iterable[Any]) -> list[str]:
+    """Names as matplotlib shows them literally: a ``$`` opens no mathtext formula.
+
+    A service called ``$x^$`` would otherwise be parsed as a formula and make
+    the figure (and the report) fail.
+    """
+    return [str(n).replace("$", r"\$") for n in names]
 
 
 def _need_plan(result: Result) -> None:
@@ -71,8 +83,10 @@ def plot_mode_matrix(result: Result, ax: Axes | None = None, max_communes: int =
         _, ax = plt.subplots(figsize=(max(6, 0.25 * len(shown) + 3), 0.4 * len(services) + 1.5))
     cmap = ListedColormap([MODE_COLOURS[m] for m in ("keep", "share", "transfer")])
     ax.imshow(z, aspect="auto", cmap=cmap, vmin=-0.5, vmax=2.5, interpolation="nearest")
-    ax.set_yticks(range(len(services)), result.territory.services["name"].tolist(), fontsize=8)
-    ax.set_xticks(range(len(shown)), communes.loc[shown, "name"].tolist(), rotation=90, fontsize=7)
+    ax.set_yticks(range(len(services)), _literal(result.territory.services["name"]), fontsize=8)
+    ax.set_xticks(
+        range(len(shown)), _literal(communes.loc[shown, "name"]), rotation=90, fontsize=7
+    )
     more = "" if len(communes) <= max_communes else f" ({max_communes} communes les plus peuplées)"
     ax.set_title(f"Mode retenu par service et par commune{more}", pad=28)
     ax.legend(
@@ -103,7 +117,7 @@ def plot_savings_waterfall(result: Result, ax: Axes | None = None) -> Axes:
     _need_plan(result)
     bs = result.by_service
     bs = bs[bs["savings"].abs() > 0.5].sort_values("savings", ascending=False)
-    labels = ["Coût actuel", *bs["name"].tolist(), "Coût du plan"]
+    labels = ["Coût actuel", *_literal(bs["name"]), "Coût du plan"]
     steps = -bs["savings"].to_numpy()
     start = float(result.baseline_cost or 0.0)
     bottoms, heights, colours = [0.0], [start], ["#7f7f7f"]
@@ -155,7 +169,7 @@ def plot_commune_balance(result: Result, ax: Axes | None = None, top: int = 30) 
     k = 1e-3
     ax.bar(x - 0.2, bc["cost_before"] * k, width=0.4, label="Avant", color="#7f7f7f")
     ax.bar(x + 0.2, bc["cost_after"] * k, width=0.4, label="Après", color="#1f77b4")
-    ax.set_xticks(x, bc["name"].tolist(), rotation=90, fontsize=7)
+    ax.set_xticks(x, _literal(bc["name"]), rotation=90, fontsize=7)
     ax.set_yscale("log")
     ax.set_ylabel("k€ par an (échelle log)")
     ax.set_title("Coût annuel des services étudiés, par commune : avant / après")
@@ -224,9 +238,19 @@ def plot_staff(schedule: Schedule, territory: Territory, ax: Axes | None = None)
             g["year"],
             g["staff"],
             marker=".",
-            label=f"{names.get(s, s)} ({MODE_LABELS[m].split(' ')[0].lower()})",
+            label=f"{_literal([names.get(s, s)])[0]} ({MODE_LABELS[m].split(' ')[0].lower()})",
         )
     ax.set_ylabel("ETP")
     ax.set_title("Effectifs des services mutualisés : réduction par départs non remplacés")
-    ax.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    if st.empty:
+        ax.text(
+            0.5,
+            0.5,
+            "Aucun service mutualisé ne change dans la période",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+        )
+    else:
+        ax.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return ax

@@ -21,6 +21,7 @@ from mutusim._files import atomic_write
 from mutusim.analysis.suite import Analyses
 from mutusim.analysis.votes import blocking_communes
 from mutusim.core.result import Result
+from mutusim.core.schema import EPCI_PARTY
 from mutusim.present import plot
 from mutusim.present.formatting import euros, fte, number, percent
 from mutusim.present.labels import (
@@ -135,8 +136,16 @@ def _votes_section(result: Result) -> list[str]:
     return out
 
 
-def _roadmap_section(result: Result, analyses: Analyses) -> list[str]:
-    sch = analyses.schedule
+def _service_names(result: Result, codes: str) -> str:
+    names = result.territory.services["name"]
+    return ", ".join(
+        str(names.get(x.strip(), x.strip())) for x in str(codes).split(",") if x.strip()
+    )
+
+
+def _headline_section(result: Result) -> list[str]:
+    """The reconciled headline: the plan year by year over the mandate, then its steady state."""
+    sch = result.schedule
     if sch is None:
         return []
     sc = result.scenario
@@ -145,49 +154,106 @@ def _roadmap_section(result: Result, analyses: Analyses) -> list[str]:
         limits.append(f"au plus {sc.max_changes_per_year} services réorganisés par an")
     if sc.transition_budget is not None:
         limits.append(f"un budget de transition de {euros(sc.transition_budget)} par an")
+    departures = (
+        "les départs en retraite" if sc.departures == "retirements" else "tous les départs"
+    )
     out = [
-        f"<h2>Feuille de route {sc.start_year}-{sc.end_year}</h2>",
-        "<p>Les effectifs ne diminuent qu'au rythme des départs non remplacés "
-        f"({percent(sc.attrition_rate)} par an) : les fonctionnaires ne sont pas licenciés. "
-        f"Valeur actuelle nette du plan sur la période (taux {percent(sc.discount_rate)}) : "
-        f"<b>{euros(sch.npv)}</b>"
-        + (" ; contraintes : " + ", ".join(limits) if limits else "")
-        + ".</p>",
+        f"<h2>Le plan année par année, {sc.start_year}-{sc.end_year}</h2>",
+        "<p>Le plan et son calendrier sont choisis ensemble : chaque changement prend effet "
+        f"au 1<sup>er</sup> janvier, au plus tôt en {sc.first_effective_year} (après l'adoption du "
+        "scénario), et un changement qui ne se rembourse pas sur la période n'est pas retenu. "
+        "Les agents travaillant entièrement dans un service suivent le service commun ou le "
+        "transfert ; les agents qui n'y travaillent qu'en partie restent dans leur commune et "
+        "sont mis à disposition : cette part ne produit aucune économie. Les postes ne "
+        f"diminuent qu'au départ d'agents entiers ({departures} : {percent(sc.departure_rate)} "
+        "par an), jamais par licenciement."
+        + (" Contraintes : " + ", ".join(limits) + "." if limits else "")
+        + "</p>",
         _fig_to_img(plot.plot_roadmap(sch).figure),
     ]
     rm = sch.roadmap[
         [
             "year",
             "services_starting",
-            "fte_moved",
             "transition_cost",
-            "fte_absorbed",
+            "posts_not_replaced",
+            "cost_plan",
             "savings",
             "cumulative_savings",
+            "discounted_savings",
         ]
     ].copy()
     rm["year"] = rm["year"].astype(str)
-    names = result.territory.services["name"]
-    rm["services_starting"] = [
-        ", ".join(names.get(x.strip(), x.strip()) for x in str(v).split(",") if x.strip())
-        for v in rm["services_starting"]
-    ]
-    for col in ("transition_cost", "savings", "cumulative_savings"):
-        rm[col] = rm[col].round(0)
-    out.append(_table(french(rm), 1))
-    pooled = set(result.pools["service"]) if not result.pools.empty else set()
-    late = sch.starts[sch.starts["start_year"].isna() & sch.starts["service"].isin(pooled)]
+    rm["services_starting"] = [_service_names(result, v) for v in rm["services_starting"]]
+    steady = pd.DataFrame(
+        [
+            {
+                "year": "Régime permanent (après la période)",
+                "services_starting": "",
+                "transition_cost": 0.0,
+                "posts_not_replaced": float("nan"),
+                "cost_plan": sch.steady_cost,
+                "savings": sch.steady_savings,
+                "cumulative_savings": float("nan"),
+                "discounted_savings": float("nan"),
+            }
+        ]
+    )
+    table = pd.concat([rm, steady], ignore_index=True)
+    out.append(_table(french(table)))
+    out.append(
+        f"<p><b>Valeur actuelle nette du plan sur {sc.start_year}-{sc.end_year} "
+        f"(taux {percent(sc.discount_rate)}) : {euros(sch.npv)}</b> ; économies cumulées sur la "
+        f"période : {euros(sch.total_savings)} ; économies annuelles en régime permanent : "
+        f"{euros(sch.steady_savings)}.</p>"
+    )
+    late = sch.starts[sch.starts["reason"].notna()] if len(sch.starts) else sch.starts
     if not late.empty:
-        names = result.territory.services["name"]
-        out.append("<p>Changements du plan non engagés sur la période :</p><ul>")
+        out.append("<p>Changements qui ne démarrent pas dès la première année possible :</p><ul>")
         for row in late.to_dict("records"):
-            service = names.get(row["service"], row["service"])
             out.append(
-                f"<li>{html.escape(str(service))} : {html.escape(start_reason(row, sc))}</li>"
+                f"<li>{html.escape(_service_names(result, row['service']))} : "
+                f"{html.escape(start_reason(row, sc))}</li>"
             )
         out.append("</ul>")
     out.append(_fig_to_img(plot.plot_staff(sch, result.territory).figure))
     return out
+
+
+def _employers_section(result: Result) -> list[str]:
+    """Staff moves per year and employer: posts transferred, FTE made available, posts not replaced."""
+    sch = result.schedule
+    if sch is None or sch.employers.empty:
+        return []
+    t = result.territory
+    emp = sch.employers.copy()
+    emp["year"] = emp["year"].astype(str)
+    emp["employer"] = [
+        t.name if e == EPCI_PARTY else str(t.communes.at[e, "name"]) for e in emp["employer"]
+    ]
+    return [
+        "<h2>Les agents, par employeur et par année</h2>",
+        "<p class='note'>Postes transférés à l'employeur qui porte le service commun ou la "
+        "compétence (l'EPCI ou une commune), temps d'agents mis à disposition par leur commune, "
+        "postes non remplacés au départ d'agents, postes supprimés (surnombre).</p>",
+        _table(french(emp.rename(columns={"employer": "name"})), 1),
+    ]
+
+
+def _calendar_section(result: Result, analyses: Analyses) -> list[str]:
+    cal = analyses.calendar
+    if cal is None or cal.empty:
+        return []
+    table = cal.copy()
+    table["service"] = [_service_names(result, s) for s in table["service"]]
+    table["date"] = [f"{d.day:02d}/{d.month:02d}/{d.year}" for d in table["date"]]
+    table = table[["service", "step", "date"]].rename(columns={"service": "service_name"})
+    return [
+        "<h2>Calendrier des étapes légales</h2>",
+        "<p class='note'>Dates au plus tard pour que chaque changement prenne effet au "
+        "1<sup>er</sup> janvier prévu (délais indicatifs, à ajuster aux instances locales).</p>",
+        _table(french(table)),
+    ]
 
 
 def _allocation_section(result: Result, analyses: Analyses) -> list[str]:
@@ -214,11 +280,12 @@ def _rules_section(analyses: Analyses) -> list[str]:
     rp = analyses.rule_prices
     if rp is None:
         return []
-    rp = rp[rp["active"]][["rule", "binds", "cost_without", "price"]]
+    rp = rp[rp["active"]][["rule", "binds", "npv_without", "price", "cost_without"]]
     return [
         "<h2>Règles qui contraignent le plan</h2>",
-        "<p class='note'>Pour chaque règle active : le coût annuel du meilleur plan si on la levait, "
-        "et donc ce qu'elle coûte.</p>",
+        "<p class='note'>Pour chaque règle active : la valeur actuelle nette du meilleur plan si on "
+        "la levait, donc ce qu'elle coûte sur la période, et le coût annuel de ce plan en régime "
+        "établi.</p>",
         _table(french(rp)),
     ]
 
@@ -245,18 +312,21 @@ def _render(result: Result, analyses: Analyses) -> str:
         parts.append("</ul></div></body></html>")
         return "".join(parts)
 
+    sch = result.schedule
     ratio = (result.savings or 0.0) / result.baseline_cost if result.baseline_cost else 0.0
     parts += [
         "<h2>Chiffres clés</h2><div class='kpi'>",
-        f"<div>Coût annuel actuel<b>{euros(result.baseline_cost)}</b></div>",
-        f"<div>Coût annuel du plan<b>{euros(result.total_cost)}</b></div>",
-        f"<div>Économies annuelles<b>{euros(result.savings)} ({percent(ratio)})</b></div>",
+        f"<div>Valeur actuelle nette {sc.start_year}-{sc.end_year}"
+        f"<b>{euros(sch.npv if sch else None)}</b></div>",
+        f"<div>Économies cumulées sur la période<b>{euros(sch.total_savings if sch else None)}</b></div>",
+        f"<div>Économies annuelles en régime permanent<b>{euros(result.savings)} "
+        f"({percent(ratio)})</b></div>",
         f"<div>Coûts de transition ponctuels<b>{euros(result.transition_one_off)}</b></div>",
         f"<div>ETP concernés<b>{fte(result.fte_moved, unit=False)}</b></div>",
         "</div>",
-        f"<p class='note'>Le coût du plan inclut les coûts de transition étalés sur "
-        f"{number(sc.transition_years, 1 if sc.transition_years % 1 else 0)} ans. "
-        "Écart d'optimalité prouvé par le solveur : "
+        f"<p class='note'>Coût annuel actuel des services étudiés : {euros(result.baseline_cost)} ; "
+        f"coût annuel du plan en régime permanent : {euros(result.total_cost)}. Ces chiffres "
+        "sont ceux de la feuille de route ci-dessous. Écart d'optimalité prouvé par le solveur : "
         + percent(result.gap, 2)
         + ". Chaque plan est revérifié indépendamment du solveur.</p>",
     ]
@@ -277,8 +347,10 @@ def _render(result: Result, analyses: Analyses) -> str:
     parts += ["<h2>Gagnants et perdants par commune</h2>"]
     bc = result.by_commune[["name", "population", "cost_before", "cost_after", "balance"]]
     parts += [_fig_to_img(plot.plot_commune_balance(result).figure), _table(french(bc))]
+    parts += _headline_section(result)
+    parts += _employers_section(result)
+    parts += _calendar_section(result, analyses)
     parts += _votes_section(result)
-    parts += _roadmap_section(result, analyses)
     parts += _allocation_section(result, analyses)
     parts += _rules_section(analyses)
     if not result.pools.empty:
@@ -286,13 +358,24 @@ def _render(result: Result, analyses: Analyses) -> str:
         pools["service_name"] = t.services["name"].reindex(pools["service"]).to_numpy()
         pools["mode"] = pools["mode"].map(MODE_LABELS)
         pools = pools[
-            ["service_name", "mode", "members", "units", "fte", "fte_in", "cost", "level"]
+            [
+                "service_name",
+                "mode",
+                "members",
+                "units",
+                "fte",
+                "posts",
+                "partial",
+                "cost",
+                "level",
+            ]
         ]
         parts += ["<h2>Services mutualisés ou transférés</h2>", _table(french(pools), 1)]
     parts += [
         "<h2>Méthode et limites</h2>",
         "<p class='note'>Optimisation linéaire en nombres entiers (PuLP, solveur HiGHS) : pour chaque service "
-        "et chaque commune, conserver, mutualiser ou transférer, au moindre coût annuel sous les règles du "
+        "et chaque commune, conserver, mutualiser ou transférer, et l'année de chaque changement, pour "
+        "la plus grande valeur actuelle nette des économies sur la période, sous les règles du "
         "scénario (taille minimale des services communs, effectifs par postes entiers, transfert de "
         "compétence pour toutes les communes, niveaux de service minimaux). Les coûts des services "
         "mutualisés sont répartis au prorata des unités d'œuvre (coût unitaire × unités, art. D5211-16 "

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from mutusim._files import atomic_write
+from mutusim._files import atomic_write, safe_frame, text_cells
 from mutusim.analysis.suite import Analyses
 from mutusim.core.result import Result
 from mutusim.present.formatting import euros
@@ -33,6 +33,8 @@ SHEETS: dict[str, str] = {
     "Feuille de route": "roadmap",
     "Démarrages": "starts",
     "Effectifs": "staff",
+    "Employeurs": "employers",
+    "Calendrier": "calendar",
     "Partage des économies": "allocation",
 }
 
@@ -57,6 +59,7 @@ def summary_table(result: Result) -> pd.DataFrame:
         "baseline_cost",
         "total_cost",
         "savings",
+        "npv",
         "transition_one_off",
         "fte_moved",
         "gap",
@@ -84,7 +87,7 @@ def tables(result: Result, analyses: Analyses | None = None) -> dict[str, pd.Dat
         One entry per value of :data:`SHEETS`.
     """
     an = analyses or Analyses()
-    sch = an.schedule
+    sch = result.schedule
     starts = pd.DataFrame()
     if sch is not None:
         starts = sch.starts.copy()
@@ -101,6 +104,8 @@ def tables(result: Result, analyses: Analyses | None = None) -> dict[str, pd.Dat
         "roadmap": sch.roadmap if sch is not None else pd.DataFrame(),
         "starts": starts,
         "staff": sch.staff if sch is not None else pd.DataFrame(),
+        "employers": sch.employers if sch is not None else pd.DataFrame(),
+        "calendar": an.calendar if an.calendar is not None else pd.DataFrame(),
         "allocation": an.allocation if an.allocation is not None else pd.DataFrame(),
     }
 
@@ -109,8 +114,9 @@ _SUMMARY_FR = {
     "scenario": "Scénario",
     "status": "Statut de la résolution",
     "baseline_cost": "Coût annuel actuel",
-    "total_cost": "Coût annuel du plan",
-    "savings": "Économies annuelles",
+    "total_cost": "Coût annuel du plan en régime permanent",
+    "savings": "Économies annuelles en régime permanent",
+    "npv": "Valeur actuelle nette sur la période",
     "transition_one_off": "Coûts de transition ponctuels",
     "fte_moved": "ETP concernés par un changement",
     "gap": "Écart d'optimalité (relatif)",
@@ -123,7 +129,7 @@ _SUMMARY_FR = {
 
 def _summary_fr(result: Result) -> pd.DataFrame:
     t = summary_table(result)
-    money = {"baseline_cost", "total_cost", "savings", "transition_one_off"}
+    money = {"baseline_cost", "total_cost", "savings", "npv", "transition_one_off"}
     values = []
     for key, v in zip(t["indicator"], t["value"], strict=True):
         if key == "status":
@@ -158,6 +164,7 @@ def write_excel(result: Result, path: str | Path, analyses: Analyses | None = No
                 df = _summary_fr(result) if key == "summary" else french(frames[key])
                 df.to_excel(xl, sheet_name=sheet, index=False)
                 ws = xl.sheets[sheet]
+                text_cells(ws)  # a name like =HYPERLINK(...) stays text
                 for col in ws.columns:  # readable widths
                     width = max(len(str(c.value or "")) for c in col[:200])
                     ws.column_dimensions[col[0].column_letter].width = min(60, max(10, width + 2))
@@ -189,7 +196,7 @@ def write_result(
     for name, df in tables(result, analyses).items():
 
         def write(tmp: Path, df: pd.DataFrame = df) -> None:
-            df.to_csv(tmp, index=False)
+            safe_frame(df).to_csv(tmp, index=False)  # no cell read as a formula
 
         out[name] = atomic_write(folder / f"{name}.csv", write)
     out["workbook"] = write_excel(result, folder / "resultats.xlsx", analyses)
