@@ -6,24 +6,26 @@ re-solve per rule: too slow for a national screening. This module measures
 
 1. solve the scenario with every checked rule switched off (the rules of
    :data:`CHECKED_RULES` the scenario has on): the *unconstrained* optimum
-   ``P0``, of cost ``C0`` [EUR/year] priced by the cost model
-   (:func:`mutusim.core.evaluate.evaluate_plan`);
-2. ``rules_price = C - C0``, the plan's cost ``C`` minus ``C0``: what the
-   rules cost **together** (exact up to the MIP gaps of both solves);
-3. re-verify ``P0`` with the independent checker
-   (:func:`mutusim.model.check.check_plan`), one rule at a time: the
-   *violations* of a rule are the pairs, pooled units or services where
-   ``P0`` breaks it;
+   ``P0`` (a plan and its start years), of net present value ``V0`` [EUR]
+   over the horizon, priced by the independent checker
+   (:func:`mutusim.model.check.check_plan`, which computes the roadmap with
+   :mod:`mutusim.core.timeline`);
+2. ``rules_price = V0 - V``, the NPV the rules cost **together** against the
+   plan's own NPV ``V`` (exact up to the MIP gaps of both solves);
+3. re-verify ``P0`` with the checker under the scenario, one rule at a
+   time: the *violations* of a rule are the pairs, pooled units, services
+   or years where ``P0`` breaks it;
 4. a rule **binds** when the rules cost something together
    (``rules_price`` above the tolerance :func:`price_tolerance`) and ``P0``
    breaks it.
 
 What this measure guarantees (tested in ``tests/analysis/test_binding.py``
-against the exact :func:`~mutusim.analysis.prices.rule_prices`):
+against the exact :func:`~mutusim.analysis.prices.rule_prices`, which prices
+rules in NPV too):
 
 * if some rule has a positive price, then ``rules_price > 0`` and at least
-  one rule binds (``P0`` cheaper than the plan must break a rule, otherwise
-  it would be a cheaper feasible plan);
+  one rule binds (``P0`` better than the plan must break a rule, otherwise
+  it would be a better feasible plan);
 * when exactly one rule binds, its exact price equals ``rules_price``;
 * when several rules bind, each is one the unconstrained optimum breaks;
   the measure does not apportion ``rules_price`` between them, and a rule
@@ -32,7 +34,9 @@ against the exact :func:`~mutusim.analysis.prices.rule_prices`):
 
 ``indivisible_staffing`` is not among the checked rules: it is part of the
 cost model (staff in whole posts), not a rule that forbids plans, and stays
-on in the relaxed solve.
+on in the relaxed solve. ``phasing_capacity`` (the yearly limits on changes
+and transition spending) is: without it, every change may start in its best
+year.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ from dataclasses import dataclass, field
 
 from mutusim.core import rulebook
 from mutusim.core.costs import CostData
-from mutusim.core.evaluate import Plan, evaluate_plan
+from mutusim.core.evaluate import Plan
 from mutusim.core.result import Result
 from mutusim.core.scenario import Scenario
 from mutusim.core.territory import Territory
@@ -82,20 +86,20 @@ class Binding:
     ----------
     active : tuple of str
         Checked rules the scenario has on (the others were not measured).
-    cost_unconstrained : float or None
-        Optimum without the active checked rules [EUR/year]; None without a
-        plan on either side.
+    npv_unconstrained : float or None
+        Optimal NPV over the horizon without the active checked rules [EUR];
+        None without a plan on either side.
     rules_price : float or None
-        Plan cost minus ``cost_unconstrained`` [EUR/year]: what the rules cost together.
+        ``npv_unconstrained`` minus the plan's NPV [EUR]: what the rules cost together.
     violations : dict of str to int
-        Active rule -> pairs, pooled units or services where the unconstrained
-        optimum breaks it (one per line of the checker).
+        Active rule -> pairs, pooled units, services or years where the
+        unconstrained optimum breaks it (one per line of the checker).
     binds : dict of str to bool
         Active rule -> it binds (see the module's docstring).
     """
 
     active: tuple[str, ...] = ()
-    cost_unconstrained: float | None = None
+    npv_unconstrained: float | None = None
     rules_price: float | None = None
     violations: dict[str, int] = field(default_factory=dict)
     binds: dict[str, bool] = field(default_factory=dict)
@@ -106,25 +110,26 @@ class Binding:
         return tuple(r for r in self.active if self.binds.get(r))
 
 
-def price_tolerance(total_cost: float, mip_gap: float) -> float:
-    """Smallest ``rules_price`` [EUR/year] read as "the rules cost something".
+def price_tolerance(npv: float, mip_gap: float) -> float:
+    """Smallest ``rules_price`` [EUR] read as "the rules cost something".
 
     Both solves may stop within the relative MIP gap of their optimum, so a
-    difference below twice the gap (and at least 1e-6 relative) is noise.
+    difference below twice the gap (and at least 1e-6 relative, 1e-6 EUR
+    absolute: HiGHS's absolute gap) is noise.
 
     Parameters
     ----------
-    total_cost : float
-        The plan's cost [EUR/year].
+    npv : float
+        The larger magnitude of the two NPVs compared [EUR].
     mip_gap : float
         The scenario's relative MIP gap [-].
 
     Returns
     -------
     float
-        [EUR/year]
+        [EUR]
     """
-    return max(1e-6, 2.0 * mip_gap) * max(1.0, abs(total_cost))
+    return max(1e-6, 2.0 * mip_gap) * max(1.0, abs(npv))
 
 
 def binding_rules(result: Result) -> Binding:
@@ -146,35 +151,44 @@ def binding_rules(result: Result) -> Binding:
     Examples
     --------
     >>> import mutusim as ms
-    >>> b = binding_rules(ms.optimise(ms.examples.tiny()))
+    >>> sc = ms.Scenario(end_year=2028, departures="all", all_departure_rate=0.5)
+    >>> b = binding_rules(ms.optimise(ms.examples.tiny(), sc))
     >>> b.binding, round(b.rules_price)
     ((), 0)
     """
     sc = result.scenario
     active = tuple(r for r in CHECKED_RULES if sc.rule_on(r))
-    if not result.has_plan or result.total_cost is None or not active:
+    npv = result.npv
+    if not result.has_plan or npv is None or not active:
         return Binding(active=active if result.has_plan else ())
     relaxed = sc.replace(disabled_rules=(*sc.disabled_rules, *active))
-    plan = _relaxed_plan(result.territory, relaxed)
-    if plan is None:
+    found = _relaxed_plan(result.territory, relaxed)
+    if found is None:
         return Binding(active=active)
+    plan, starts = found
     costs = CostData.from_inputs(result.territory, sc)
-    free_cost = evaluate_plan(costs, plan).total_cost  # priced by the cost model, not the solver
-    price = result.total_cost - free_cost
-    violations = _violations(result, active, plan, costs)
-    costs_something = price > price_tolerance(result.total_cost, sc.mip_gap)
+    # priced by the independent checker (the roadmap of core.timeline), not the solver
+    report = check_plan(result.territory, relaxed, plan, starts, costs=costs)
+    if report.schedule is None:
+        return Binding(active=active)
+    free_npv = report.schedule.npv
+    price = free_npv - npv
+    violations = _violations(result, active, plan, starts, costs)
+    costs_something = price > price_tolerance(max(abs(npv), abs(free_npv)), sc.mip_gap)
     binds = {r: costs_something and violations[r] > 0 for r in active}
     return Binding(
         active=active,
-        cost_unconstrained=free_cost,
+        npv_unconstrained=free_npv,
         rules_price=price,
         violations=violations,
         binds=binds,
     )
 
 
-def _relaxed_plan(territory: Territory, relaxed: Scenario) -> Plan | None:
-    """The optimal plan of the relaxed scenario, or None when a solve ends without one.
+def _relaxed_plan(
+    territory: Territory, relaxed: Scenario
+) -> tuple[Plan, dict[str, int]] | None:
+    """The optimal plan and start years of the relaxed scenario, or None without a plan.
 
     Built and solved as :func:`mutusim.optimise` does (one model per service
     when nothing couples services), but one model up to
@@ -189,21 +203,27 @@ def _relaxed_plan(territory: Territory, relaxed: Scenario) -> Plan | None:
     else:
         parts = [territory.subset(services=[s]) for s in services]
     plan: dict[tuple[str, str], str] = {}
+    starts: dict[str, int] = {}
     for part in parts:
         model = build_model(part, relaxed)
-        if model.infeasible_pairs():
+        if model.infeasible_pairs() or model.violated_rows:
             return None
         if not solve(model).has_plan:
             return None
-        chosen, fractional = extract_plan(model)
+        chosen, chosen_starts, fractional = extract_plan(model)
         if fractional:
             return None
         plan.update(chosen)
-    return plan
+        starts.update(chosen_starts)
+    return plan, starts
 
 
 def _violations(
-    result: Result, active: tuple[str, ...], plan: Plan, costs: CostData
+    result: Result,
+    active: tuple[str, ...],
+    plan: Plan,
+    starts: dict[str, int],
+    costs: CostData,
 ) -> dict[str, int]:
     """Lines of the independent checker per active rule, on ``plan`` (at most two checks).
 
@@ -213,7 +233,7 @@ def _violations(
     """
     sc = result.scenario
     count = dict.fromkeys(active, 0)
-    report = check_plan(result.territory, sc, plan, costs=costs)
+    report = check_plan(result.territory, sc, plan, starts, costs=costs)
     for line in report.errors:
         rule = line.split(":", 1)[0]
         if rule in count:
@@ -221,7 +241,7 @@ def _violations(
     pair_rules = {r for r in active if r in _PAIR_RULES}
     if report.evaluation is None and pair_rules:
         others = sc.replace(disabled_rules=(*sc.disabled_rules, *pair_rules))
-        for line in check_plan(result.territory, others, plan, costs=costs).errors:
+        for line in check_plan(result.territory, others, plan, starts, costs=costs).errors:
             rule = line.split(":", 1)[0]
             if rule in count and rule not in pair_rules:
                 count[rule] += 1

@@ -69,6 +69,7 @@ __all__ = [
     "Progress",
     "Screening",
     "by_group",
+    "check_national_scenario",
     "largest",
     "read_screening",
     "rule_frequency",
@@ -79,7 +80,7 @@ __all__ = [
 ]
 
 #: Version of the folder layout written by :func:`screen`.
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
 
 #: Columns of the timing of each EPCI [s]: the only ones that differ between two runs.
 TIMING_COLUMNS = ["seconds", "build_seconds", "solve_seconds", "binding_seconds"]
@@ -103,6 +104,11 @@ _EPCI_DTYPES: dict[str, str] = {
     "savings": "float64",
     "savings_share": "float64",
     "savings_per_inhabitant": "float64",
+    "npv": "float64",
+    "npv_per_inhabitant": "float64",
+    "total_savings": "float64",
+    "services_started": "Int64",
+    "first_start_year": "Int64",
     "transition_one_off": "float64",
     "fte_before": "float64",
     "fte_moved": "float64",
@@ -112,7 +118,7 @@ _EPCI_DTYPES: dict[str, str] = {
     "pairs_transfer": "Int64",
     "pools_opened": "Int64",
     "gap": "float64",
-    "cost_unconstrained": "float64",
+    "npv_unconstrained": "float64",
     "rules_price": "float64",
     "rules_bind": "boolean",
     **{c: "Int64" for c in _VIOLATIONS},
@@ -134,6 +140,7 @@ _DECISION_DTYPES: dict[str, str] = {
     "mode": "string",
     "current": "string",
     "changed": "boolean",
+    "start_year": "Int64",
     "fte_before": "float64",
     "fte_after": "float64",
     "cost_before": "float64",
@@ -294,11 +301,18 @@ def _summary(geo: Mapping[str, Any], res: Result, seconds: dict[str, float]) -> 
     if res.has_plan:
         d = res.decisions
         savings = res.savings or 0.0
+        npv = res.npv or 0.0
+        starts = res.starts
         row |= {
             "total_cost": res.total_cost,
             "savings": savings,
             "savings_share": savings / res.baseline_cost if res.baseline_cost else None,
             "savings_per_inhabitant": savings / geo["population"] if geo["population"] else None,
+            "npv": npv,
+            "npv_per_inhabitant": npv / geo["population"] if geo["population"] else None,
+            "total_savings": res.schedule.total_savings if res.schedule is not None else None,
+            "services_started": len(starts),
+            "first_start_year": min(starts.values()) if starts else None,
             "transition_one_off": res.transition_one_off,
             "fte_before": float(d["fte_before"].sum()),
             "fte_moved": res.fte_moved,
@@ -351,7 +365,9 @@ def screen_one(
     siren = str(geo["siren"])
     try:
         territory = epci_territory(siren, services=services, seed=seed)
-        res = optimise(territory, scenario)
+        # codes were checked once against the catalogue (screen): a commune the scenario
+        # names belongs to one EPCI and is ignored in the others
+        res = optimise(territory, scenario, check_codes=False)
         t1 = time.perf_counter()
         seconds = {
             "build_seconds": res.build_seconds,
@@ -360,7 +376,7 @@ def screen_one(
         row = _summary(geo, res, seconds)
         if rules and res.has_plan:
             b = binding_rules(res)
-            row["cost_unconstrained"] = b.cost_unconstrained
+            row["npv_unconstrained"] = b.npv_unconstrained
             row["rules_price"] = b.rules_price
             row["rules_bind"] = bool(b.binding) if b.rules_price is not None else None
             for r in b.active:
@@ -479,12 +495,17 @@ class Screening:
     epcis : DataFrame
         One row per EPCI done (:data:`EPCI_COLUMNS`), sorted by SIREN: its
         geography, ``status`` (a :class:`~mutusim.core.status.Status` value,
-        or ``failed`` with ``error_type`` and ``error``), costs and savings
-        [EUR/year], ``savings_share`` [-], ``savings_per_inhabitant``
-        [EUR/inhabitant/year], transition [EUR], FTE, counts of pairs and
-        pools, and the binding rules: ``cost_unconstrained`` and
-        ``rules_price`` [EUR/year], ``violations__<rule>``, ``binds__<rule>``
-        (:mod:`mutusim.analysis.binding`); times [s].
+        or ``failed`` with ``error_type`` and ``error``), the headline of the
+        plan (PRODUCT.md R1, issue 8): ``npv`` [EUR] (net present value of
+        the savings over the horizon) and ``npv_per_inhabitant``, the
+        long-run yearly ``baseline_cost``, ``total_cost`` and ``savings``
+        [EUR/year] (every change in force), ``savings_share`` [-],
+        ``savings_per_inhabitant`` [EUR/inhabitant/year], ``total_savings``
+        [EUR] (undiscounted, over the horizon), ``services_started`` and
+        ``first_start_year``; one-off transition costs [EUR], FTE, counts of
+        pairs and pools, and the binding rules: ``npv_unconstrained`` and
+        ``rules_price`` [EUR of NPV], ``violations__<rule>``,
+        ``binds__<rule>`` (:mod:`mutusim.analysis.binding`); times [s].
     decisions : DataFrame
         ``siren`` + :data:`mutusim.core.result.DECISION_COLUMNS`, every pair of
         every EPCI with a plan, sorted by SIREN, service and commune.
@@ -700,6 +721,70 @@ def _client(client: Any, workers: int | None) -> tuple[Any, Callable[[], None]]:
     return c, close
 
 
+def check_national_scenario(scenario: Scenario, services: Iterable[str] | None = None) -> None:
+    """Check, once for the whole run, the codes a national scenario names.
+
+    A screening optimises one scenario on many EPCIs, so its codes are checked
+    here rather than against each territory
+    (:func:`mutusim.core.scenario.check_scenario`, which each EPCI's solve
+    skips): every **service** it names (``force``/``forbid``,
+    ``min_level_by_service``, ``billing_keys``, ``stances``,
+    ``perimeter_services``, ``hosts``) must be one of the services screened,
+    which every EPCI built from the reference data has; a misspelt service
+    would otherwise be ignored in every EPCI. A **commune** it names belongs to
+    one EPCI: the option applies there and is ignored in the others (each
+    EPCI's solve does not fail on it). A host must be ``"EPCI"``: a commune
+    host belongs to one territory.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario of the screening.
+    services : iterable of str, optional
+        The services screened (default: the whole catalogue).
+
+    Raises
+    ------
+    NotFoundError
+        Every unknown service and every commune host, at once, with the
+        closest known service.
+    """
+    import difflib
+
+    from mutusim.core.schema import EPCI_PARTY
+    from mutusim.inputs.datasets import SERVICE_CATALOGUE
+
+    known = (
+        [str(c) for c in SERVICE_CATALOGUE["service"]]
+        if services is None
+        else [str(c) for c in services]
+    )
+    sc = scenario
+    named: list[tuple[str, str]] = []
+    for option in ("force", "forbid"):
+        named += [(f"{option}[{i}]", d.service) for i, d in enumerate(getattr(sc, option))]
+    for option in ("min_level_by_service", "billing_keys", "stances", "hosts"):
+        named += [(option, str(code)) for code in getattr(sc, option)]
+    named += [("perimeter_services", str(code)) for code in sc.perimeter_services or ()]
+    problems = []
+    for where, code in named:
+        if code == "*" or code in known:
+            continue
+        close = difflib.get_close_matches(code, known, n=1, cutoff=0.6)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        problems.append(f"{where}: unknown service '{code}'{hint}")
+    for svc, host in sc.hosts.items():
+        if host != EPCI_PARTY:
+            problems.append(
+                f"hosts[{svc}]: a commune host ('{host}') belongs to one EPCI; "
+                f"use '{EPCI_PARTY}' in a national scenario"
+            )
+    if problems:
+        raise NotFoundError(
+            f"scenario '{sc.name}' cannot be screened nationally: " + "; ".join(problems)
+        )
+
+
 def screen(
     epcis: object = None,
     scenario: Scenario | None = None,
@@ -754,13 +839,15 @@ def screen(
     Raises
     ------
     MutusimError
-        The extra ``mutusim[dask]`` is missing, the selection is unknown, or
-        ``out`` holds a screening of other options.
+        The extra ``mutusim[dask]`` is missing, the selection is unknown, the
+        scenario names a service not screened (:func:`check_national_scenario`),
+        or ``out`` holds a screening of other options.
     """
     _need_extra()
     sc = scenario or Scenario()
     selection = _selection(epcis)
     service_list = None if services is None else [str(s) for s in services]
+    check_national_scenario(sc, service_list)
     options = {
         "scenario": _scenario_key(sc),
         "services": service_list,
@@ -914,7 +1001,7 @@ def _group_columns(by: str) -> list[str]:
 
 
 def by_group(screening: Screening, by: str = "nature") -> pd.DataFrame:
-    """Savings of the screened EPCIs by nature, département, région or fiscal regime.
+    """NPV and savings of the screened EPCIs by nature, département, région or fiscal regime.
 
     Parameters
     ----------
@@ -926,10 +1013,12 @@ def by_group(screening: Screening, by: str = "nature") -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        One row per group, by decreasing savings: the key (and its name for
+        One row per group, by decreasing NPV: the key (and its name for
         départements and régions; a département's région too), ``epcis`` screened, ``with_plan``,
         ``failed``, ``communes``, ``population`` [inhabitants] (of the EPCIs
-        with a plan), ``baseline_cost``, ``total_cost``, ``savings``
+        with a plan), ``npv`` [EUR] (over the horizon, summed),
+        ``npv_per_inhabitant`` [EUR/inhabitant], the long-run
+        ``baseline_cost``, ``total_cost``, ``savings``
         [EUR/year], ``savings_share`` [-] (savings / baseline cost),
         ``savings_per_inhabitant`` [EUR/inhabitant/year],
         ``median_savings_share`` [-] (of its EPCIs) and ``rules_bind``
@@ -958,6 +1047,7 @@ def by_group(screening: Screening, by: str = "nature") -> pd.DataFrame:
             "baseline_cost": g["baseline_cost"].sum(min_count=1).where(g["_plan"].sum() > 0),
             "total_cost": g["total_cost"].sum(min_count=1),
             "savings": g["savings"].sum(min_count=1),
+            "npv": g["npv"].sum(min_count=1),
             "median_savings_share": g["savings_share"].median(),
             "rules_bind": g["_bind"].sum(),
         }
@@ -966,6 +1056,7 @@ def by_group(screening: Screening, by: str = "nature") -> pd.DataFrame:
     out["baseline_cost"] = base.reindex(out.index)
     out["savings_share"] = out["savings"] / out["baseline_cost"]
     out["savings_per_inhabitant"] = out["savings"] / out["population"].where(out["population"] > 0)
+    out["npv_per_inhabitant"] = out["npv"] / out["population"].where(out["population"] > 0)
     out = out.reset_index()
     cols = [
         *keys,
@@ -974,6 +1065,8 @@ def by_group(screening: Screening, by: str = "nature") -> pd.DataFrame:
         "failed",
         "communes",
         "population",
+        "npv",
+        "npv_per_inhabitant",
         "baseline_cost",
         "total_cost",
         "savings",
@@ -986,11 +1079,14 @@ def by_group(screening: Screening, by: str = "nature") -> pd.DataFrame:
     for c in ("epcis", "with_plan", "failed", "communes", "population", "rules_bind"):
         out[c] = out[c].astype("int64")
     return out.sort_values(
-        ["savings", by], ascending=[False, True], na_position="last", ignore_index=True
+        ["npv", "savings", by],
+        ascending=[False, False, True],
+        na_position="last",
+        ignore_index=True,
     )
 
 
-def largest(screening: Screening, n: int = 20, by: str = "savings") -> pd.DataFrame:
+def largest(screening: Screening, n: int = 20, by: str = "npv") -> pd.DataFrame:
     """The ``n`` EPCIs with the largest potential.
 
     Parameters
@@ -1000,8 +1096,9 @@ def largest(screening: Screening, n: int = 20, by: str = "savings") -> pd.DataFr
     n : int
         How many.
     by : str
-        ``savings`` [EUR/year], ``savings_share`` [-] or ``savings_per_inhabitant``
-        [EUR/inhabitant/year].
+        ``npv`` [EUR] (over the horizon, the default), ``npv_per_inhabitant``
+        [EUR/inhabitant], or the long-run ``savings`` [EUR/year],
+        ``savings_share`` [-] or ``savings_per_inhabitant`` [EUR/inhabitant/year].
 
     Returns
     -------
@@ -1009,7 +1106,7 @@ def largest(screening: Screening, n: int = 20, by: str = "savings") -> pd.DataFr
         Rows of :attr:`Screening.epcis` (EPCIs with a plan), largest first
         (ties by SIREN).
     """
-    allowed = ("savings", "savings_share", "savings_per_inhabitant")
+    allowed = ("npv", "npv_per_inhabitant", "savings", "savings_share", "savings_per_inhabitant")
     if by not in allowed:
         raise NotFoundError(f"largest(by='{by}'): choose among {', '.join(allowed)}")
     e = _with_plan(screening)
@@ -1033,7 +1130,7 @@ def rule_frequency(screening: Screening, by: str | None = None) -> pd.DataFrame:
         rule was active and measured), ``binds`` (where it binds), ``share``
         [-] (binds / epcis), ``violations`` (pairs, pools or services where
         the unconstrained optimum breaks it, summed), ``rules_price``
-        [EUR/year] (summed over the EPCIs where it binds: what the rules
+        [EUR of NPV] (summed over the EPCIs where it binds: what the rules
         cost together there). Sorted by decreasing ``binds``.
     """
     if by is not None and by not in GROUP_KEYS:

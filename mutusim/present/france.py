@@ -18,7 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from mutusim._files import atomic_write
+from mutusim._files import atomic_write, safe_frame
 from mutusim.analysis.national import (
     GROUP_KEYS,
     Screening,
@@ -75,11 +75,16 @@ NATIONAL_LABELS: dict[str, str] = {
     "region_name": "Région",
     "departements_count": "Départements couverts",
     "status": "Statut",
+    "npv": "Valeur actuelle nette des économies sur l'horizon (€)",
+    "npv_per_inhabitant": "Valeur actuelle nette par habitant (€)",
+    "total_savings": "Économies cumulées sur l'horizon (€)",
+    "services_started": "Services qui changent",
+    "first_start_year": "Premiers changements (année)",
     "baseline_cost": "Coût actuel (€/an)",
-    "total_cost": "Coût du plan (€/an)",
-    "savings": "Économies (€/an)",
-    "savings_share": "Économies (part du coût actuel)",
-    "savings_per_inhabitant": "Économies par habitant (€/an)",
+    "total_cost": "Coût du plan à long terme (€/an)",
+    "savings": "Économies à long terme (€/an)",
+    "savings_share": "Économies à long terme (part du coût actuel)",
+    "savings_per_inhabitant": "Économies à long terme par habitant (€/an)",
     "transition_one_off": "Coûts de transition (€)",
     "fte_before": "ETP actuels",
     "fte_moved": "ETP concernés",
@@ -89,8 +94,8 @@ NATIONAL_LABELS: dict[str, str] = {
     "pairs_transfer": "Couples transférés",
     "pools_opened": "Services mutualisés ouverts",
     "gap": "Écart d'optimalité",
-    "cost_unconstrained": "Coût sans les règles (€/an)",
-    "rules_price": "Coût des règles (€/an)",
+    "npv_unconstrained": "Valeur actuelle nette sans les règles (€)",
+    "rules_price": "Coût des règles (valeur actuelle nette perdue, €)",
     "rules_bind": "Une règle contraint le plan",
     "explanation": "Explication",
     "error_type": "Type d'erreur",
@@ -99,7 +104,7 @@ NATIONAL_LABELS: dict[str, str] = {
     "epcis": "EPCI",
     "with_plan": "EPCI avec un plan",
     "failed": "Échecs",
-    "median_savings_share": "Économies médianes (part du coût actuel)",
+    "median_savings_share": "Économies à long terme médianes (part du coût actuel)",
     "rule": "Règle",
     "binds": "EPCI où elle contraint le plan",
     "share": "Part des EPCI",
@@ -152,8 +157,9 @@ def plot_savings_by(
     ax: Axes | None = None,
     top: int = 25,
     per_inhabitant: bool = False,
+    measure: str = "npv",
 ) -> Axes:
-    """Savings by group (nature, département, région), largest first [EUR/year].
+    """NPV over the horizon [EUR] or long-run savings [EUR/year] by group, largest first.
 
     Parameters
     ----------
@@ -166,24 +172,40 @@ def plot_savings_by(
     top : int
         Most groups shown (the title says when some are left out).
     per_inhabitant : bool
-        Draw savings per inhabitant [EUR/inhabitant/year] instead of totals.
+        Draw values per inhabitant instead of totals.
+    measure : str
+        ``npv`` (the net present value of the savings over the horizon, the
+        headline) or ``savings`` (long-run yearly savings, every change in force).
 
     Returns
     -------
     Axes
     """
-    col = "savings_per_inhabitant" if per_inhabitant else "savings"
+    if measure not in ("npv", "savings"):
+        raise MutusimError(f"plot_savings_by(measure='{measure}'): choose 'npv' or 'savings'")
+    col = f"{measure}_per_inhabitant" if per_inhabitant else measure
     t = table[table[col].notna()].sort_values(col, ascending=False).head(top)
     names = _group_names(t, by)
     values = t[col].to_numpy(dtype=float) / (1.0 if per_inhabitant else 1e6)
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 0.32 * max(len(t), 3) + 1.5))
-    ax.barh(range(len(t)), values, color="#4c9be8")
+    ax.barh(range(len(t)), values, color="#4c9be8" if measure == "npv" else "#8fbf5a")
     ax.set_yticks(range(len(t)), names, fontsize=8)
     ax.invert_yaxis()
-    ax.set_xlabel("€ par habitant et par an" if per_inhabitant else "millions d'€ par an")
+    units = {
+        ("npv", False): "millions d'€ (valeur actuelle nette sur l'horizon)",
+        ("npv", True): "€ par habitant (valeur actuelle nette sur l'horizon)",
+        ("savings", False): "millions d'€ par an (à long terme)",
+        ("savings", True): "€ par habitant et par an (à long terme)",
+    }
+    ax.set_xlabel(units[(measure, per_inhabitant)])
     more = f" ({top} premiers sur {len(table)})" if len(table) > top else ""
-    what = "Économies par habitant" if per_inhabitant else "Économies annuelles"
+    what = {
+        ("npv", False): "Valeur actuelle nette des économies",
+        ("npv", True): "Valeur actuelle nette par habitant",
+        ("savings", False): "Économies annuelles à long terme",
+        ("savings", True): "Économies à long terme par habitant",
+    }[(measure, per_inhabitant)]
     ax.set_title(f"{what} par {GROUP_LABELS.get(by, by)}{more}")
     for i, v in enumerate(values):
         ax.text(v, i, " " + number(v, 1 if not per_inhabitant else 0), va="center", fontsize=7)
@@ -193,7 +215,7 @@ def plot_savings_by(
 def plot_distribution(
     epcis: pd.DataFrame, ax: Axes | None = None, by: str | None = "nature", bins: int = 30
 ) -> Axes:
-    """Distribution of the EPCIs' savings, as a share of their cost today [%].
+    """Distribution of the EPCIs' long-run savings, as a share of their cost today [%].
 
     Parameters
     ----------
@@ -228,16 +250,17 @@ def plot_distribution(
         ax.legend(fontsize=8, frameon=False)
     median = float(np.median(values))
     ax.axvline(median, color="black", linestyle="--", linewidth=1)
-    ax.set_xlabel("économies, en % du coût actuel des services étudiés")
+    ax.set_xlabel("économies à long terme, en % du coût actuel des services étudiés")
     ax.set_ylabel("nombre d'EPCI")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(
-        f"Répartition des économies de {number(len(values))} EPCI (médiane {percent(median / 100.0)})"
+        f"Répartition des économies à long terme de {number(len(values))} EPCI "
+        f"(médiane {percent(median / 100.0)})"
     )
     return ax
 
 
-def plot_largest(table: pd.DataFrame, ax: Axes | None = None, by: str = "savings") -> Axes:
+def plot_largest(table: pd.DataFrame, ax: Axes | None = None, by: str = "npv") -> Axes:
     """The EPCIs with the largest potential, by name.
 
     Parameters
@@ -247,18 +270,28 @@ def plot_largest(table: pd.DataFrame, ax: Axes | None = None, by: str = "savings
     ax : Axes, optional
         Where to draw.
     by : str
-        The column ``table`` was ranked by: ``savings`` [EUR/year],
-        ``savings_share`` [-] or ``savings_per_inhabitant`` [EUR/inhabitant/year].
+        The column ``table`` was ranked by: ``npv`` [EUR] (over the horizon),
+        ``npv_per_inhabitant`` [EUR/inhabitant], or the long-run ``savings``
+        [EUR/year], ``savings_share`` [-] or ``savings_per_inhabitant``
+        [EUR/inhabitant/year].
 
     Returns
     -------
     Axes
     """
-    scale = {"savings": 1e-3, "savings_share": 100.0, "savings_per_inhabitant": 1.0}
+    scale = {
+        "npv": 1e-3,
+        "npv_per_inhabitant": 1.0,
+        "savings": 1e-3,
+        "savings_share": 100.0,
+        "savings_per_inhabitant": 1.0,
+    }
     unit = {
-        "savings": "k€ par an",
-        "savings_share": "% du coût actuel",
-        "savings_per_inhabitant": "€ par habitant et par an",
+        "npv": "k€ (valeur actuelle nette des économies sur l'horizon)",
+        "npv_per_inhabitant": "€ par habitant (valeur actuelle nette sur l'horizon)",
+        "savings": "k€ par an (économies à long terme)",
+        "savings_share": "% du coût actuel (économies à long terme)",
+        "savings_per_inhabitant": "€ par habitant et par an (économies à long terme)",
     }
     if by not in scale:
         raise MutusimError(f"plot_largest(by='{by}'): choose among {', '.join(scale)}")
@@ -322,18 +355,25 @@ def summary_lines(screening: Screening) -> list[str]:
         + ("s" if failed > 1 else ""),
     ]
     if len(plan):
+        sc = screening.scenario
         base = float(plan["baseline_cost"].sum())
         sav = float(plan["savings"].sum())
+        npv = float(plan["npv"].sum())
+        changing = int((plan["services_started"].fillna(0) > 0).sum())
         lines.append(
-            f"économies : {euros(sav, per_year=True)} sur {euros(base, per_year=True)} "
-            f"({percent(sav / base if base else None)}), médiane par EPCI "
-            f"{percent(float(plan['savings_share'].median()))}"
+            f"valeur actuelle nette des économies {sc.start_year}-{sc.end_year} : {euros(npv)} "
+            f"({number(changing)} EPCI où un service change)"
+        )
+        lines.append(
+            f"économies à long terme : {euros(sav, per_year=True)} sur "
+            f"{euros(base, per_year=True)} ({percent(sav / base if base else None)}), "
+            f"médiane par EPCI {percent(float(plan['savings_share'].median()))}"
         )
         binds = plan["rules_bind"].fillna(False).astype(bool)
         if plan["rules_price"].notna().any():
             lines.append(
                 f"une règle contraint le plan dans {number(int(binds.sum()))} EPCI ; ensemble, "
-                f"les règles coûtent {euros(float(plan['rules_price'].sum()), per_year=True)}"
+                f"les règles coûtent {euros(float(plan['rules_price'].sum()))} de valeur actuelle nette"
             )
     return lines
 
@@ -357,7 +397,8 @@ def write_summary(screening: Screening, folder: str | os.PathLike[str]) -> list[
     written: list[Path] = []
 
     def csv(name: str, df: pd.DataFrame) -> None:
-        text = french_national(df).to_csv(index=False, sep=";", decimal=",")
+        # no cell read as a formula (EPCI names, errors)
+        text = safe_frame(french_national(df)).to_csv(index=False, sep=";", decimal=",")
         written.append(
             atomic_write(out / name, lambda p: p.write_text(text, encoding="utf-8-sig"))
         )
@@ -378,8 +419,10 @@ def write_summary(screening: Screening, folder: str | os.PathLike[str]) -> list[
     if len(screening.failures):
         csv("echecs.csv", screening.failures)
     if e["total_cost"].notna().any():
-        png("economies_par_region.png", plot_savings_by(by_group(screening, "region"), "region"))
-        png("economies_par_nature.png", plot_savings_by(by_group(screening, "nature"), "nature"))
+        regions, natures = by_group(screening, "region"), by_group(screening, "nature")
+        png("van_par_region.png", plot_savings_by(regions, "region"))
+        png("van_par_nature.png", plot_savings_by(natures, "nature"))
+        png("economies_par_region.png", plot_savings_by(regions, "region", measure="savings"))
         png("repartition.png", plot_distribution(e))
         png("plus_fort_potentiel.png", plot_largest(top.head(20)))
     if e["rules_price"].notna().any():

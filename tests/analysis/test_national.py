@@ -47,6 +47,11 @@ SMALL = [
 ]
 BROKEN = "200023372"  # CC de la Vallée de Chamonix-Mont-Blanc: Chamonix gets population -5
 SIRENS = sorted([*SMALL, BROKEN])
+#: The default scenario changes nothing in these EPCIs (3.2 %/yr of retirements: no change
+#: pays back before 2032); with every departure at 50 %/yr two of them pool payroll and the
+#: roads design office from 2027, so the runs below carry plans worth something.
+SC = ms.Scenario(name="departs", departures="all", all_departure_rate=0.5)
+SC_YAML = "name: departs\ndepartures: all\nall_departure_rate: 0.5\n"
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +75,9 @@ def bad_data(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture(scope="module")
 def reference(bad_data, tmp_path_factory) -> Screening:
     """An uninterrupted run on 2 workers."""
-    return screen(SIRENS, out=tmp_path_factory.mktemp("ref") / "run", workers=2, progress=False)
+    return screen(
+        SIRENS, SC, out=tmp_path_factory.mktemp("ref") / "run", workers=2, progress=False
+    )
 
 
 def _comparable(s: Screening) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -105,20 +112,39 @@ def test_the_run_records_every_epci_and_the_failure(reference):
     assert list(reference.failures["siren"]) == [BROKEN]
 
 
-def test_each_epci_equals_its_own_optimisation(reference):
-    """A task is ms.optimise on ms.datasets.epci: same savings, same plan."""
-    siren = "243000650"
-    res = ms.optimise(ms.datasets.epci(siren))
+@pytest.mark.parametrize("siren", ["243000650", "247300015"])
+def test_each_epci_equals_its_own_optimisation(reference, siren):
+    """A task is ms.optimise on ms.datasets.epci: same NPV, savings, start years and plan."""
+    res = ms.optimise(ms.datasets.epci(siren), SC)
     row = reference.epcis.set_index("siren").loc[siren]
+    assert row["status"] == res.status
+    assert row["npv"] == pytest.approx(res.npv, rel=1e-12, abs=1e-9)
     assert row["total_cost"] == pytest.approx(res.total_cost, rel=1e-12)
-    assert row["savings"] == pytest.approx(res.savings, rel=1e-12)
+    assert row["savings"] == pytest.approx(res.savings, rel=1e-12, abs=1e-9)
+    assert row["total_savings"] == pytest.approx(res.schedule.total_savings, rel=1e-12, abs=1e-9)
+    assert row["services_started"] == len(res.starts)
+    assert row["npv_per_inhabitant"] == pytest.approx(res.npv / row["population"], abs=1e-12)
     d = reference.decisions[reference.decisions["siren"] == siren]
     got = dict(zip(zip(d["service"], d["commune"], strict=True), d["mode"], strict=True))
     assert got == res.plan
+    starts = d.dropna(subset=["start_year"]).groupby("service")["start_year"].first()
+    assert {s: int(y) for s, y in starts.items()} == res.starts
+
+
+def test_some_epcis_change_and_the_headline_adds_up(reference):
+    ok = reference.epcis[reference.epcis["status"] == "optimal"].set_index("siren")
+    changed = ok[ok["services_started"] > 0]
+    assert {"243000650", "243301165"} <= set(changed.index)
+    assert (changed["npv"] > 0).all() and (changed["savings"] > 0).all()
+    assert (changed["first_start_year"] == 2027).all()
+    unchanged = ok[ok["services_started"] == 0]
+    assert (unchanged["npv"] == 0).all() and unchanged["first_start_year"].isna().all()
+    # the NPV of a plan never exceeds its undiscounted savings over the horizon
+    assert (ok["npv"] <= ok["total_savings"] + 1e-6).all()
 
 
 def test_same_results_with_one_worker(reference):
-    _assert_same(screen(SIRENS, workers=1, progress=False), reference)
+    _assert_same(screen(SIRENS, SC, workers=1, progress=False), reference)
 
 
 def test_interrupted_run_resumes_without_recomputing(reference, tmp_path):
@@ -131,7 +157,7 @@ def test_interrupted_run_resumes_without_recomputing(reference, tmp_path):
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        screen(SIRENS, out=out, workers=2, progress=stop_after_three)
+        screen(SIRENS, SC, out=out, workers=2, progress=stop_after_three)
     done = sorted((out / "epci").glob("*.parquet"))
     assert 3 <= len(done) < len(SIRENS)
     stamps = {f.name: f.stat().st_mtime_ns for f in done}
@@ -139,7 +165,7 @@ def test_interrupted_run_resumes_without_recomputing(reference, tmp_path):
     assert len(partial.epcis) == len(done)
 
     resumed: list[Progress] = []
-    res = screen(SIRENS, out=out, workers=2, progress=resumed.append)
+    res = screen(SIRENS, SC, out=out, workers=2, progress=resumed.append)
     assert resumed[-1].skipped == len(done)
     assert resumed[-1].total == len(SIRENS) - len(done)
     assert {f.name: f.stat().st_mtime_ns for f in done} == stamps  # not recomputed
@@ -149,7 +175,7 @@ def test_interrupted_run_resumes_without_recomputing(reference, tmp_path):
 
 def test_nothing_left_to_do(reference):
     calls: list[Progress] = []
-    again = screen(SIRENS, out=reference.path, progress=calls.append)
+    again = screen(SIRENS, SC, out=reference.path, progress=calls.append)
     assert [(p.total, p.skipped) for p in calls] == [(0, len(SIRENS))]
     _assert_same(again, reference)
 
@@ -158,9 +184,12 @@ def test_nothing_left_to_do(reference):
 def test_killed_command_resumes(reference, bad_data, tmp_path):
     """`mutusim national` killed (SIGKILL, workers included) after its first EPCIs, then rerun."""
     out = tmp_path / "run"
+    scenario = tmp_path / "departs.yaml"
+    scenario.write_text(SC_YAML, encoding="utf-8")
+    assert ms.Scenario.from_yaml(scenario) == SC
     cmd = [
         sys.executable, "-m", "mutusim.cli", "national", "--out", str(out),
-        "--filter", "siren=" + ",".join(SIRENS), "--workers", "2",
+        "--filter", "siren=" + ",".join(SIRENS), "--workers", "2", "--scenario", str(scenario),
     ]  # fmt: skip
     env = os.environ | {"MUTUSIM_DATA": str(bad_data)}
     proc = subprocess.Popen(
@@ -268,6 +297,7 @@ def _fake() -> Screening:
             "savings": [10.0, 60.0, 100.0, None],
             "savings_share": [0.1, 0.2, 0.1, None],
             "savings_per_inhabitant": [0.01, 0.02, 0.005, None],
+            "npv": [40.0, 300.0, 200.0, None],
             "rules_price": [0.0, 5.0, 7.0, None],
             "rules_bind": [False, True, True, None],
             "violations__qualified_majority": [0, 2, 0, None],
@@ -292,16 +322,20 @@ def test_by_group_by_hand():
     assert t.at["53", "failed"] == 1
     assert t.at["53", "with_plan"] == 1
     assert t.at["53", "population"] == 20000  # of the EPCIs with a plan
-    assert list(t.index) == ["53", "49"]  # by decreasing savings
+    assert t.at["49", "npv"] == 340.0
+    assert t.at["49", "npv_per_inhabitant"] == pytest.approx(340 / 4000)
+    assert list(t.index) == ["49", "53"]  # by decreasing NPV (not long-run savings: 70 < 100)
     n = by_group(_fake(), "nature").set_index("nature")
     assert n.at["CC", "savings"] == 70.0
     assert n.at["CA", "savings"] == 100.0
+    assert n.at["CC", "npv"] == 340.0
     with pytest.raises(NotFoundError, match="choose among nature"):
         by_group(_fake(), "commune")
 
 
 def test_largest_and_rule_frequency_by_hand():
-    assert largest(_fake(), 2)["siren"].tolist() == ["3", "2"]
+    assert largest(_fake(), 2)["siren"].tolist() == ["2", "3"]  # by NPV
+    assert largest(_fake(), 2, by="savings")["siren"].tolist() == ["3", "2"]
     assert largest(_fake(), 1, by="savings_share")["siren"].tolist() == ["2"]
     f = rule_frequency(_fake()).set_index("rule")
     assert f.at["qualified_majority", "binds"] == 1
@@ -324,10 +358,40 @@ def test_runs_on_an_existing_scheduler_given_its_address(reference):
         silence_logs=logging.ERROR,
     ) as cluster:  # fmt: skip
         some = SIRENS[:3]
-        res = screen(some, client=cluster.scheduler_address, progress=False)
+        res = screen(some, SC, client=cluster.scheduler_address, progress=False)
         with Client(cluster) as c:  # the scheduler is still there for others
             assert c.submit(sum, [1, 2]).result() == 3
     ref = reference.epcis[reference.epcis["siren"].isin(some)].reset_index(drop=True)
     pd.testing.assert_frame_equal(
         res.epcis.drop(columns=TIMING_COLUMNS), ref.drop(columns=TIMING_COLUMNS)
     )
+
+
+# ------------------------------------------------------- scenario codes
+def test_a_misspelt_service_fails_once_before_any_epci():
+    from mutusim.analysis.national import check_national_scenario
+
+    with pytest.raises(NotFoundError, match="billing_keys: unknown service 'rh_pai'.*'rh_paie'"):
+        screen(SIRENS[:1], ms.Scenario(billing_keys={"rh_pai": "population"}), progress=False)
+    with pytest.raises(NotFoundError, match="a commune host"):
+        check_national_scenario(ms.Scenario(hosts={"rh_paie": "49007"}))
+    # a service outside the services screened is unknown too
+    with pytest.raises(NotFoundError, match="perimeter_services: unknown service 'ads'"):
+        check_national_scenario(ms.Scenario(perimeter_services=["ads"]), ["rh_paie"])
+    check_national_scenario(ms.Scenario(hosts={"rh_paie": "EPCI"}, billing_keys={"ads": "fte"}))
+
+
+def test_a_commune_the_scenario_names_applies_in_its_epci_only():
+    """Stances name communes of one EPCI: the others run as without them, none fails."""
+    # Terre de Camargue pools payroll under SC; its commune Aigues-Mortes (30003) refuses
+    # everything here, and Petite-Terre (Mayotte) has no such commune
+    sc = SC.replace(force=[ms.Decision("*", "30003", "keep")])
+    with pytest.raises(NotFoundError):
+        ms.optimise(ms.datasets.epci("200050532"), sc)  # a territory alone checks its codes
+    got = screen(["243000650", "200050532"], sc, workers=1, rules=False, progress=False)
+    e = got.epcis.set_index("siren")
+    assert (e["status"] == "optimal").all()
+    d = got.decisions
+    assert (d.loc[d["commune"] == "30003", "mode"] == "keep").all()
+    alone = ms.optimise(ms.datasets.epci("200050532"), SC)
+    assert e.at["200050532", "npv"] == pytest.approx(alone.npv, abs=1e-9)
