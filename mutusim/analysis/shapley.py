@@ -335,7 +335,8 @@ class PoolGame:
         p = np.asarray(perms)
         net = np.cumsum((self.cost_alone - self.member_cost)[p], axis=1)
         units = np.cumsum(self.units[p], axis=1)
-        v = net - self.fixed_cost - self.step_cost * self.steps(units)
+        partial = np.cumsum(self.partial[p], axis=1)
+        v = net - self.fixed_cost - self.cost_per_fte * self._staff(units, partial)
         size = np.arange(1, p.shape[1] + 1)
         return np.where(size[None, :] >= self.min_members, v, 0.0)
 

@@ -498,8 +498,11 @@ def _random_game(seed: int, n: int, min_members: int = 2, integral: bool = True)
         cost_alone=rng.uniform(1e4, 1e5, n),
         member_cost=rng.uniform(0, 2e4, n),
         units=rng.integers(0, 600, n).astype(float),
+        # some members with a partial share (never saved), some with whole posts only
+        partial=np.where(rng.uniform(size=n) < 0.5, rng.uniform(0, 0.8, n), 0.0),
         fixed_cost=3e4,
-        step_cost=2.5e4,
+        cost_per_fte=5e4,
+        fte_step=0.5,
         units_per_step=400.0,
         min_members=min_members,
         integral=integral,

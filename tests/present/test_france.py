@@ -48,6 +48,11 @@ def screening() -> Screening:
             "savings": [50_000.0, 900_000.0, None],
             "savings_share": [0.05, 0.1, None],
             "savings_per_inhabitant": [25.0, 18.0, None],
+            "npv": [120_000.0, 60_000.0, None],
+            "npv_per_inhabitant": [60.0, 1.2, None],
+            "total_savings": [150_000.0, 90_000.0, None],
+            "services_started": [2, 1, None],
+            "first_start_year": [2027, 2028, None],
             "rules_price": [0.0, 12_000.0, None],
             "rules_bind": [False, True, None],
             "violations__qualified_majority": [0, 3, None],
@@ -61,7 +66,13 @@ def screening() -> Screening:
 
 def test_french_tables_name_natures_statuses_and_rules(screening):
     t = french_national(screening.epcis)
-    assert "Économies (€/an)" in t.columns
+    assert "Économies à long terme (€/an)" in t.columns
+    assert "Valeur actuelle nette des économies sur l'horizon (€)" in t.columns
+    assert t["Valeur actuelle nette des économies sur l'horizon (€)"].tolist()[:2] == [
+        120_000.0,
+        60_000.0,
+    ]
+    assert not [c for c in t.columns if "_" in c]  # every header in French
     assert "SIREN" in t.columns
     assert set(t["Nature"]) == {"Communauté de communes", "Communauté d'agglomération"}
     assert "échec (données ou calcul)" in set(t["Statut"])
@@ -73,13 +84,18 @@ def test_french_tables_name_natures_statuses_and_rules(screening):
 def test_summary_lines_in_french(screening):
     text = "\n".join(summary_lines(screening)).replace("\u202f", " ").replace("\u00a0", " ")
     assert "3 EPCI traités, 2 avec un plan, 1 échec" in text
-    assert "économies : 950 000 €/an sur 10 000 000 €/an (9,5 %)" in text
+    assert "valeur actuelle nette des économies 2026-2032 : 180 000 € (2 EPCI où" in text
+    assert "économies à long terme : 950 000 €/an sur 10 000 000 €/an (9,5 %)" in text
+    assert "les règles coûtent 12 000 € de valeur actuelle nette" in text
     assert "une règle contraint le plan dans 1 EPCI" in text
 
 
 def test_plots_are_in_french_with_names(screening):
     ax = plot_savings_by(by_group(screening, "departement"), "departement")
-    assert ax.get_title() == "Économies annuelles par département"
+    assert ax.get_title() == "Valeur actuelle nette des économies par département"
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Maine-et-Loire", "Mayenne"]
+    ax = plot_savings_by(by_group(screening, "departement"), "departement", measure="savings")
+    assert ax.get_title() == "Économies annuelles à long terme par département"
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Mayenne", "Maine-et-Loire"]
     ax = plot_savings_by(by_group(screening, "nature"), "nature", per_inhabitant=True)
     assert "Communauté de communes" in [t.get_text() for t in ax.get_yticklabels()]
@@ -87,6 +103,8 @@ def test_plots_are_in_french_with_names(screening):
     assert "2 EPCI" in ax.get_title()
     assert "médiane" in ax.get_title()
     ax = plot_largest(largest(screening, 5))
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["CC Alpha", "CA Bêta"]
+    ax = plot_largest(largest(screening, 5, by="savings"), by="savings")
     assert [t.get_text() for t in ax.get_yticklabels()] == ["CA Bêta", "CC Alpha"]
     ax = plot_rule_frequency(rule_frequency(screening))
     assert "Majorité qualifiée des conseils municipaux" in [
@@ -103,7 +121,13 @@ def test_write_summary(screening, tmp_path):
         "echecs.csv",
         "regles.csv",
     } <= files
-    assert {"repartition.png", "economies_par_region.png", "regles.png"} <= files
+    assert {
+        "repartition.png",
+        "van_par_region.png",
+        "van_par_nature.png",
+        "economies_par_region.png",
+        "regles.png",
+    } <= files
     text = (tmp_path / "par_departement.csv").read_text(encoding="utf-8-sig")
     assert text.splitlines()[0].startswith("Code département;Département;Code région;Région;EPCI")
     assert "900000,0" in (tmp_path / "epci.csv").read_text(encoding="utf-8-sig")
