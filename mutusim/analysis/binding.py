@@ -185,9 +185,7 @@ def binding_rules(result: Result) -> Binding:
     )
 
 
-def _relaxed_plan(
-    territory: Territory, relaxed: Scenario
-) -> tuple[Plan, dict[str, int]] | None:
+def _relaxed_plan(territory: Territory, relaxed: Scenario) -> tuple[Plan, dict[str, int]] | None:
     """The optimal plan and start years of the relaxed scenario, or None without a plan.
 
     Built and solved as :func:`mutusim.optimise` does (one model per service

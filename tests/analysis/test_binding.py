@@ -8,7 +8,6 @@ import mutusim as ms
 from conftest import make_territory
 from mutusim.analysis.binding import CHECKED_RULES, binding_rules, price_tolerance
 
-
 #: Every departure cuts posts at 50 %/year, so that pools pay back within the mandate (at the
 #: default 3.2 %/year of retirements the tiny example keeps everything).
 FAST = {"departures": "all", "all_departure_rate": 0.5}

@@ -22,10 +22,10 @@ import pulp
 import pytest
 
 import mutusim as ms
+from conftest import make_territory
 from mutusim.core.costs import CostData
 from mutusim.core.scenario import Scenario
 from mutusim.core.territory import Territory
-from conftest import make_territory
 from mutusim.model import rules
 from mutusim.model.build import build_model
 from mutusim.model.check import check_plan
@@ -113,9 +113,9 @@ def _brute_force(t: Territory, sc: Scenario) -> float | None:
         changed = any(m != costs.pairs[p].arrangement for p, m in plan.items())
         for year in sc.start_years if changed else [None]:
             report = check_plan(t, sc, plan, {"svc": year} if year else {}, costs=costs)
-            if report.ok and report.schedule is not None:
-                if best is None or report.schedule.npv > best:
-                    best = report.schedule.npv
+            ok = report.ok and report.schedule is not None
+            if ok and (best is None or report.schedule.npv > best):
+                best = report.schedule.npv
     return best
 
 
@@ -132,7 +132,9 @@ def dense_no_worse_off(model: MilpModel) -> None:
         members = model.members(s, p, t)
         w = {c: data.bill_weight(s, c) for c, _v in members}
         part = {c: data.partial_fte(s, c) for c, _v in members}
-        common_max = pool.fixed_cost + pool.cost_per_fte * ((need.upBound or 0) + sum(part.values()))
+        common_max = pool.fixed_cost + pool.cost_per_fte * (
+            (need.upBound or 0) + sum(part.values())
+        )
         for c, xc in members:
             room = data.pair(s, c).cost - data.member_cost(s, c, p)
             terms = [(y, pool.fixed_cost * w[c]), (need, pool.cost_per_fte * w[c])]
@@ -140,7 +142,9 @@ def dense_no_worse_off(model: MilpModel) -> None:
             terms += [(v, -room * w[k]) for k, v in members]
             big_m = common_max * w[c] + max(0.0, -room) * sum(w.values())
             terms.append((xc, big_m))
-            model.add_row("no_worse_off", f"dense__{s}__{c}__{t}", terms, pulp.LpConstraintLE, big_m)
+            model.add_row(
+                "no_worse_off", f"dense__{s}__{c}__{t}", terms, pulp.LpConstraintLE, big_m
+            )
 
 
 def _dense(t: Territory, sc: Scenario) -> ms.Result:
@@ -197,7 +201,8 @@ def test_the_rule_binds_in_some_of_these_cases():
         t = _territory(seed, 5 + seed % 2)
         with_rule = _brute_force(t, FAST.replace(no_worse_off=True))
         without = _brute_force(t, FAST)
-        assert without is not None and without > 0  # the pools pay back
+        assert without is not None
+        assert without > 0
         differs += with_rule != pytest.approx(without)
     assert differs >= 2
 
@@ -216,6 +221,7 @@ def test_rows_grow_with_members_not_their_square():
     (small, m_small), (large, m_large) = nonzeros(40), nonzeros(160)
     assert small > 0
     # per member: at most 5 in its row and 2 in the sums (plus W and P once per unit)
-    assert small <= 8 * m_small and large <= 8 * m_large
+    assert small <= 8 * m_small
+    assert large <= 8 * m_large
     # linear: 4x the members gives about 4x the non-zeros (quadratic would give 16x)
     assert large <= 4.5 * small
