@@ -10,8 +10,9 @@ The pipeline runs one way (``docs/architecture.md``)::
     inputs (load, validate) → core (territory, scenario, costs, law)
       → model (build, solve, check) → Result → analysis → present
 
-Plotting and spreadsheet libraries load only when a figure or a workbook is
-asked for.
+Plotting and spreadsheet libraries, the MILP engines (PuLP, HiGHS) and Dask
+load only when a figure, a workbook, a solve or a screening is asked for:
+``import mutusim`` costs little more than pandas (benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -21,10 +22,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 from mutusim.analysis.comparison import compare, diff_decisions
-from mutusim.analysis.phasing import roadmap
-from mutusim.analysis.prices import rule_prices
 from mutusim.analysis.shapley import allocation
-from mutusim.analysis.suite import Analyses, analyse
 from mutusim.analysis.votes import blocking_communes
 from mutusim.core.result import Result
 from mutusim.core.scenario import Decision, Scenario
@@ -42,11 +40,16 @@ from mutusim.errors import (
 )
 from mutusim.inputs import datasets, examples
 from mutusim.inputs.io import load_territory, territory_from_frames
-from mutusim.model.pipeline import optimise
 from mutusim.present.display import register as _register_display
 from mutusim.present.labels import explanation
+from mutusim.present.progress import register as _register_progress
 
 if TYPE_CHECKING:
+    from mutusim.analysis.national import Screening, read_screening, screen, select_epcis
+    from mutusim.analysis.phasing import roadmap
+    from mutusim.analysis.prices import rule_prices
+    from mutusim.analysis.suite import Analyses, analyse
+    from mutusim.model.pipeline import optimise
     from mutusim.present import plot
 
 try:
@@ -65,6 +68,7 @@ __all__ = [
     "Problem",
     "Result",
     "Scenario",
+    "Screening",
     "ScenarioError",
     "SolverError",
     "Status",
@@ -81,21 +85,43 @@ __all__ = [
     "load_territory",
     "optimise",
     "plot",
+    "read_screening",
     "roadmap",
     "rule_prices",
+    "screen",
+    "select_epcis",
     "territory_from_frames",
 ]
 
-_LAZY = {"plot": "mutusim.present.plot"}
+#: Names loaded on first use: module, and attribute (None for the module itself).
+_LAZY: dict[str, tuple[str, str | None]] = {
+    "plot": ("mutusim.present.plot", None),
+    "optimise": ("mutusim.model.pipeline", "optimise"),
+    "roadmap": ("mutusim.analysis.phasing", "roadmap"),
+    "rule_prices": ("mutusim.analysis.prices", "rule_prices"),
+    "Analyses": ("mutusim.analysis.suite", "Analyses"),
+    "analyse": ("mutusim.analysis.suite", "analyse"),
+    "Screening": ("mutusim.analysis.national", "Screening"),
+    "read_screening": ("mutusim.analysis.national", "read_screening"),
+    "screen": ("mutusim.analysis.national", "screen"),
+    "select_epcis": ("mutusim.analysis.national", "select_epcis"),
+}
 
 
 def __getattr__(name: str) -> Any:
-    """Load the plotting module on first use (matplotlib is slow to import)."""
+    """Load on first use what needs matplotlib, PuLP or HiGHS (slow to import)."""
     if name in _LAZY:
-        module = importlib.import_module(_LAZY[name])
-        globals()[name] = module
-        return module
+        module_name, attr = _LAZY[name]
+        module = importlib.import_module(module_name)
+        value = module if attr is None else getattr(module, attr)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'mutusim' has no attribute '{name}'")
 
 
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
 _register_display()
+_register_progress()

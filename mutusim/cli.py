@@ -1,4 +1,4 @@
-"""Command line: ``mutusim validate | solve | votes | demo`` (PRODUCT.md R6).
+"""Command line: ``mutusim validate | solve | votes | national | demo`` (PRODUCT.md R6).
 
 The console script only parses arguments and calls library functions; what
 it prints for the user is French. Exit codes:
@@ -169,6 +169,38 @@ def cmd_votes(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_national(args: argparse.Namespace) -> int:
+    """``mutusim national --out DIR``: screen every (selected) EPCI of France on Dask, resumably."""
+    from mutusim.analysis.national import screen, select_epcis
+    from mutusim.present.france import summary_lines, write_summary
+    from mutusim.present.progress import ProgressBar
+
+    filters: dict[str, list[str]] = {}
+    for item in args.filter or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise MutusimError(f"--filter '{item}': write KEY=VALUE, e.g. --filter region=52")
+        filters.setdefault(key.strip(), []).append(value.strip())
+    selection = select_epcis(filters)
+    out = Path(args.out)
+    print(f"Criblage national : {len(selection)} EPCI, résultats dans {out}", file=sys.stderr)
+    res = screen(
+        selection,
+        _scenario(args),
+        client=args.scheduler,
+        out=out,
+        workers=args.workers,
+        rules=not args.no_rules,
+        retry_failed=args.retry_failed,
+        progress=ProgressBar(),
+    )
+    write_summary(res, out / "synthese")
+    for line in summary_lines(res):
+        print(line)
+    print(f"synthèse (tableaux et graphiques) dans {out / 'synthese'}")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """``mutusim demo``: the embedded default territory and the base scenario of the deck."""
     from mutusim.inputs import datasets
@@ -247,6 +279,36 @@ def build_parser() -> argparse.ArgumentParser:
     vt.add_argument("--scenario", help="scenario YAML file (stances, vote tolerance)")
     vt.add_argument("--name", help="scenario name within the YAML file")
     vt.set_defaults(func=cmd_votes)
+
+    n = sub.add_parser(
+        "national",
+        parents=[common],
+        help="optimise every EPCI of France (or a selection) on Dask; resumable",
+    )
+    n.add_argument("--out", required=True, help="output folder (an existing run there is resumed)")
+    n.add_argument(
+        "--filter",
+        action="append",
+        metavar="KEY=VALUE",
+        help="select EPCIs: region=52, departement=49, nature=CC, fiscalite=FPU, siren=...; "
+        "repeat to combine, commas for several values",
+    )
+    n.add_argument("--scheduler", help="address of a Dask scheduler (default: local processes)")
+    n.add_argument("--workers", type=int, help="local worker processes (default: the cores)")
+    n.add_argument("--scenario", help="scenario YAML file (default: every rule on)")
+    n.add_argument("--name", help="scenario name within the YAML file")
+    n.add_argument(
+        "--time-limit", type=float, dest="time_limit", help="solver time limit per EPCI [s]"
+    )
+    n.add_argument(
+        "--no-rules",
+        action="store_true",
+        help="skip the measure of binding rules (one solve less)",
+    )
+    n.add_argument(
+        "--retry-failed", action="store_true", help="compute again the EPCIs that failed before"
+    )
+    n.set_defaults(func=cmd_national)
 
     d = sub.add_parser(
         "demo",

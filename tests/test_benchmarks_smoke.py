@@ -72,3 +72,35 @@ def test_quick_benchmark_runs(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["results.json"], (
         "the atomic write left a temporary file"
     )
+
+
+def test_national_benchmarks_run(tmp_path: Path) -> None:
+    """benchmarks/national.py (Dask, 1 worker) and national_loop.py on two tiny EPCIs."""
+    record = tmp_path / "national.jsonl"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "national.py"),
+            "--workers", "1",
+            "--out", str(tmp_path / "run"),
+            "--filter", "siren=200050532,200060457",
+            "--json", str(record),
+        ],  # fmt: skip
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    data = json.loads(record.read_text(encoding="utf-8"))
+    assert data["epcis"] == 2
+    assert data["statuses"] == {"optimal": 2}
+    assert data["workers"] == 1
+    assert len(data["peak_rss_mb_per_worker"]) == 1
+    assert data["workers_cpu_seconds"] > 0
+    assert data["wall_seconds"] > 0
+
+    loop = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "national_loop.py"), "--limit", "2",
+         "--out", str(tmp_path / "loop.parquet")],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert loop.returncode == 0, loop.stderr[-3000:]
+    assert "2 EPCIs" in loop.stdout

@@ -28,7 +28,24 @@ def _params() -> list:
 
 
 def test_there_are_notebooks() -> None:
-    assert [p.name for p in NOTEBOOKS] == ["01_etat_des_lieux.ipynb", "02_scenarios.ipynb"]
+    assert [p.name for p in NOTEBOOKS] == [
+        "01_etat_des_lieux.ipynb",
+        "02_scenarios.ipynb",
+        "04_france.ipynb",
+    ]
+
+
+#: What each notebook's code must show. Territory notebooks lead with the roadmap (NPV over
+#: the mandate, cumulative, steady state, employers); the national one with each EPCI's NPV,
+#: long-run savings (the Result's ``savings``) and status.
+HEADLINE = {
+    "04_france.ipynb": ('"npv"', '"savings"', '"status"'),
+}
+TERRITORY_HEADLINE = ("npv", "total_savings", "steady_savings", "employers", 'departures="all"')
+
+#: The smallest EPCIs of Maine-et-Loire and Sarthe (5-7 communes): the national result
+#: 04_france.ipynb reads in the tests.
+NATIONAL_SUBSET = ["247200421", "200060010", "244900882", "247200447"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
@@ -49,13 +66,21 @@ def test_notebook_is_thin_french_and_stripped(path: Path) -> None:
         assert f" {word} " in text, (path.name, word)
     # the headline is the roadmap's: NPV over the mandate, cumulative, steady state
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-    for name in ("npv", "total_savings", "steady_savings", "employers", 'departures="all"'):
+    for name in HEADLINE.get(path.name, TERRITORY_HEADLINE):
         assert name in code, (path.name, name)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", _params())
-def test_notebook_runs(path: Path, tmp_path: Path) -> None:
+def test_notebook_runs(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if path.name == "04_france.ipynb":
+        import mutusim as ms
+        from mutusim.analysis.national import screen
+
+        # every departure at 50 %/year: some of these EPCIs change, so the tables have figures
+        sc = ms.Scenario(departures="all", all_departure_rate=0.5)
+        screen(NATIONAL_SUBSET, sc, out=tmp_path / "national", workers=1, progress=False)
+        monkeypatch.setenv("MUTUSIM_NATIONAL", str(tmp_path / "national"))
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
         nb,

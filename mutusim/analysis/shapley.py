@@ -170,7 +170,11 @@ def shapley_sampled(
         Number of players.
     value : callable
         As for :func:`shapley_exact`; called on batches of coalitions (the
-        prefixes of several permutations at once).
+        prefixes of several permutations at once), in O(samples x n^2). A
+        value with a method ``prefix_values(perms)``, returning for a batch of
+        permutations (rows of player indices) the value of each prefix
+        (``out[q, j] = v(perms[q, :j+1])``), is used in O(samples x n)
+        instead; :class:`PoolGame` has one.
     samples : int
         Number of permutations (>= 4 with antithetic pairs, >= 2 without;
         rounded up to an even number with antithetic pairs).
@@ -208,18 +212,33 @@ def shapley_sampled(
 
     v_empty = _values(value, np.zeros((1, n), dtype=bool))[0]
     contrib = np.empty(perms.shape)
-    positions = np.arange(n)
-    per_batch = max(1, _BATCH_CELLS // (n * n))
-    for start in range(0, perms.shape[0], per_batch):
-        p = perms[start : start + per_batch]
-        b = p.shape[0]
-        ranks = np.empty_like(p)
-        np.put_along_axis(ranks, p, np.broadcast_to(positions, p.shape), axis=1)
-        # prefix j of permutation q holds the players whose rank is <= j
-        prefixes = ranks[:, None, :] <= positions[None, :, None]
-        vals = _values(value, prefixes.reshape(b * n, n)).reshape(b, n)
-        diff = np.diff(vals, axis=1, prepend=v_empty)
-        contrib[start : start + b] = np.take_along_axis(diff, ranks, axis=1)
+    prefix_values = getattr(value, "prefix_values", None)
+    if callable(prefix_values):
+        # O(samples x n): the game values every prefix of a permutation by cumulative sums
+        per_batch = max(1, _BATCH_CELLS // n)
+        for start in range(0, perms.shape[0], per_batch):
+            p = perms[start : start + per_batch]
+            vals = np.asarray(prefix_values(p), dtype=float)
+            if vals.shape != p.shape:
+                raise MutusimError(
+                    f"prefix_values must return one number per prefix (shape {p.shape}), "
+                    f"got shape {vals.shape}"
+                )
+            diff = np.diff(vals, axis=1, prepend=v_empty)
+            np.put_along_axis(contrib[start : start + p.shape[0]], p, diff, axis=1)
+    else:
+        positions = np.arange(n)
+        per_batch = max(1, _BATCH_CELLS // (n * n))
+        for start in range(0, perms.shape[0], per_batch):
+            p = perms[start : start + per_batch]
+            b = p.shape[0]
+            ranks = np.empty_like(p)
+            np.put_along_axis(ranks, p, np.broadcast_to(positions, p.shape), axis=1)
+            # prefix j of permutation q holds the players whose rank is <= j
+            prefixes = ranks[:, None, :] <= positions[None, :, None]
+            vals = _values(value, prefixes.reshape(b * n, n)).reshape(b, n)
+            diff = np.diff(vals, axis=1, prepend=v_empty)
+            contrib[start : start + b] = np.take_along_axis(diff, ranks, axis=1)
 
     draws = 0.5 * (contrib[0::2] + contrib[1::2]) if antithetic else contrib
     values = draws.mean(axis=0)
@@ -296,6 +315,30 @@ class PoolGame:
         net, units, partial = (s @ w).T
         v = net - self.fixed_cost - self.cost_per_fte * self._staff(units, partial)
         return np.where(c.sum(axis=1) >= self.min_members, v, 0.0)
+
+    def prefix_values(self, perms: np.ndarray) -> np.ndarray:
+        """Savings of every prefix of each permutation, by cumulative sums: O(rows x n).
+
+        ``out[q, j]`` = v(players ``perms[q, 0..j]``), equal to ``self(coalition)``
+        (same formula, sums taken along the permutation).
+
+        Parameters
+        ----------
+        perms : ndarray of int, shape (rows, n)
+            Permutations of the players ``0..n-1``.
+
+        Returns
+        -------
+        ndarray of shape (rows, n)
+            [EUR/year]
+        """
+        p = np.asarray(perms)
+        net = np.cumsum((self.cost_alone - self.member_cost)[p], axis=1)
+        units = np.cumsum(self.units[p], axis=1)
+        partial = np.cumsum(self.partial[p], axis=1)
+        v = net - self.fixed_cost - self.cost_per_fte * self._staff(units, partial)
+        size = np.arange(1, p.shape[1] + 1)
+        return np.where(size[None, :] >= self.min_members, v, 0.0)
 
     @property
     def savings(self) -> float:

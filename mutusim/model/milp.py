@@ -39,6 +39,9 @@ class MilpModel:
     posts, kept : dict
         Per (service, pooled mode, start year, year): posts employed, and
         incoming posts still filled (an integer: agents leave whole).
+    aux : dict
+        Auxiliary continuous variables a rule adds, by name (e.g. the members'
+        total billing weight in a shared unit, :func:`mutusim.model.rules.no_worse_off`).
     allowed : dict
         (service, commune) -> modes left after the filter rules.
     excluded : dict
@@ -67,6 +70,7 @@ class MilpModel:
     positive: dict[tuple[str, str, int], pulp.LpVariable] = field(default_factory=dict)
     posts: dict[tuple[str, str, int, int], pulp.LpVariable] = field(default_factory=dict)
     kept: dict[tuple[str, str, int, int], pulp.LpVariable] = field(default_factory=dict)
+    aux: dict[str, pulp.LpVariable] = field(default_factory=dict)
     allowed: dict[Pair, tuple[str, ...]] = field(default_factory=dict)
     excluded: dict[tuple[str, str, str], Reason] = field(default_factory=dict)
     rows: dict[str, list[str]] = field(default_factory=dict)
@@ -139,6 +143,7 @@ class MilpModel:
             *self.positive.values(),
             *self.posts.values(),
             *self.kept.values(),
+            *self.aux.values(),
         ]
 
     @property

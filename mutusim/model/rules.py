@@ -545,7 +545,19 @@ def no_worse_off(model: MilpModel) -> None:
 
         common * w_c - (cost_c - own_c) * sum_k w_k x_k <= M_c (1 - x_c)
 
-    with ``M_c = common_max * w_c``, in each start year's block.
+    with ``M_c = common_max * w_c``, in each start year's block, and
+    ``common = fixed * y + cost_per_fte * (need + sum_k partial_k x_k)``.
+
+    The two sums over the members are written once per shared unit and start
+    year, as continuous variables defined by one equality row each:
+    ``W = sum_k w_k x_k`` (``weight__<service>__share__<year>``) and
+    ``P = sum_k partial_k x_k`` (``partial__<service>__share__<year>``). Each
+    member's row then holds at most five variables, so the rule grows with the
+    members, not with their square (on CA du Pays Basque, 158 communes, 17,752
+    non-zeros instead of 332,138 in the one-period model, benchmarks/README.md).
+    Substituting ``W`` and ``P`` gives back the member-by-member rows exactly:
+    the feasible plans are the same (``tests/model/test_no_worse_off.py``
+    compares the optimum with the dense rows and with brute force).
     """
     if not model.scenario.rule_on("no_worse_off"):
         return
@@ -559,16 +571,40 @@ def no_worse_off(model: MilpModel) -> None:
         members = model.members(s, p, t)
         weights = {c: data.bill_weight(s, c) for c, _v in members}
         partial = {c: data.partial_fte(s, c) for c, _v in members}
-        common_max = pool.fixed_cost + cpf * ((need.upBound or 0.0) + sum(partial.values()))
+        rooms = {c: data.pair(s, c).cost - data.member_cost(s, c, p) for c, _v in members}
+        total_weight = sum(weights.values())
+        total_partial = sum(partial.values())
+        common_max = pool.fixed_cost + cpf * ((need.upBound or 0.0) + total_partial)
+        if not any(weights.values()):
+            # every member's row reads 0 <= 0: nothing to add
+            continue
+        w_var = p_var = None
+        if any(room * weights[c] for c, room in rooms.items()):
+            w_var = _aux(model, f"weight__{s}__{p}__{t}", total_weight)
+            terms = [(w_var, 1.0)] + [(v, -weights[c]) for c, v in members if weights[c]]
+            model.add_row("no_worse_off", f"no_worse_off__weight__{s}__{p}__{t}", terms, EQ, 0.0)
+        if cpf and total_partial:
+            p_var = _aux(model, f"partial__{s}__{p}__{t}", total_partial)
+            terms = [(p_var, 1.0)] + [(v, -partial[c]) for c, v in members if partial[c]]
+            model.add_row("no_worse_off", f"no_worse_off__partial__{s}__{p}__{t}", terms, EQ, 0.0)
         for c, xc in members:
             wc = weights[c]
-            room = data.pair(s, c).cost - data.member_cost(s, c, p)
+            room = rooms[c]
             terms = [(y, pool.fixed_cost * wc), (need, cpf * wc)]
-            terms += [(v, cpf * partial[k] * wc) for k, v in members if partial[k]]
-            terms += [(v, -room * weights[k]) for k, v in members if room * weights[k]]
-            big_m = common_max * wc + max(0.0, -room) * sum(weights.values())
+            if p_var is not None:
+                terms.append((p_var, cpf * wc))
+            if w_var is not None and room:
+                terms.append((w_var, -room))
+            big_m = common_max * wc + max(0.0, -room) * total_weight
             terms.append((xc, big_m))
             model.add_row("no_worse_off", f"no_worse_off__{s}__{c}__{t}", terms, LE, big_m)
+
+
+def _aux(model: MilpModel, name: str, upper: float) -> pulp.LpVariable:
+    """A continuous auxiliary variable in ``[0, upper]``, recorded in ``model.aux``."""
+    var = model.lp.add_variable(name, 0, upper, cat="Continuous")
+    model.aux[name] = var
+    return var
 
 
 #: Constraint rules by name, in the order the builder adds their rows.

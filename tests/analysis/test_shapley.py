@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 import mutusim as ms
 from mutusim.analysis.shapley import (
     ALLOCATION_COLUMNS,
+    PoolGame,
     plan_allocation,
     pool_game,
     shapley_exact,
@@ -483,3 +484,61 @@ def test_key_and_shapley_totals_agree(case):
     for _, part in table.groupby(["service", "mode"]):
         key, shap = part["savings_key"].sum(), part["savings_shapley"].sum()
         assert shap == pytest.approx(key, rel=1e-9, abs=1e-6)
+
+
+# ---------------------------------------------------------------------------
+# The O(samples x n) path of pool games
+# ---------------------------------------------------------------------------
+def _random_game(seed: int, n: int, min_members: int = 2, integral: bool = True) -> PoolGame:
+    rng = np.random.default_rng(seed)
+    return PoolGame(
+        service="svc",
+        mode="share",
+        members=tuple(f"c{i}" for i in range(n)),
+        cost_alone=rng.uniform(1e4, 1e5, n),
+        member_cost=rng.uniform(0, 2e4, n),
+        units=rng.integers(0, 600, n).astype(float),
+        # some members with a partial share (never saved), some with whole posts only
+        partial=np.where(rng.uniform(size=n) < 0.5, rng.uniform(0, 0.8, n), 0.0),
+        fixed_cost=3e4,
+        cost_per_fte=5e4,
+        fte_step=0.5,
+        units_per_step=400.0,
+        min_members=min_members,
+        integral=integral,
+    )
+
+
+@pytest.mark.parametrize(
+    ("seed", "n", "k", "integral"),
+    [(0, 1, 1, True), (1, 7, 3, True), (2, 40, 2, False), (3, 158, 2, True)],
+)
+def test_prefix_values_equal_the_game_on_each_prefix(seed, n, k, integral):
+    game = _random_game(seed, n, k, integral)
+    perms = np.random.default_rng(seed).permuted(np.tile(np.arange(n), (5, 1)), axis=1)
+    fast = game.prefix_values(perms)
+    for q, perm in enumerate(perms):
+        coalitions = np.zeros((n, n), dtype=bool)
+        for j in range(n):
+            coalitions[j, perm[: j + 1]] = True
+        np.testing.assert_allclose(fast[q], game(coalitions), rtol=1e-12, atol=1e-6)
+
+
+@pytest.mark.parametrize("antithetic", [True, False])
+def test_sampled_pool_game_same_estimate_as_the_generic_path(antithetic):
+    """The O(samples x n) path draws the same permutations: same values, same errors, seeded."""
+    game = _random_game(7, 60)
+    fast, fast_err = shapley_sampled(60, game, samples=300, seed=5, antithetic=antithetic)
+    slow, slow_err = shapley_sampled(
+        60, lambda s: game(s), samples=300, seed=5, antithetic=antithetic
+    )
+    np.testing.assert_allclose(fast, slow, rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(fast_err, slow_err, rtol=1e-9, atol=1e-6)
+    assert fast.sum() == pytest.approx(game.savings, rel=1e-9)
+
+
+def test_sampled_pool_game_agrees_with_exact_values():
+    game = _random_game(11, 10)
+    exact = shapley_exact(10, game)
+    est, err = shapley_sampled(10, game, samples=4000, seed=0)
+    assert np.all(np.abs(est - exact) <= 4 * err + 1e-6)
