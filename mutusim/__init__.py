@@ -45,12 +45,20 @@ from mutusim.present.labels import explanation
 from mutusim.present.progress import register as _register_progress
 
 if TYPE_CHECKING:
+    from mutusim.analysis.decisions import decision_prices
+    from mutusim.analysis.financing import compare_financing
+    from mutusim.analysis.instruments import legal_instruments
     from mutusim.analysis.national import Screening, read_screening, screen, select_epcis
     from mutusim.analysis.phasing import roadmap
     from mutusim.analysis.prices import rule_prices
     from mutusim.analysis.suite import Analyses, analyse
+    from mutusim.analysis.tipping import tipping_points
+    from mutusim.analysis.tradeoffs import pareto
+    from mutusim.analysis.uncertainty import robustness
     from mutusim.model.pipeline import optimise
+    from mutusim.model.purchasing import optimise_groupements as groupements
     from mutusim.present import plot
+    from mutusim.present.panel import whatif
 
 try:
     __version__ = version("mutusim")
@@ -68,8 +76,8 @@ __all__ = [
     "Problem",
     "Result",
     "Scenario",
-    "Screening",
     "ScenarioError",
+    "Screening",
     "SolverError",
     "Status",
     "Territory",
@@ -78,19 +86,27 @@ __all__ = [
     "analyse",
     "blocking_communes",
     "compare",
+    "compare_financing",
     "datasets",
+    "decision_prices",
     "diff_decisions",
     "examples",
     "explanation",
+    "groupements",
+    "legal_instruments",
     "load_territory",
     "optimise",
+    "pareto",
     "plot",
     "read_screening",
     "roadmap",
+    "robustness",
     "rule_prices",
     "screen",
     "select_epcis",
     "territory_from_frames",
+    "tipping_points",
+    "whatif",
 ]
 
 #: Names loaded on first use: module, and attribute (None for the module itself).
@@ -105,6 +121,14 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "read_screening": ("mutusim.analysis.national", "read_screening"),
     "screen": ("mutusim.analysis.national", "screen"),
     "select_epcis": ("mutusim.analysis.national", "select_epcis"),
+    "pareto": ("mutusim.analysis.tradeoffs", "pareto"),
+    "tipping_points": ("mutusim.analysis.tipping", "tipping_points"),
+    "decision_prices": ("mutusim.analysis.decisions", "decision_prices"),
+    "robustness": ("mutusim.analysis.uncertainty", "robustness"),
+    "compare_financing": ("mutusim.analysis.financing", "compare_financing"),
+    "legal_instruments": ("mutusim.analysis.instruments", "legal_instruments"),
+    "groupements": ("mutusim.model.purchasing", "optimise_groupements"),
+    "whatif": ("mutusim.present.panel", "whatif"),
 }
 
 
