@@ -45,6 +45,7 @@ from mutusim.present.labels import explanation
 from mutusim.present.progress import register as _register_progress
 
 if TYPE_CHECKING:
+    from mutusim.analysis.alternative_plans import alternatives
     from mutusim.analysis.decisions import decision_prices
     from mutusim.analysis.financing import compare_financing
     from mutusim.analysis.instruments import legal_instruments
@@ -83,6 +84,7 @@ __all__ = [
     "Territory",
     "__version__",
     "allocation",
+    "alternatives",
     "analyse",
     "blocking_communes",
     "compare",
@@ -122,6 +124,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "screen": ("mutusim.analysis.national", "screen"),
     "select_epcis": ("mutusim.analysis.national", "select_epcis"),
     "pareto": ("mutusim.analysis.tradeoffs", "pareto"),
+    "alternatives": ("mutusim.analysis.alternative_plans", "alternatives"),
     "tipping_points": ("mutusim.analysis.tipping", "tipping_points"),
     "decision_prices": ("mutusim.analysis.decisions", "decision_prices"),
     "robustness": ("mutusim.analysis.uncertainty", "robustness"),

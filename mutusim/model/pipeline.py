@@ -10,6 +10,7 @@ checker and returns a plain :class:`~mutusim.core.result.Result`.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -28,7 +29,14 @@ from mutusim.model.explain import explain_infeasible, explain_pairs
 from mutusim.model.phased import phasing_only, solve_phased
 from mutusim.model.solver import solve
 
-__all__ = ["INTEGRALITY_TOL", "decomposes", "extract_plan", "optimise", "status_quo_cost"]
+__all__ = [
+    "INTEGRALITY_TOL",
+    "decomposes",
+    "extract_plan",
+    "optimise",
+    "optimise_extended",
+    "status_quo_cost",
+]
 
 #: Tolerance on a binary's value before a plan is called fractional.
 INTEGRALITY_TOL = 1e-5
@@ -88,12 +96,44 @@ def optimise(
     return res
 
 
-def _run(territory: Territory, scenario: Scenario) -> Result:
+def optimise_extended(
+    territory: Territory, scenario: Scenario, extend: Callable[[MilpModel], None]
+) -> Result:
+    """Optimise the whole model (no decomposition) with constraints added by ``extend``.
+
+    For analyses that add their own rows or variables to the built model (e.g.
+    no-good cuts, :mod:`mutusim.analysis.alternative_plans`); variables must go
+    to ``model.aux``. The plan is checked as by :func:`optimise`; an infeasible
+    model is not explained.
+
+    Parameters
+    ----------
+    territory : Territory
+    scenario : Scenario
+    extend : callable
+        Called once with the built :class:`MilpModel`, before the solve.
+
+    Returns
+    -------
+    Result
+    """
+    check_scenario(scenario, territory)
+    return _run(territory, scenario, extend)
+
+
+def _run(
+    territory: Territory,
+    scenario: Scenario,
+    extend: Callable[[MilpModel], None] | None = None,
+) -> Result:
     """Build, solve and check, without explaining an infeasible scenario."""
     costs = CostData.from_inputs(territory, scenario)
     before = evaluate_plan(costs, status_quo(costs))
     votes, majorities = vote_tables(territory, scenario, costs)
-    models = [build_model(t, scenario) for t in _parts(territory, scenario)]
+    parts = [territory] if extend is not None else _parts(territory, scenario)
+    models = [build_model(t, scenario) for t in parts]
+    if extend is not None:
+        extend(models[0])
     common: dict[str, Any] = {
         "territory": territory,
         "scenario": scenario,
@@ -120,7 +160,7 @@ def _run(territory: Territory, scenario: Scenario) -> Result:
     t0 = time.perf_counter()
     phased = (
         solve_phased(territory, scenario, scenario.time_limit)
-        if phasing_only(territory, scenario)
+        if extend is None and phasing_only(territory, scenario)
         else None
     )
     if phased is not None:
