@@ -34,9 +34,11 @@ DECISION_PRICE_COLUMNS = [
 
 
 def service_decision(result: Result, service: str) -> str:
-    """The plan's decision for a service: ``keep`` (nothing changes), ``share`` or ``transfer``.
+    """The plan's decision for a service: ``keep``, ``share`` or ``transfer``.
 
-    The mode most of its changing pairs move to (transfer wins a tie).
+    ``keep`` when nothing changes; otherwise the mode most of its changing
+    pairs move to (ties: transfer, then share, then keep): members leaving
+    today's service commun to run the service alone count as ``keep``.
 
     Parameters
     ----------
@@ -54,9 +56,9 @@ def service_decision(result: Result, service: str) -> str:
     if moved.empty:
         return "keep"
     counts = moved["mode"].value_counts()
-    if counts.get("transfer", 0) >= counts.get("share", 0) and counts.get("transfer", 0) > 0:
-        return "transfer"
-    return "share"
+    return max(
+        ("keep", "share", "transfer"), key=lambda m: (int(counts.get(m, 0)), m != "keep", m)
+    )
 
 
 def _alternative(scenario: Scenario, service: str, alternative: str, codes: list[str]) -> Scenario:

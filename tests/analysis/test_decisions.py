@@ -55,3 +55,22 @@ def test_a_forbidden_alternative_has_a_status_and_no_price():
 def test_no_plan_no_prices():
     res = ms.optimise(ms.examples.tiny(), ms.Scenario(min_level=99))
     assert decision_prices(res).empty
+
+
+def test_leaving_a_service_commun_is_keep():
+    import pandas as pd
+
+    class _R:  # service_decision reads the decisions table only
+        decisions = pd.DataFrame(
+            {
+                "service": ["s"] * 3,
+                "commune": ["a", "b", "EPCI"],
+                "mode": ["keep", "keep", "share"],
+                "current": ["share", "share", "share"],
+            }
+        )
+
+    assert service_decision(_R(), "s") == "keep"  # type: ignore[arg-type]
+    _R.decisions["mode"] = ["transfer", "share", "share"]
+    _R.decisions["current"] = ["keep", "keep", "share"]
+    assert service_decision(_R(), "s") == "transfer"  # a tie: transfer first
