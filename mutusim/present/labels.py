@@ -15,7 +15,16 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from mutusim.core.findings import Finding, Reason
-from mutusim.present.formatting import MISSING, euros, fte, number
+from mutusim.present.formatting import (
+    MISSING,
+    count,
+    euros,
+    fte,
+    is_missing,
+    number,
+    percent,
+    year,
+)
 
 if TYPE_CHECKING:
     from mutusim.core.result import Result
@@ -23,16 +32,25 @@ if TYPE_CHECKING:
     from mutusim.core.territory import Territory
 
 __all__ = [
+    "ALREADY_LABELS",
     "COLUMN_LABELS",
+    "INSTRUMENTS",
     "MODE_LABELS",
     "MODE_SHORT",
+    "NATURE_LABELS",
+    "OPTION_LABELS",
     "RULE_LABELS",
     "START_REASON_LABELS",
     "STATUS_LABELS",
     "explanation",
     "finding_text",
     "french",
+    "infeasibility_summary",
+    "name_list",
+    "option_value",
+    "plural",
     "reason_text",
+    "scenario_title",
     "start_reason",
     "vote_reason",
 ]
@@ -44,6 +62,37 @@ MODE_LABELS: dict[str, str] = {
 }
 #: Short verbs of the modes, inside sentences.
 MODE_SHORT: dict[str, str] = {"keep": "conserver", "share": "mutualiser", "transfer": "transférer"}
+#: A mode the plan keeps from today's arrangements: nothing to decide ("déjà transféré").
+ALREADY_LABELS: dict[str, str] = {
+    "share": "Déjà mutualisé (service commun existant)",
+    "transfer": "Déjà transféré à l'EPCI",
+}
+#: Legal category of an EPCI, in words.
+NATURE_LABELS: dict[str, str] = {
+    "CC": "communauté de communes",
+    "CA": "communauté d'agglomération",
+    "CU": "communauté urbaine",
+    "METRO": "métropole",
+    "MET69": "Métropole de Lyon",
+}
+#: The legal instrument of each mode (DOMAIN.md §1): what the councils adopt.
+INSTRUMENTS: dict[str, str] = {
+    "keep": "Gestion communale : aucun acte",
+    "share": (
+        "Service commun (art. L5211-4-2 CGCT) : convention entre l'EPCI et chaque commune "
+        "membre, après fiche d'impact et avis des comités sociaux territoriaux"
+    ),
+    "transfer": (
+        "Transfert de compétence (art. L5211-17 CGCT) : délibérations concordantes à la "
+        "majorité qualifiée (art. L5211-5 II), arrêté préfectoral, évaluation des charges "
+        "par la CLECT (art. 1609 nonies C CGI)"
+    ),
+    "transfer_a_la_carte": (
+        "Transfert à la carte (art. L5211-17-2 CGCT) : délibérations concordantes à la "
+        "majorité qualifiée, pour les seules communes qui transfèrent"
+    ),
+    "already": "Situation actuelle maintenue : aucun acte",
+}
 
 STATUS_LABELS: dict[str, str] = {
     "optimal": "optimal (prouvé)",
@@ -71,8 +120,18 @@ COLUMN_LABELS: dict[str, str] = {
     "cost_after": "Coût après (€/an)",
     "level_before": "Niveau de service avant (0-100)",
     "level_after": "Niveau de service après (0-100)",
-    "balance": "Solde (€/an, négatif = économie)",
+    "balance": "Économie annuelle (€/an)",
+    "saving": "Économie annuelle (€/an)",
     "savings": "Économies (€/an)",
+    "transferred_before": "Communes ayant déjà transféré",
+    "largest_name": "Commune la plus peuplée",
+    "instrument": "Instrument juridique",
+    "employer": "Code employeur",
+    "employer_name": "Employeur",
+    "fte_today": "ETP employés aujourd'hui",
+    "fte_out": "ETP rejoignant l'EPCI (reçus, pour l'EPCI)",
+    "fte_steady": "ETP employés après le plan (régime permanent)",
+    "fte_end": "ETP employés la dernière année de la période",
     "keep": "Communes conservant",
     "share": "Communes mutualisant",
     "transfer": "Communes transférant",
@@ -96,7 +155,8 @@ COLUMN_LABELS: dict[str, str] = {
     "transition_one_off": "Coûts de transition ponctuels (€)",
     "fte_moved": "ETP concernés par un changement",
     # votes and majorities
-    "balance_if_transferred": "Effet du transfert sur le budget communal (€/an)",
+    "balance_if_transferred": "Économie pour la commune en cas de transfert (€/an)",
+    "saving_if_transferred": "Économie pour la commune en cas de transfert (€/an)",
     "vote": "Vote favorable",
     "vote_basis": "Motif du vote",
     "councils": "Conseils municipaux",
@@ -104,7 +164,7 @@ COLUMN_LABELS: dict[str, str] = {
     "yes_population": "Population des communes favorables",
     "branch_two_thirds": "2/3 des conseils et plus de 1/2 de la population",
     "branch_half": "1/2 des conseils et plus de 2/3 de la population",
-    "largest": "Commune la plus peuplée",
+    "largest": "Code INSEE de la commune la plus peuplée",
     "veto_applies": "Accord de la plus peuplée requis (> 1/4)",
     "largest_yes": "Accord de la plus peuplée",
     "majority": "Majorité qualifiée atteinte",
@@ -132,7 +192,15 @@ COLUMN_LABELS: dict[str, str] = {
     "fte_abolished": "Postes supprimés (ETP)",
     "surplus_left": "Sureffectif restant (ETP)",
     "fte_in": "ETP d'origine",
+    "fte_target": "ETP cible",
+    "surplus": "Sureffectif de départ (ETP)",
+    "hired": "Recrutements (ETP)",
+    "reduction": "Réduction des effectifs",
+    "years_to_absorb": "Années pour résorber le sureffectif",
+    "absorbed_year": "Année de résorption",
+    "absorbed": "Sureffectif résorbé",
     "steady_savings": "Économies annuelles en régime (€/an)",
+    "transition_one_off_pool": "Coûts de transition ponctuels (€)",
     # allocation
     "cost_alone": "Coût sans mutualisation (€/an)",
     "savings_key": "Économies selon la clé (€/an)",
@@ -146,6 +214,12 @@ COLUMN_LABELS: dict[str, str] = {
     "cost_without": "Coût sans la règle (€/an)",
     "price": "Coût de la règle (€/an)",
     "binds": "Contraignante",
+    # options and sources
+    "option": "Option",
+    "option_code": "Code de l'option (fichier YAML)",
+    "default": "Valeur par défaut",
+    "source": "Source",
+    "topic": "Objet",
 }
 
 #: French name of every rule of :data:`mutusim.core.rulebook.RULES`.
@@ -184,6 +258,11 @@ _LIMITS: dict[str, str] = {
     "transition_budget": "budget annuel de transition",
 }
 _METHODS: dict[str, str] = {"exact": "exacte", "sampled": "estimée par tirage"}
+_REDUCTIONS: dict[str, str] = {
+    "attrition": "départs non remplacés",
+    "abolition": "suppression de postes (surnombre)",
+}
+_ABSORBED: dict[str, str] = {"after the horizon": "après l'horizon", "not started": "non engagé"}
 _BOOL_COLUMNS = (
     "changed",
     "vote",
@@ -213,11 +292,17 @@ def vote_reason(basis: str, balance: float | None = None) -> str:
     basis : str
         ``stance_for``, ``stance_against``, ``stance_undecided`` or ``budget``.
     balance : float, optional
-        Effect of the transfer on the commune's budget [EUR/year] (``budget``).
+        Change of the commune's budget if the service is transferred
+        [EUR/year], positive = the commune pays more (``budget``).
 
     Returns
     -------
     str
+
+    Examples
+    --------
+    >>> vote_reason("budget", 907.0)
+    'le transfert coûterait 907\xa0€/an de plus à la commune'
     """
     if basis == "stance_for":
         return "position connue : pour"
@@ -225,7 +310,13 @@ def vote_reason(basis: str, balance: float | None = None) -> str:
         return "position connue : contre"
     if basis == "stance_undecided":
         return "sans position : le silence vaut accord"
-    return f"effet sur le budget communal : {euros(balance, signed=True, per_year=True)}"
+    if balance is None or is_missing(balance):
+        return "effet sur le budget communal non chiffré"
+    if balance > 0.5:
+        return f"le transfert coûterait {euros(balance, per_year=True)} de plus à la commune"
+    if balance < -0.5:
+        return f"le transfert ferait économiser {euros(-balance, per_year=True)} à la commune"
+    return "le transfert ne change pas le budget communal"
 
 
 def reason_text(reason: Reason, territory: Territory | None = None) -> str:
@@ -252,7 +343,8 @@ def reason_text(reason: Reason, territory: Territory | None = None) -> str:
     if code == "mode_not_allowed":
         return f"le scénario n'autorise pas ce mode ({mode})"
     if code == "mandatory":
-        return f"compétence obligatoire pour une {v.get('nature')} : transférée par la loi"
+        nature = NATURE_LABELS.get(str(v.get("nature")), str(v.get("nature")))
+        return f"compétence obligatoire pour une {nature} : transférée par la loi"
     if code == "service_outside":
         return "service hors du périmètre du scénario (garde sa situation actuelle)"
     if code == "commune_outside":
@@ -449,8 +541,13 @@ def start_reason(row: Mapping[str, Any], scenario: Scenario) -> str:
 def french(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` with French headers and French values for modes, booleans, codes.
 
-    Modes, statuses, booleans (oui/non), rule names, vote bases, start
-    reasons and Shapley methods are translated; other cells are unchanged.
+    Modes (``déjà transféré`` when the plan keeps today's transfer), statuses,
+    booleans (oui/non), rule names, vote bases, start reasons, staff
+    reductions and Shapley methods are translated. Balances follow the sign
+    convention of :data:`mutusim.present.formatting.SIGN_CONVENTION`:
+    ``balance`` (after − before) becomes the saving (before − after), and
+    ``balance_if_transferred`` the saving of a transfer. Other cells are
+    unchanged.
 
     Parameters
     ----------
@@ -462,9 +559,16 @@ def french(df: pd.DataFrame) -> pd.DataFrame:
     DataFrame
     """
     out = df.copy()
-    for col in ("mode", "current"):
-        if col in out.columns:
-            out[col] = out[col].map(lambda m: MODE_LABELS.get(m, m))
+    if "mode" in out.columns:
+        current = out["current"] if "current" in out.columns else None
+        out["mode"] = [
+            ALREADY_LABELS[m]
+            if current is not None and m == current.iloc[i] and m in ALREADY_LABELS
+            else MODE_LABELS.get(m, m)
+            for i, m in enumerate(out["mode"])
+        ]
+    if "current" in out.columns:
+        out["current"] = out["current"].map(lambda m: MODE_LABELS.get(m, m))
     for col in _BOOL_COLUMNS:
         if col in out.columns:
             out[col] = out[col].map({True: "oui", False: "non"})
@@ -474,6 +578,9 @@ def french(df: pd.DataFrame) -> pd.DataFrame:
             vote_reason(b, None if balance is None else balance.iloc[i])
             for i, b in enumerate(out["vote_basis"])
         ]
+    for col in ("balance", "balance_if_transferred"):  # the sign convention: saving > 0
+        if col in out.columns:
+            out[col] = -pd.to_numeric(out[col]) + 0.0
     if "reason" in out.columns:
         out["reason"] = out["reason"].map(
             lambda r: START_REASON_LABELS.get(r, r) if isinstance(r, str) else MISSING
@@ -482,6 +589,14 @@ def french(df: pd.DataFrame) -> pd.DataFrame:
         out["full_limits"] = out["full_limits"].map(
             lambda x: ", ".join(_LIMITS.get(v, v) for v in str(x).split(";") if v) or MISSING
         )
+    if "start_year" in out.columns:
+        out["start_year"] = [
+            "non engagé" if is_missing(y) else int(y) for y in out["start_year"].tolist()
+        ]
+    if "absorbed" in out.columns:
+        out["absorbed"] = out["absorbed"].map(lambda a: _ABSORBED.get(str(a), a))
+    if "reduction" in out.columns:
+        out["reduction"] = out["reduction"].map(lambda r: _REDUCTIONS.get(str(r), r))
     if "rule" in out.columns:
         out["rule"] = out["rule"].map(lambda r: RULE_LABELS.get(r, r))
     if "method" in out.columns:
@@ -489,3 +604,329 @@ def french(df: pd.DataFrame) -> pd.DataFrame:
     if "status" in out.columns:
         out["status"] = out["status"].map(lambda s: STATUS_LABELS.get(str(s), s))
     return out.rename(columns=COLUMN_LABELS)
+
+
+# ---------------------------------------------------------------- scenarios
+#: French name of every option of :class:`mutusim.core.scenario.Scenario`.
+OPTION_LABELS: dict[str, str] = {
+    "name": "Nom du scénario",
+    "description": "Description",
+    "allowed_modes": "Modes autorisés",
+    "min_level": "Niveau de service minimal (0-100)",
+    "min_level_by_service": "Niveau de service minimal par service (0-100)",
+    "max_total_cost": "Plafond du coût annuel du plan",
+    "max_fte_moved": "Plafond des ETP concernés par un changement",
+    "force": "Décisions imposées",
+    "forbid": "Décisions exclues",
+    "perimeter_communes": "Communes du périmètre",
+    "perimeter_max_population": "Population maximale d'une commune du périmètre",
+    "perimeter_services": "Services du périmètre",
+    "transition_years": "Étalement des coûts de transition dans le coût annuel",
+    "disabled_rules": "Règles désactivées",
+    "solver": "Solveur",
+    "time_limit": "Limite de temps du solveur",
+    "mip_gap": "Écart d'optimalité toléré",
+    "decompose": "Résolution service par service (quand aucune règle ne les lie)",
+    "vote_tolerance": "Tolérance du vote (hausse admise du budget communal)",
+    "stances": "Positions connues des conseils municipaux",
+    "billing_keys": "Clés de facturation des services communs",
+    "no_worse_off": "Aucune commune perdante",
+    "cif_upside": "Effet du CIF sur la dotation d'intercommunalité",
+    "cif_current": "Coefficient d'intégration fiscale actuel",
+    "tax_receipts": "Recettes fiscales du territoire",
+    "dgf_per_inhabitant_per_cif": "Dotation par habitant et par unité de CIF",
+    "attrition_rate": "Taux annuel de départs des agents",
+    "staff_reduction": "Réduction des effectifs",
+    "start_year": "Première année du plan",
+    "end_year": "Dernière année du plan",
+    "discount_rate": "Taux d'actualisation",
+    "max_changes_per_year": "Services réorganisés par an, au plus",
+    "transition_budget": "Budget annuel de transition",
+}
+_KEYS: dict[str, str] = {
+    "units": "unités d'œuvre (coût unitaire × unités, art. D5211-16 CGCT)",
+    "population": "population",
+    "fte": "ETP",
+}
+_STANCES: dict[str, str] = {"for": "pour", "against": "contre", "undecided": "sans position"}
+
+
+def scenario_title(scenario: Scenario) -> str:
+    """How a scenario is named in a document: its description, else its name in words.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from mutusim.core.scenario import Scenario
+    >>> scenario_title(Scenario(name="plan_optimal"))
+    'plan optimal'
+    """
+    if scenario.description:
+        return scenario.description
+    return scenario.name.replace("_", " ").strip() or "scénario"
+
+
+def plural(n: int, one: str, many: str) -> str:
+    """A count and its noun, agreed in number: ``1 commune perd``, ``3 perdent``.
+
+    Parameters
+    ----------
+    n : int
+        The count.
+    one, many : str
+        The words after it, singular (0 and 1, as French does) and plural.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> plural(1, "commune", "communes"), plural(12345, "commune", "communes")
+    ('1 commune', '12\u202f345 communes')
+    """
+    return f"{count(n)} {one if abs(n) < 2 else many}"
+
+
+def name_list(names: list[str], *, most: int = 6, total: int | None = None) -> str:
+    """A French list of names, shortened: ``A, B et 12 autres``.
+
+    Parameters
+    ----------
+    names : list of str
+        The names, in the order to show.
+    most : int
+        Most names written out.
+    total : int, optional
+        Size of the whole set: ``toutes (29)`` when every one is listed.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> name_list(["Angers", "Avrillé", "Trélazé"])
+    'Angers, Avrillé et Trélazé'
+    >>> name_list(["A", "B", "C"], total=3)
+    'toutes (3)'
+    """
+    if not names:
+        return "aucune"
+    if total is not None and len(names) == total and total > 2:
+        return f"toutes ({count(total)})"
+    if len(names) == 1:
+        return names[0]
+    if len(names) <= most:
+        return ", ".join(names[:-1]) + " et " + names[-1]
+    rest = len(names) - (most - 1)
+    return ", ".join(names[: most - 1]) + f" et {count(rest)} autres"
+
+
+def _names(territory: Territory | None, table: str, codes: Any) -> list[str]:
+    return [_name(territory, table, c) for c in codes]
+
+
+def option_value(name: str, value: Any, territory: Territory | None = None) -> str:
+    """The value of a scenario option, in French words and figures.
+
+    Parameters
+    ----------
+    name : str
+        An option of :data:`OPTION_LABELS`.
+    value : object
+        Its value.
+    territory : Territory, optional
+        To name services and communes.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> option_value("attrition_rate", 0.069), option_value("allowed_modes", ("keep", "share"))
+    ('6,9\\xa0%', 'conserver, mutualiser')
+    """
+    if value is None:
+        return "non fixé"
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if name == "name":
+        return str(value).replace("_", " ")
+    if name == "allowed_modes":
+        return ", ".join(MODE_SHORT.get(m, m) for m in value)
+    if name == "disabled_rules":
+        return ", ".join(RULE_LABELS.get(r, r) for r in value) or "aucune"
+    if name == "perimeter_communes":
+        return name_list(_names(territory, "communes", value), most=12)
+    if name == "perimeter_services":
+        return name_list(_names(territory, "services", value), most=12)
+    if name in ("force", "forbid"):
+        parts = []
+        for d in value:
+            service = "tous les services" if d.service == "*" else _name(territory, "services", d.service)
+            commune = "toutes les communes" if d.commune == "*" else _name(territory, "communes", d.commune)
+            parts.append(f"{service}, {commune} : {MODE_SHORT.get(d.mode, d.mode)}")
+        return " ; ".join(parts) or "aucune"
+    if name == "min_level_by_service":
+        return (
+            " ; ".join(
+                f"{_name(territory, 'services', s)} : {number(v, 1)}" for s, v in value.items()
+            )
+            or "aucun"
+        )
+    if name == "billing_keys":
+        return (
+            " ; ".join(
+                f"{_name(territory, 'services', s)} : {_KEYS.get(k, k)}" for s, k in value.items()
+            )
+            or "unités d'œuvre pour tous les services"
+        )
+    if name == "stances":
+        parts = []
+        for s, m in value.items():
+            service = "tous les services" if s == "*" else _name(territory, "services", s)
+            who = ", ".join(
+                f"{_name(territory, 'communes', c)} {_STANCES.get(v, v)}" for c, v in m.items()
+            )
+            parts.append(f"{service} : {who}")
+        return " ; ".join(parts) or "aucune"
+    if name == "staff_reduction":
+        return _REDUCTIONS.get(str(value), str(value))
+    if name == "solver":
+        return {"highs": "HiGHS", "cbc": "CBC"}.get(str(value), str(value))
+    if name in ("attrition_rate", "discount_rate", "mip_gap"):
+        return percent(value, 2 if name == "mip_gap" else 1)
+    if name == "cif_current":
+        return number(value, 2)
+    if name in ("max_total_cost", "tax_receipts", "vote_tolerance"):
+        return euros(value, per_year=True)
+    if name in ("transition_budget", "dgf_per_inhabitant_per_cif"):
+        return euros(value) + (" par an" if name == "transition_budget" else "")
+    if name in ("start_year", "end_year"):
+        return year(value)
+    if name == "transition_years":
+        return f"{number(value, 0 if float(value).is_integer() else 1)} ans"
+    if name == "time_limit":
+        return f"{number(value, 0 if float(value).is_integer() else 1)} s"
+    if name == "max_fte_moved":
+        return fte(value)
+    if name == "perimeter_max_population":
+        return f"{count(value)} habitants"
+    if name == "min_level":
+        return number(value, 1)
+    if name == "max_changes_per_year":
+        return count(value)
+    return str(value)
+
+
+# ------------------------------------------------------------- infeasibility
+#: What excludes a mode, said once for a whole group of pairs (no figures).
+_REASON_SHORT: dict[str, str] = {
+    "not_transferable": "le service n'est pas une compétence transférable",
+    "no_mode_row": "les données ne décrivent pas ce mode",
+    "mode_not_allowed": "le scénario n'autorise pas ce mode",
+    "mandatory": "la compétence est transférée par la loi",
+    "service_outside": "le service est hors du périmètre",
+    "commune_outside": "la commune est hors du périmètre",
+    "population_above": "la commune dépasse le seuil de population du périmètre",
+    "forbidden": "le scénario l'exclut",
+    "forced_other": "le scénario impose un autre mode",
+    "level_below": "le niveau de service est inférieur au minimum exigé",
+    "already_transferred": "le service est déjà transféré",
+    "no_majority": "la majorité qualifiée n'est pas atteinte",
+    "a_la_carte_against": "le conseil municipal vote contre",
+    "own_costs_exceed": "la commune paierait plus qu'aujourd'hui",
+    "transfer_costs_more": "la commune paierait plus qu'aujourd'hui",
+    "excluded": "exclu",
+}
+#: What to relax, per rule that excludes modes.
+_RELAX: dict[str, str] = {
+    "service_levels": "abaisser le niveau de service minimal exigé",
+    "allowed_modes": "autoriser d'autres modes dans le scénario",
+    "forced_decisions": "retirer les décisions imposées ou exclues qui se contredisent",
+    "perimeter": "élargir le périmètre du scénario",
+    "qualified_majority": "convaincre les conseils municipaux opposés, ou renoncer au transfert",
+    "no_worse_off": "lever la règle « aucune commune perdante »",
+    "data": "compléter les données des modes (fichier des modes)",
+}
+
+
+def infeasibility_summary(result: Result) -> list[str]:
+    """Why a scenario has no plan, in a few grouped French sentences (before any detail).
+
+    Pairs left without any mode are grouped by the reasons that exclude each
+    mode: one sentence per group names the services and the communes, the
+    rules at stake and what to relax. Rules whose removal restores
+    feasibility come next, in one sentence each (their figures included).
+
+    Parameters
+    ----------
+    result : Result
+        A result without a plan (empty list otherwise).
+
+    Returns
+    -------
+    list of str
+        A short paragraph, one sentence per item.
+    """
+    if result.has_plan:
+        return []
+    t = result.territory
+    groups: dict[tuple[tuple[str, str, str], ...], list[Finding]] = {}
+    others: list[Finding] = []
+    for f in result.explanation:
+        if f.code == "no_mode":
+            key = tuple(sorted((m, r.rule, r.code) for m, r in f.reasons.items()))
+            groups.setdefault(key, []).append(f)
+        else:
+            others.append(f)
+    out = []
+    for key, found in groups.items():
+        services = list(dict.fromkeys(str(f.service) for f in found))
+        communes = list(dict.fromkeys(str(f.commune) for f in found))
+        s_names = name_list(_names(t, "services", services), total=len(t.services))
+        c_names = name_list(_names(t, "communes", communes), total=len(t.communes))
+        why = " ; ".join(
+            f"{MODE_SHORT.get(m, m)} : {_REASON_SHORT.get(code, 'exclu')}" for m, _, code in key
+        )
+        rules = list(dict.fromkeys(rule for _, rule, _ in key))
+        relax = [_RELAX[r] for r in rules if r in _RELAX]
+        n_services = "service" if len(services) == 1 else "services"
+        out.append(
+            f"Aucun mode n'est possible pour {count(len(found))} couple(s) service-commune "
+            f"({n_services} : {s_names} ; communes : {c_names}). Règles en cause : "
+            + ", ".join(f"« {RULE_LABELS.get(r, r)} »" for r in rules)
+            + f" ({why})."
+            + (f" À assouplir : {' ou '.join(relax)}." if relax else "")
+        )
+    relaxable = [f for f in others if f.code == "relax"]
+    if relaxable:
+        rules = ", ".join(f"« {RULE_LABELS.get(str(f.rule), f.rule)} »" for f in relaxable)
+        out.append(
+            "Les autres règles sont compatibles entre elles : le scénario devient réalisable "
+            f"si l'on assouplit l'une de ces règles : {rules}."
+        )
+        out += [finding_text(f, t) for f in relaxable if f.values]
+    if any(f.code == "unexplained" for f in others):
+        out.append(finding_text(Finding("unexplained"), t))
+    if result.check_errors:
+        out.append(
+            "La vérification indépendante a rejeté le plan du solveur : le plan n'est pas "
+            "présenté (détail technique dans le journal)."
+        )
+    if not out and str(result.status) == "time_limit":
+        out.append(
+            "Le solveur s'est arrêté à sa limite de temps avant de trouver un plan : "
+            "augmenter la limite de temps."
+        )
+    return out
