@@ -312,6 +312,7 @@ KINDS: dict[str, str] = {
     "euros": '#,##0\\ "€";\\-#,##0\\ "€";0\\ "€"',
     "signed_euros": '+#,##0\\ "€";\\-#,##0\\ "€";0\\ "€"',
     "fte": "0.0",
+    "signed_fte": "+0.0;\\-0.0;0.0",
     "count": "#,##0",
     "percent": "0.0%",
     "level": "0.0",
@@ -392,10 +393,11 @@ COLUMN_KINDS: dict[str, str] = {
             "fte_end",
             "fte_planned",
             "fte_actual",
-            "fte_gap",
+            "fte_planned_cmp",
         ),
         "fte",
     ),
+    **dict.fromkeys(("fte_gap",), "signed_fte"),
     **dict.fromkeys(
         (
             "population",
@@ -415,6 +417,11 @@ COLUMN_KINDS: dict[str, str] = {
             "pairs_transfer",
             "pools_opened",
             "k",
+            "employers_reported",
+            "employers_missing",
+            "arrangement_gaps",
+            "services_reported",
+            "services_with_gaps",
         ),
         "count",
     ),
@@ -472,6 +479,8 @@ def format_value(x: Any, kind: str | None) -> str:
         return euros(x, signed=True)
     if kind == "fte":
         return fte(x, unit=False)
+    if kind == "signed_fte":
+        return fte(x, unit=False, signed=True)
     if kind == "count":
         return count(x)
     if kind == "percent":

@@ -214,6 +214,26 @@ COLUMN_LABELS: dict[str, str] = {
     "cost_without": "Coût sans la règle (€/an)",
     "price": "Coût de la règle (€/an)",
     "binds": "Contraignante",
+    # yearly follow-up
+    "arrangement": "Organisation",
+    "arrangement_planned": "Organisation prévue",
+    "arrangement_actual": "Organisation réalisée",
+    "fte_planned": "ETP prévus",
+    "fte_actual": "ETP réalisés",
+    "fte_gap": "Écart d'effectif (ETP, réalisé − prévu)",
+    "cost_planned": "Dépense prévue (€)",
+    "cost_actual": "Dépense réalisée (€)",
+    "cost_gap": "Écart de dépense (€, positif = dépense inférieure au plan)",
+    "reported": "Renseigné",
+    "gap_arrangement": "Écart d'organisation",
+    "gap_fte": "Écart d'effectif",
+    "gap_cost": "Écart de dépense",
+    "gap_flag": "Écart à examiner",
+    "employers_reported": "Employeurs renseignés",
+    "employers_missing": "Employeurs non renseignés",
+    "arrangement_gaps": "Organisations différentes du plan",
+    "services_reported": "Services renseignés",
+    "services_with_gaps": "Services avec un écart",
     # options and sources
     "option": "Option",
     "option_code": "Code de l'option (fichier YAML)",
@@ -265,6 +285,11 @@ _REDUCTIONS: dict[str, str] = {
 _ABSORBED: dict[str, str] = {"after the horizon": "après l'horizon", "not started": "non engagé"}
 _BOOL_COLUMNS = (
     "changed",
+    "reported",
+    "gap_arrangement",
+    "gap_fte",
+    "gap_cost",
+    "gap_flag",
     "vote",
     "branch_two_thirds",
     "branch_half",
@@ -569,6 +594,9 @@ def french(df: pd.DataFrame) -> pd.DataFrame:
         ]
     if "current" in out.columns:
         out["current"] = out["current"].map(lambda m: MODE_LABELS.get(m, m))
+    for col in ("arrangement", "arrangement_planned", "arrangement_actual"):
+        if col in out.columns:
+            out[col] = out[col].map(lambda m: MODE_LABELS.get(m, m) if m else MISSING)
     for col in _BOOL_COLUMNS:
         if col in out.columns:
             out[col] = out[col].map({True: "oui", False: "non"})
