@@ -19,9 +19,8 @@ import argparse
 import re
 import sys
 import time
-from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from mutusim.errors import DataError, MutusimError
 
@@ -53,7 +52,10 @@ class _Progress:
 _USAGE_ERRORS: tuple[tuple[str, str], ...] = (
     (r"the following arguments are required: (.*)", r"arguments obligatoires manquants : \1"),
     (r"unrecognized arguments: (.*)", r"arguments inconnus : \1"),
-    (r"argument (.*?): invalid choice: (.*?) \(choose from (.*)\)", r"\1 : choix invalide \2 (choisir parmi \3)"),
+    (
+        r"argument (.*?): invalid choice: (.*?) \(choose from (.*)\)",
+        r"\1 : choix invalide \2 (choisir parmi \3)",
+    ),
     (r"argument (.*?): expected one argument", r"\1 : une valeur est attendue"),
     (r"argument (.*?): invalid (\w+) value: (.*)", r"\1 : valeur invalide \3"),
     (r"argument (.*?): not allowed with argument (.*)", r"\1 : incompatible avec \2"),
@@ -80,14 +82,13 @@ class _Parser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", _Formatter)
         add_help = kwargs.pop("add_help", True)
-        super().__init__(*args, add_help=False, **kwargs)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
         # a no-break space: argparse adds the colon, French puts a space before it
         self._positionals.title = "arguments\xa0"
         self._optionals.title = "options\xa0"
         if add_help:
-            self.add_argument(
-                "-h", "--help", action="help", help="afficher cette aide et quitter"
-            )
+            self.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
 
     def error(self, message: str) -> NoReturn:
         for pattern, french in _USAGE_ERRORS:
@@ -96,9 +97,6 @@ class _Parser(argparse.ArgumentParser):
                 break
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog} : erreur d'utilisation : {message}\n")
-
-    def print_usage(self, file: IO[str] | None = None) -> None:
-        self._print_message(self.format_usage(), file or sys.stderr)
 
 
 def _territory(args: argparse.Namespace) -> Territory:
@@ -270,10 +268,15 @@ def cmd_votes(args: argparse.Namespace) -> int:
     t = _territory(args)
     votes, majorities = vote_tables(t, _scenario(args))
     if args.service not in set(majorities["service"]):
-        known = ", ".join(sorted(set(majorities["service"]))) or "aucun"
+        known = (
+            ", ".join(
+                f"{s} ({t.services.at[s, 'name']})" for s in sorted(set(majorities["service"]))
+            )
+            or "aucune"
+        )
         raise NotFoundError(
             f"« {args.service} » n'est pas une compétence transférable de {t.name} ; "
-            f"compétences transférables : {known}"
+            f"codes des compétences transférables : {known}"
         )
     m = majorities.set_index("service").loc[args.service]
     name = t.services.at[args.service, "name"]
@@ -346,7 +349,7 @@ def build_parser() -> argparse.ArgumentParser:
     """
     from mutusim import __version__
 
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     # SUPPRESS: a subcommand's default must not undo a --debug given before it.
     common.add_argument(
         "--debug",
@@ -366,7 +369,9 @@ def build_parser() -> argparse.ArgumentParser:
         version=f"mutusim {__version__}",
         help="afficher la version et quitter",
     )
-    sub = p.add_subparsers(dest="command", required=True, title="commandes\xa0", metavar="COMMANDE")
+    sub = p.add_subparsers(
+        dest="command", required=True, title="commandes\xa0", metavar="COMMANDE"
+    )
 
     v = sub.add_parser(
         "validate",
@@ -414,7 +419,9 @@ def build_parser() -> argparse.ArgumentParser:
     vsrc.add_argument(
         "--territory", metavar="DOSSIER", help="dossier de fichiers CSV ou classeur .xlsx"
     )
-    vsrc.add_argument("--epci", metavar="EPCI", help="SIREN ou nom de n'importe quel EPCI de France")
+    vsrc.add_argument(
+        "--epci", metavar="EPCI", help="SIREN ou nom de n'importe quel EPCI de France"
+    )
     vt.add_argument(
         "--scenario",
         metavar="FICHIER",
@@ -480,7 +487,10 @@ def build_parser() -> argparse.ArgumentParser:
         "résultats et son rapport.",
     )
     d.add_argument(
-        "--out", default="out/demo", metavar="DOSSIER", help="dossier de sortie (par défaut : out/demo)"
+        "--out",
+        default="out/demo",
+        metavar="DOSSIER",
+        help="dossier de sortie (par défaut : out/demo)",
     )
     d.set_defaults(func=cmd_demo)
     return p

@@ -241,7 +241,8 @@ def test_votes_with_stance_against_from_angers_blocks(tmp_path: Path) -> None:
 def test_votes_unknown_service_one_line() -> None:
     p = run("votes", "--service", "ads")
     assert p.returncode == 1
-    assert "not a transferable service" in p.stderr
+    assert "« ads » n'est pas une compétence transférable" in p.stderr
+    assert "espace_public (Entretien de l'espace public" in p.stderr
     assert len(p.stderr.strip().splitlines()) == 1, p.stderr
     assert p.stderr.startswith("mutusim: erreur : ")
 

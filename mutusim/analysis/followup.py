@@ -288,9 +288,7 @@ def follow_up(
             "arrangement_gaps": grouped["gap_arrangement"].sum().astype(int),
         }
     )
-    by_service["employers_missing"] = (
-        missing.reindex(by_service.index).fillna(0).astype(int)
-    )
+    by_service["employers_missing"] = missing.reindex(by_service.index).fillna(0).astype(int)
     by_service = by_service.reset_index()
     by_service["fte_gap"] = by_service["fte_actual"] - by_service["fte_planned"]
     by_service["cost_gap"] = by_service["cost_planned"] - by_service["cost_actual"]

@@ -95,7 +95,11 @@ def _raw(path: Path) -> tuple[pd.DataFrame | None, str, list[Problem]]:
                 book = openpyxl.load_workbook(path, data_only=True, read_only=True)
         except (zipfile.BadZipFile, InvalidFileException, OSError, KeyError, ValueError) as err:
             fix = "Open it in Excel and save it again as .xlsx (Excel workbook)."
-            return None, path.name, [Problem(path.name, None, None, f"cannot be opened ({err}).", fix)]
+            return (
+                None,
+                path.name,
+                [Problem(path.name, None, None, f"cannot be opened ({err}).", fix)],
+            )
         ws = book.worksheets[0]
         name = f"{path.name} [sheet {ws.title}]"
         rows = [list(r) for r in ws.iter_rows(values_only=True)]
@@ -137,7 +141,9 @@ def read_actuals(path: str | os.PathLike[str], territory: Territory) -> pd.DataF
     """
     p = Path(path)
     if not p.is_file():
-        fix = "Give the path of the actuals table: a .csv file or a .xlsx workbook (docs/suivi.md)."
+        fix = (
+            "Give the path of the actuals table: a .csv file or a .xlsx workbook (docs/suivi.md)."
+        )
         raise DataError([Problem(str(p), None, None, "no such file.", fix)], str(p))
     df, name, problems = _raw(p)
     parsed = _parse_table(ACTUALS, df, name, problems) if df is not None else None

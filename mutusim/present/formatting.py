@@ -198,9 +198,8 @@ def euros(
     if is_missing(x):
         return MISSING
     symbol = get_currency_symbol("EUR", locale=_locale())
-    return (
-        f"{number(x, decimals, signed=signed)}{_unit_space('currency')}{symbol}"
-        + ("/an" if per_year else "")
+    return f"{number(x, decimals, signed=signed)}{_unit_space('currency')}{symbol}" + (
+        "/an" if per_year else ""
     )
 
 
@@ -348,6 +347,7 @@ COLUMN_KINDS: dict[str, str] = {
             "cost_actual",
             "actual_cost",
             "planned_cost",
+            "cost_per_inhabitant",
         ),
         "euros",
     ),

@@ -71,7 +71,12 @@ def headline(result: Result, analyses: Analyses | None = None) -> pd.DataFrame:
             savings,
             "signed_euros",
         ),
-        ("savings_ratio", "Économies rapportées au coût actuel", savings / base if base else None, "percent"),
+        (
+            "savings_ratio",
+            "Économies rapportées au coût actuel",
+            savings / base if base else None,
+            "percent",
+        ),
         (
             "transition_one_off",
             "Coûts de transition ponctuels (€)",
@@ -86,7 +91,12 @@ def headline(result: Result, analyses: Analyses | None = None) -> pd.DataFrame:
         horizon = f"{sc.start_year}-{sc.end_year}"
         started = int(sch.starts["start_year"].notna().sum())
         rows += [
-            ("npv", f"Valeur actuelle nette du plan sur {horizon} (€)", float(sch.npv), "signed_euros"),
+            (
+                "npv",
+                f"Valeur actuelle nette du plan sur {horizon} (€)",
+                float(sch.npv),
+                "signed_euros",
+            ),
             ("discount_rate", "Taux d'actualisation", float(sc.discount_rate), "percent"),
             (
                 "cumulative_savings",
@@ -213,7 +223,9 @@ def staff_by_employer(result: Result, analyses: Analyses | None = None) -> pd.Da
         own = d["fte_before"].where(kept_today & (kept_after | ~started), 0.0)
         end_commune = own.groupby(d["commune"]).sum().reindex(t.communes.index, fill_value=0.0)
         staff = sch.staff
-        pooled_started = float(staff.loc[staff["year"] == end, "staff"].sum()) if len(staff) else 0.0
+        pooled_started = (
+            float(staff.loc[staff["year"] == end, "staff"].sum()) if len(staff) else 0.0
+        )
         not_started = ~started & ~kept_today
         unchanged = ~d["service"].isin(list(starts)) & ~kept_after
         end_epci = (

@@ -154,6 +154,11 @@ COLUMN_LABELS: dict[str, str] = {
     "total_cost": "Coût du plan (€/an)",
     "transition_one_off": "Coûts de transition ponctuels (€)",
     "fte_moved": "ETP concernés par un changement",
+    "pairs_keep": "Services conservés (communes × services)",
+    "pairs_share": "Adhésions à un service commun (communes × services)",
+    "pairs_transfer": "Services transférés (communes × services)",
+    "pools_opened": "Services communs ou transférés ouverts",
+    "cost_per_inhabitant": "Coût par habitant (€/an)",
     # votes and majorities
     "balance_if_transferred": "Économie pour la commune en cas de transfert (€/an)",
     "saving_if_transferred": "Économie pour la commune en cas de transfert (€/an)",
@@ -801,8 +806,16 @@ def option_value(name: str, value: Any, territory: Territory | None = None) -> s
     if name in ("force", "forbid"):
         parts = []
         for d in value:
-            service = "tous les services" if d.service == "*" else _name(territory, "services", d.service)
-            commune = "toutes les communes" if d.commune == "*" else _name(territory, "communes", d.commune)
+            service = (
+                "tous les services"
+                if d.service == "*"
+                else _name(territory, "services", d.service)
+            )
+            commune = (
+                "toutes les communes"
+                if d.commune == "*"
+                else _name(territory, "communes", d.commune)
+            )
             parts.append(f"{service}, {commune} : {MODE_SHORT.get(d.mode, d.mode)}")
         return " ; ".join(parts) or "aucune"
     if name == "min_level_by_service":
@@ -889,13 +902,94 @@ _RELAX: dict[str, str] = {
 }
 
 
+#: Reasons that state a fact of the territory or of the law, not a rule one can relax.
+_STRUCTURAL = ("not_transferable", "already_transferred", "mandatory")
+
+
+def _places(t: Territory, found: list[Finding]) -> tuple[str, str]:
+    services = list(dict.fromkeys(str(f.service) for f in found))
+    communes = list(dict.fromkeys(str(f.commune) for f in found))
+    s_list = [f"« {n} »" for n in _names(t, "services", services)]
+    c_list = _names(t, "communes", communes)
+    if len(s_list) == len(t.services) and len(s_list) > 1:
+        s_phrase = f"tous les services étudiés ({count(len(s_list))})"
+    elif len(s_list) == 1:
+        s_phrase = f"le service {s_list[0]}"
+    else:
+        s_phrase = f"les services {name_list(s_list, most=5)}"
+    if len(c_list) == len(t.communes) and len(c_list) > 1:
+        c_phrase = f"toutes les communes ({count(len(c_list))})"
+    elif len(c_list) == 1:
+        c_phrase = f"la commune {c_list[0]}"
+    else:
+        c_phrase = f"les communes {name_list(c_list, most=6)}"
+    return s_phrase, c_phrase
+
+
+def _no_mode_sentence(t: Territory, rules: tuple[str, ...], found: list[Finding]) -> str:
+    """One sentence for pairs left without a mode by the same relaxable rules."""
+    s_phrase, c_phrase = _places(t, found)
+    text = f"Aucune organisation n'est possible pour {s_phrase} dans {c_phrase}."
+    if not rules:
+        return text + (
+            " Les données ne décrivent aucun mode possible pour ces couples : compléter le "
+            "fichier des modes."
+        )
+    text += " " + ("Règle en cause : " if len(rules) == 1 else "Règles en cause : ")
+    text += ", ".join(f"« {RULE_LABELS.get(r, r)} »" for r in rules) + "."
+    relax = []
+    for rule in rules:
+        if rule == "service_levels":
+            # the best level each pair could reach; the minimum must come down to the lowest
+            best = []
+            need = []
+            for f in found:
+                levels = [
+                    float(r.values["level"])
+                    for r in f.reasons.values()
+                    if r.code == "level_below" and "level" in r.values
+                ]
+                need += [
+                    float(r.values["minimum"])
+                    for r in f.reasons.values()
+                    if r.code == "level_below" and "minimum" in r.values
+                ]
+                if levels:
+                    best.append(max(levels))
+            if best and need:
+                relax.append(
+                    f"abaisser le niveau de service minimal exigé ({number(max(need), 1)}) à "
+                    f"{number(min(best), 1)} au plus"
+                )
+                continue
+        if rule == "allowed_modes":
+            modes = sorted(
+                {
+                    str(r.values.get("mode"))
+                    for f in found
+                    for r in f.reasons.values()
+                    if r.code == "mode_not_allowed"
+                }
+            )
+            names = " ou ".join(MODE_SHORT.get(m, m) for m in modes)
+            relax.append(f"autoriser le scénario à {names}")
+            continue
+        if rule in _RELAX:
+            relax.append(_RELAX[rule])
+    if relax:
+        text += f" À assouplir : {' ; ou '.join(relax)}."
+    return text
+
+
 def infeasibility_summary(result: Result) -> list[str]:
     """Why a scenario has no plan, in a few grouped French sentences (before any detail).
 
-    Pairs left without any mode are grouped by the reasons that exclude each
-    mode: one sentence per group names the services and the communes, the
-    rules at stake and what to relax. Rules whose removal restores
-    feasibility come next, in one sentence each (their figures included).
+    Pairs left without any mode are grouped by the rules one could relax
+    that exclude their modes (facts such as a competence already transferred
+    or not transferable are no such rule): one sentence per group names the
+    services and the communes, the rules at stake and what to relax, by how
+    much for a minimum service level. Rules whose removal restores
+    feasibility come next (their figures included).
 
     Parameters
     ----------
@@ -910,39 +1004,24 @@ def infeasibility_summary(result: Result) -> list[str]:
     if result.has_plan:
         return []
     t = result.territory
-    groups: dict[tuple[tuple[str, str, str], ...], list[Finding]] = {}
+    groups: dict[tuple[str, ...], list[Finding]] = {}
     others: list[Finding] = []
     for f in result.explanation:
         if f.code == "no_mode":
-            key = tuple(sorted((m, r.rule, r.code) for m, r in f.reasons.items()))
-            groups.setdefault(key, []).append(f)
+            rules = {r.rule for r in f.reasons.values() if r.code not in _STRUCTURAL}
+            groups.setdefault(tuple(sorted(rules)), []).append(f)
         else:
             others.append(f)
     out = []
-    for key, found in groups.items():
-        services = list(dict.fromkeys(str(f.service) for f in found))
-        communes = list(dict.fromkeys(str(f.commune) for f in found))
-        s_names = name_list(_names(t, "services", services), total=len(t.services))
-        c_names = name_list(_names(t, "communes", communes), total=len(t.communes))
-        why = " ; ".join(
-            f"{MODE_SHORT.get(m, m)} : {_REASON_SHORT.get(code, 'exclu')}" for m, _, code in key
-        )
-        rules = list(dict.fromkeys(rule for _, rule, _ in key))
-        relax = [_RELAX[r] for r in rules if r in _RELAX]
-        n_services = "service" if len(services) == 1 else "services"
-        out.append(
-            f"Aucun mode n'est possible pour {count(len(found))} couple(s) service-commune "
-            f"({n_services} : {s_names} ; communes : {c_names}). Règles en cause : "
-            + ", ".join(f"« {RULE_LABELS.get(r, r)} »" for r in rules)
-            + f" ({why})."
-            + (f" À assouplir : {' ou '.join(relax)}." if relax else "")
-        )
+    for rules, found in groups.items():
+        out.append(_no_mode_sentence(t, rules, found))
     relaxable = [f for f in others if f.code == "relax"]
     if relaxable:
-        rules = ", ".join(f"« {RULE_LABELS.get(str(f.rule), f.rule)} »" for f in relaxable)
+        names = ", ".join(f"« {RULE_LABELS.get(str(f.rule), f.rule)} »" for f in relaxable)
+        one = len(relaxable) == 1
         out.append(
-            "Les autres règles sont compatibles entre elles : le scénario devient réalisable "
-            f"si l'on assouplit l'une de ces règles : {rules}."
+            "Le scénario devient réalisable si l'on assouplit "
+            + (f"la règle {names}." if one else f"l'une de ces règles : {names}.")
         )
         out += [finding_text(f, t) for f in relaxable if f.values]
     if any(f.code == "unexplained" for f in others):

@@ -170,7 +170,9 @@ def schema_tables(result: Result, analyses: Analyses | None = None) -> dict[str,
             "service": t.services.index,
             "service_name": t.services["name"].to_numpy(),
             "domain": t.services["domain"].to_numpy(),
-            "communes": t.services.index.map(active.groupby("service").size()).fillna(0).astype(int),
+            "communes": t.services.index.map(active.groupby("service").size())
+            .fillna(0)
+            .astype(int),
             "fte_before": t.services.index.map(base.groupby("service")["fte"].sum()).astype(float),
             "cost_before": result.by_service["cost_before"].to_numpy(dtype=float),
         }
@@ -509,7 +511,7 @@ def _governance(result: Result, an: Analyses) -> pd.DataFrame:
 
 # --------------------------------------------------------------------- HTML
 def _table(df: pd.DataFrame) -> str:
-    from mutusim.present.report import table_html
+    from mutusim.present.htmltable import table_html
 
     renamed = df.rename(columns=_LABELS)
     return table_html(renamed, kinds={_LABELS.get(k, k): v for k, v in _KINDS.items()})
@@ -534,7 +536,8 @@ def render_schema(result: Result, analyses: Analyses | None = None) -> str:
     NoPlanError
         The result has no plan.
     """
-    from mutusim.present.report import CSS, figure_html
+    from mutusim.present.htmltable import CSS
+    from mutusim.present.report import figure_html
 
     tables = schema_tables(result, analyses)
     an = analyses or Analyses()
@@ -554,7 +557,11 @@ def render_schema(result: Result, analyses: Analyses | None = None) -> str:
             return figure_html(ax.figure, alt)
 
     def kv(key: str) -> str:
-        return html.escape(format_value(h.at[key, "value"], h.at[key, "kind"])) if key in h.index else "—"
+        return (
+            html.escape(format_value(h.at[key, "value"], h.at[key, "kind"]))
+            if key in h.index
+            else "—"
+        )
 
     inv = tables["inventory"]
     e = tables["employers"]
@@ -588,14 +595,25 @@ def render_schema(result: Result, analyses: Analyses | None = None) -> str:
         f"{euros(inv['cost_before'].sum(), per_year=True)}. L'EPCI emploie aujourd'hui "
         f"{format_value(epci['fte_today'], 'fte')}\xa0ETP dans ces services, les communes "
         f"{format_value(communes['fte_today'].sum(), 'fte')}\xa0ETP.</p></div>",
-        _table(inv[["service_name", "domain", "communes", "current_text", "fte_before", "cost_before"]]),
+        _table(
+            inv[
+                ["service_name", "domain", "communes", "current_text", "fte_before", "cost_before"]
+            ]
+        ),
         "</section>",
         "<section class='major'><div class='keep'><h2>2. Le projet : service par service</h2>"
         "<p>Pour chaque service, ce que le projet propose, l'instrument juridique qui le porte, "
         "les communes concernées et l'année de démarrage.</p></div>",
         _table(
             tables["plan"][
-                ["service_name", "proposed_text", "instrument", "communes_concerned", "start", "savings"]
+                [
+                    "service_name",
+                    "proposed_text",
+                    "instrument",
+                    "communes_concerned",
+                    "start",
+                    "savings",
+                ]
             ]
         ),
         fig("matrix"),
@@ -624,7 +642,15 @@ def render_schema(result: Result, analyses: Analyses | None = None) -> str:
         parts += [
             _table(
                 tables["costs"][
-                    ["year", "services_starting", "transition_cost", "cost_status_quo", "cost_plan", "savings", "cumulative_savings"]
+                    [
+                        "year",
+                        "services_starting",
+                        "transition_cost",
+                        "cost_status_quo",
+                        "cost_plan",
+                        "savings",
+                        "cumulative_savings",
+                    ]
                 ]
             ),
             fig("roadmap"),
@@ -726,4 +752,3 @@ def write_schema(
 
     out["workbook"] = atomic_write(folder / "schema_mutualisation.xlsx", write)
     return out
-

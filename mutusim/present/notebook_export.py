@@ -73,7 +73,10 @@ def notebook_html(
         raise MutusimError(f"{p}: carnet illisible ({exc})") from None
     if execute:
         client = notebook_client(
-            nb, timeout=timeout, kernel_name=kernel, resources={"metadata": {"path": str(p.parent)}}
+            nb,
+            timeout=timeout,
+            kernel_name=kernel,
+            resources={"metadata": {"path": str(p.parent)}},
         )
         try:
             client.execute()

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import math
 import textwrap
+from typing import cast
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
@@ -38,6 +40,7 @@ __all__ = [
     "plot_mode_matrix",
     "plot_roadmap",
     "plot_savings_waterfall",
+    "plot_scenario_savings",
     "plot_staff",
     "source_line",
 ]
@@ -86,7 +89,7 @@ def _finish(ax: Axes, source: str | None, own: bool) -> None:
     A figure handed in by the caller (``ax`` given) keeps its layout and gets
     the source line only when one is given.
     """
-    fig = ax.figure
+    fig = cast("Figure", ax.figure)
     if not own and source is None:
         return
     if own:
@@ -241,9 +244,7 @@ def plot_savings_waterfall(
     if ax is None:
         _, ax = plt.subplots(figsize=(9.5, 0.45 * len(names) + 2.2))
     y = np.arange(len(names))
-    bars = ax.barh(
-        y, np.array(widths) * _K, left=np.array(lefts) * _K, color=colours, height=0.7
-    )
+    bars = ax.barh(y, np.array(widths) * _K, left=np.array(lefts) * _K, color=colours, height=0.7)
     signed = [*bs["savings"].astype(float).tolist(), total]
     for bar, value in zip(bars, signed, strict=True):
         ax.text(
@@ -357,8 +358,7 @@ def plot_commune_balance(
         a.set_xlabel("Économie annuelle (k€ par an) — à droite la commune gagne")
         _french_axis(a.xaxis)
     axs[0].figure.suptitle(
-        "Gagnants et perdants : économie annuelle du budget de chaque commune "
-        f"({n} communes)",
+        f"Gagnants et perdants : économie annuelle du budget de chaque commune ({n} communes)",
         fontsize=11,
     )
     axs[0].set_title(
@@ -397,7 +397,10 @@ def plot_roadmap(schedule: Schedule, ax: Axes | None = None, source: str | None 
     colours = [GAIN if v >= 0 else LOSS for v in savings]
     bars = ax.bar(years, savings * _K, color=colours, label="Économies de l'année")
     ax.bar_label(
-        bars, labels=[kilo_euros(v, signed=True) for v in savings], fontsize=_LABEL_PT - 1, padding=2
+        bars,
+        labels=[kilo_euros(v, signed=True) for v in savings],
+        fontsize=_LABEL_PT - 1,
+        padding=2,
     )
     cumulative = rm["cumulative_savings"].to_numpy(dtype=float)
     ax.plot(years, cumulative * _K, color="#1f77b4", marker="o", label="Économies cumulées")
@@ -478,4 +481,51 @@ def plot_staff(
     )
     ax.legend(frameon=False, fontsize=_LABEL_PT - 1, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     _finish(ax, source, own)
+    return ax
+
+
+def plot_scenario_savings(
+    results: list[Result], ax: Axes | None = None, source: str | None = None
+) -> Axes:
+    """Annual savings of several scenarios side by side, bars from zero [k€/year].
+
+    A scenario without a plan has no bar and says so.
+
+    Parameters
+    ----------
+    results : list of Result
+        The scenarios (their titles label the bars).
+    ax : Axes, optional
+        Where to draw.
+    source : str, optional
+        Source line.
+
+    Returns
+    -------
+    Axes
+        One bar per scenario, top to bottom, widths in k€/year (0 without a plan).
+    """
+    titles = [_wrap(scenario_title(r.scenario), 45) for r in results]
+    values = [float(r.savings) if r.has_plan and r.savings is not None else 0.0 for r in results]
+    own = ax is None
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9.5, 0.6 * len(results) + 1.8))
+    y = np.arange(len(results))
+    ax.barh(y, np.array(values) * _K, color=[GAIN if v >= 0 else LOSS for v in values], height=0.6)
+    lim = max((abs(v) for v in values), default=0.0) * _K or 1.0
+    for yy, v, r in zip(y, values, results, strict=True):
+        text = euros(v, per_year=True, signed=True) if r.has_plan else "aucun plan"
+        ax.text(max(v * _K, 0.0) + 0.02 * lim, yy, text, va="center", fontsize=_LABEL_PT - 1)
+    ax.set_yticks(y, titles, fontsize=_LABEL_PT)
+    ax.invert_yaxis()
+    ax.axvline(0, color="#555555", linewidth=0.8)
+    ax.set_xlim(min(0.0, min(values, default=0.0) * _K * 1.3), lim * 1.35)
+    ax.set_xlabel("Économies annuelles (k€ par an)")
+    _french_axis(ax.xaxis)
+    ax.set_title("Économies annuelles par scénario", fontsize=11)
+    _finish(
+        ax,
+        source or (source_line(results[0]).split(", scénario")[0] + "." if results else None),
+        own,
+    )
     return ax

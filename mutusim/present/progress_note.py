@@ -58,7 +58,9 @@ def gap_sentences(result: Result, followup: FollowUp, year_: int) -> list[str]:
         if r.gap_arrangement:
             planned = MODE_SHORT.get(r.arrangement_planned, r.arrangement_planned)
             actual = MODE_SHORT.get(r.arrangement_actual, r.arrangement_actual)
-            parts.append(f"le plan prévoit de {planned}, l'organisation en vigueur est de {actual}")
+            parts.append(
+                f"le plan prévoit de {planned}, l'organisation en vigueur est de {actual}"
+            )
         if r.gap_fte:
             parts.append(
                 f"{fte(r.fte_actual)} réalisés contre {fte(r.fte_planned)} prévus "
@@ -163,7 +165,9 @@ def _tables(result: Result, followup: FollowUp) -> dict[str, pd.DataFrame]:
         ],
         "by_service": bs[cols_bs],
         "gaps": detail[detail["gap_flag"]][cols_d],
-        "missing": detail[planned & ~detail["reported"]][cols_d[:7] + ["fte_planned", "cost_planned"]],
+        "missing": detail[planned & ~detail["reported"]][
+            cols_d[:7] + ["fte_planned", "cost_planned"]
+        ],
         "detail": detail[cols_d],
     }
 
@@ -182,7 +186,7 @@ def render_followup(result: Result, followup: FollowUp) -> str:
     -------
     str
     """
-    from mutusim.present.report import CSS, table_html
+    from mutusim.present.htmltable import CSS, table_html
 
     t = result.territory
     tables = _tables(result, followup)
@@ -230,7 +234,10 @@ def render_followup(result: Result, followup: FollowUp) -> str:
             "<p>Employeurs dont une partie des chiffres prévus n'a pas été transmise :</p></div><ul>"
         )
         for y, g in m.groupby("year"):
-            names = [f"{n} ({plural(int(k), 'service', 'services')})" for n, k in zip(g["employer_name"], g[0], strict=True)]
+            names = [
+                f"{n} ({plural(int(k), 'service', 'services')})"
+                for n, k in zip(g["employer_name"], g[0], strict=True)
+            ]
             parts.append(f"<li>{year(y)} : {html.escape(name_list(names, most=12))}</li>")
         parts.append("</ul></section>")
     parts.append(
@@ -273,7 +280,11 @@ def write_followup(result: Result, followup: FollowUp, folder: str | Path) -> di
         [
             ("Dépense prévue (€)", float(by["cost_planned"]), "euros"),
             ("Dépense réalisée (€)", float(by["cost_actual"]), "euros"),
-            ("Écart de dépense (€, positif = inférieure au plan)", float(by["cost_gap"]), "signed_euros"),
+            (
+                "Écart de dépense (€, positif = inférieure au plan)",
+                float(by["cost_gap"]),
+                "signed_euros",
+            ),
             ("ETP prévus", float(by["fte_planned"]), "fte"),
             ("ETP réalisés", float(by["fte_actual"]), "fte"),
             ("Services avec un écart", int(by["services_with_gaps"]), "count"),

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib
-import pandas as pd
 
 from mutusim._files import atomic_write
 from mutusim.analysis.suite import Analyses
@@ -31,8 +30,6 @@ from mutusim.analysis.votes import blocking_communes
 from mutusim.core.result import Result
 from mutusim.present import plot
 from mutusim.present.formatting import (
-    COLUMN_KINDS,
-    MISSING,
     SIGN_CONVENTION,
     count,
     euros,
@@ -41,6 +38,7 @@ from mutusim.present.formatting import (
     percent,
     siren,
 )
+from mutusim.present.htmltable import CSS, table_html
 from mutusim.present.keyfigures import headline, staff_by_employer, yearly
 from mutusim.present.labels import (
     ALREADY_LABELS,
@@ -48,7 +46,6 @@ from mutusim.present.labels import (
     NATURE_LABELS,
     STATUS_LABELS,
     explanation,
-    french,
     infeasibility_summary,
     name_list,
     plural,
@@ -58,41 +55,7 @@ from mutusim.present.labels import (
 from mutusim.present.sources import option_table, source_table
 from mutusim.present.views import service_view, transfers_in_play, with_names
 
-__all__ = ["CSS", "figure_html", "render_html", "table_html", "write_html"]
-
-#: Screen and print style of every HTML document of mutusim (report, schéma, follow-up).
-CSS = """
-body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;max-width:1100px;margin:2em auto;
-color:#222;line-height:1.45;padding:0 1em}
-h1{font-size:1.6em;border-bottom:3px solid #1f77b4;padding-bottom:.3em}
-h2{font-size:1.25em;margin-top:2em;color:#1f4e79}
-h3{font-size:1.05em;color:#1f4e79}
-table{border-collapse:collapse;font-size:.85em;margin:.5em 0 1em}
-th,td{border:1px solid #ccc;padding:3px 8px;vertical-align:top}
-th{background:#eef3f8;text-align:left}
-td.n{text-align:right;white-space:nowrap}
-.kpi{display:flex;gap:1em;flex-wrap:wrap}
-.kpi div{background:#eef3f8;border-radius:6px;padding:.6em 1em;min-width:180px}
-.kpi b{display:block;font-size:1.3em}
-.warn{background:#fff3cd;border-left:4px solid #e0a800;padding:.5em 1em}
-.note{color:#555;font-size:.85em}
-figure{margin:1em 0}
-figcaption{color:#555;font-size:.8em}
-img{max-width:100%}
-@page{size:A4;margin:14mm 12mm 16mm}
-@media print{
- body{max-width:none;margin:0;padding:0;font-size:10pt}
- section.major{break-before:page;page-break-before:always}
- h1,h2,h3{break-after:avoid;page-break-after:avoid}
- .keep{break-inside:avoid;page-break-inside:avoid}
- figure,img,.kpi,tr{break-inside:avoid;page-break-inside:avoid}
- thead{display:table-header-group}
- table{width:100%;font-size:8pt}
- th,td{padding:2px 4px}
- td{overflow-wrap:anywhere}
- .kpi div{border:1px solid #ccc}
-}
-"""
+__all__ = ["figure_html", "render_html", "write_html"]
 
 
 def figure_html(fig: Any, alt: str, caption: str = "") -> str:
@@ -125,37 +88,6 @@ def figure_html(fig: Any, alt: str, caption: str = "") -> str:
     )
 
 
-def table_html(df: pd.DataFrame, kinds: dict[str, str] | None = None) -> str:
-    """A table of mutusim as HTML: French headers and values, French figures, ``—`` if missing.
-
-    Parameters
-    ----------
-    df : DataFrame
-        English column names (translated by :func:`mutusim.present.labels.french`).
-    kinds : dict, optional
-        Kind of figure of columns beyond :data:`mutusim.present.formatting.COLUMN_KINDS`.
-
-    Returns
-    -------
-    str
-    """
-    col_kinds = [(kinds or {}).get(str(c), COLUMN_KINDS.get(str(c))) for c in df.columns]
-    shown = french(df)
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
-    rows = []
-    for row in shown.itertuples(index=False):
-        cells = []
-        for v, kind in zip(row, col_kinds, strict=True):
-            text = format_value(v, None if isinstance(v, str) else kind)
-            numeric = kind is not None and not isinstance(v, str)
-            cells.append(f"<td{' class=n' if numeric else ''}>{html.escape(text)}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    note = ""
-    if any(MISSING in r for r in rows):
-        note = f"<p class='note'>{MISSING} : sans objet ou non disponible.</p>"
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{note}"
-
-
 def render_html(result: Result, analyses: Analyses | None = None) -> str:
     """The committee report of ``result`` as one HTML string (French).
 
@@ -186,7 +118,8 @@ def _alt_waterfall(result: Result) -> str:
     bs = result.by_service
     bs = bs[bs["savings"].abs() > 0.5].sort_values("savings", ascending=False)
     top = " ; ".join(
-        f"{n} ({euros(v, signed=True)})" for n, v in zip(bs["name"][:3], bs["savings"][:3], strict=False)
+        f"{n} ({euros(v, signed=True)})"
+        for n, v in zip(bs["name"][:3], bs["savings"][:3], strict=False)
     )
     return (
         "Graphique en barres horizontales : économies annuelles de chaque service, qui "
@@ -252,9 +185,9 @@ def _no_plan(result: Result) -> list[str]:
         "<section class='warn'><h2>Aucun plan n'est présenté : pourquoi</h2>",
         "<p>" + " ".join(html.escape(s) for s in summary) + "</p>",
     ]
-    details = explanation(result)
-    if len(details) > 1 or (details and details != summary):
-        out.append("<h3>Détail, règle par règle et couple par couple</h3><ul>")
+    details = [line for line in explanation(result) if line not in summary]
+    if details:
+        out.append("<h3>Détail, couple par couple</h3><ul>")
         out += [f"<li>{html.escape(line)}</li>" for line in details]
         out.append("</ul>")
     out.append("</section>")
@@ -277,7 +210,9 @@ def _key_figures(result: Result, analyses: Analyses) -> list[str]:
         box("savings", "Économies annuelles", "/an" + ratio),
         box("transition_one_off", "Coûts de transition ponctuels"),
         box("fte_moved", "ETP concernés", "\xa0ETP"),
-        box("npv", f"Valeur actuelle nette {result.scenario.start_year}-{result.scenario.end_year}"),
+        box(
+            "npv", f"Valeur actuelle nette {result.scenario.start_year}-{result.scenario.end_year}"
+        ),
     ]
     sc = result.scenario
     years = format_value(sc.transition_years, "decimal" if sc.transition_years % 1 else "count")
@@ -360,7 +295,15 @@ def _votes_section(result: Result) -> list[str]:
     maj = result.majorities[result.majorities["service"].isin(services)].copy()
     maj["service_name"] = t.services["name"].reindex(maj["service"]).to_numpy()
     maj["largest"] = t.communes["name"].reindex(maj["largest"]).to_numpy()
-    cols = ["service_name", "councils", "yes", "yes_population", "largest", "largest_yes", "majority"]
+    cols = [
+        "service_name",
+        "councils",
+        "yes",
+        "yes_population",
+        "largest",
+        "largest_yes",
+        "majority",
+    ]
     shown = maj[cols].rename(columns={"largest": "largest_name"})
     body = [table_html(shown)]
     for s in services:
@@ -413,7 +356,9 @@ def _roadmap_section(result: Result, analyses: Analyses) -> list[str]:
     late = sch.starts[sch.starts["start_year"].isna() & sch.starts["service"].isin(changed)]
     if not late.empty:
         names = result.territory.services["name"]
-        body.append("<div class='keep'><h3>Changements du plan non engagés sur la période</h3><ul>")
+        body.append(
+            "<div class='keep'><h3>Changements du plan non engagés sur la période</h3><ul>"
+        )
         for row in late.to_dict("records"):
             service = names.get(row["service"], row["service"])
             body.append(

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from mutusim.analysis.comparison import compare
 from mutusim.core.result import Result
 from mutusim.core.territory import Territory
 
-__all__ = ["service_view", "transfers_in_play", "with_names"]
+__all__ = ["comparison_view", "service_view", "transfers_in_play", "with_names"]
 
 #: Code columns and the column of names inserted after each.
 _NAMED = {
@@ -87,9 +88,7 @@ def service_view(result: Result) -> pd.DataFrame:
     """
     bs = result.by_service.copy()
     d = result.decisions
-    already = (
-        d[(d["mode"] == "transfer") & (d["current"] == "transfer")].groupby("service").size()
-    )
+    already = d[(d["mode"] == "transfer") & (d["current"] == "transfer")].groupby("service").size()
     bs["transferred_before"] = bs["service"].map(already).fillna(0).astype(int)
     bs["transfer"] = bs["transfer"] - bs["transferred_before"]
     bs = bs.rename(columns={"name": "service_name"})
@@ -130,3 +129,37 @@ def transfers_in_play(result: Result) -> list[str]:
     d = result.decisions
     new = set(d.loc[(d["mode"] == "transfer") & (d["current"] != "transfer"), "service"])
     return [s for s in result.territory.services.index if s in new]
+
+
+def comparison_view(results: list[Result]) -> pd.DataFrame:
+    """Scenarios side by side, each named by its title rather than its code.
+
+    Parameters
+    ----------
+    results : list of Result
+        Results with unique scenario names (see :func:`mutusim.compare`).
+
+    Returns
+    -------
+    DataFrame
+        ``scenario`` (the description, or the name in words), ``status``,
+        ``baseline_cost``, ``total_cost``, ``savings`` [EUR/year], ``fte_moved``
+        [FTE], ``pairs_share``, ``pairs_transfer`` (communes × services) and
+        ``pools_opened``.
+    """
+    from mutusim.present.labels import scenario_title
+
+    table = compare(results).reset_index(drop=True)
+    table.insert(0, "scenario", [scenario_title(r.scenario) for r in results])
+    cols = [
+        "scenario",
+        "status",
+        "baseline_cost",
+        "total_cost",
+        "savings",
+        "fte_moved",
+        "pairs_share",
+        "pairs_transfer",
+        "pools_opened",
+    ]
+    return table[cols]

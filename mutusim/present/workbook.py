@@ -133,7 +133,9 @@ _NOTES: dict[str, tuple[str, ...]] = {
         "Votes simulés sur chaque compétence transférable ; seuls comptent les transferts "
         "que le plan propose.",
     ),
-    "starts": ("Année de démarrage « non engagé » : le changement ne démarre pas sur la période.",),
+    "starts": (
+        "Année de démarrage « non engagé » : le changement ne démarre pas sur la période.",
+    ),
     "allocation": (
         "Au-delà de 12 membres, la valeur de Shapley est estimée par tirage (erreur type indiquée).",
     ),

@@ -246,9 +246,7 @@ def write_table(
     n_cols, n_rows = len(texts), len(df) + 1
     for j, values in enumerate(texts, start=1):
         ws.column_dimensions[get_column_letter(j)].width = _width(values)
-    ws.row_dimensions[1].height = 15 * max(
-        1, max((len(v[0]) // 20 + 1 for v in texts), default=1)
-    )
+    ws.row_dimensions[1].height = 15 * max(1, max((len(v[0]) // 20 + 1 for v in texts), default=1))
     if n_cols:
         ws.auto_filter.ref = f"A1:{get_column_letter(n_cols)}{n_rows}"
         frozen = _freeze_column([str(c) for c in df.columns])
@@ -302,7 +300,9 @@ def write_key_figures(
         write_cell(ws, r, 2, text)
         r += 1
     missing = False
-    for label, value, kind in zip(figures["label"], figures["value"], figures["kind"], strict=True):
+    for label, value, kind in zip(
+        figures["label"], figures["value"], figures["kind"], strict=True
+    ):
         write_cell(ws, r, 1, label)
         missing |= write_cell(ws, r, 2, value, kind if isinstance(kind, str) else None)
         r += 1

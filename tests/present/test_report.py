@@ -223,12 +223,14 @@ def test_plot_without_plan_raises(infeasible: ms.Result) -> None:
 def test_mode_matrix_colours_follow_decisions(solved: ms.Result) -> None:
     ax = plot.plot_mode_matrix(solved)
     img = ax.images[0].get_array()
-    d = solved.decisions.set_index(["service", "commune"])["mode"]
+    d = solved.decisions.set_index(["service", "commune"])
     communes = solved.territory.communes.sort_values("population", ascending=False).index
     code = {"keep": 0, "share": 1, "transfer": 2}
     for i, s in enumerate(solved.territory.services.index):
         for j, c in enumerate(communes):
-            assert img[i, j] == code[d[(s, c)]]
+            mode, current = d.at[(s, c), "mode"], d.at[(s, c), "current"]
+            expected = {"share": 3, "transfer": 4}.get(mode, 0) if mode == current else code[mode]
+            assert img[i, j] == expected
 
 
 def test_html_reprs(solved: ms.Result, infeasible: ms.Result) -> None:
@@ -250,9 +252,10 @@ def test_scenario_html_lists_changed_options() -> None:
     )
     assert sc.changes() == {"perimeter_max_population": 4500}
     page = scenario_html(sc)
-    assert "Scénario petites" in page
-    assert "perimeter_max_population" in page
-    assert "4500" in page
+    assert "Scénario « moins de 4 500 habitants »" in page  # its description, not its code
+    assert "Population maximale d&#x27;une commune du périmètre" in page
+    assert "4\u202f500 habitants" in page
+    assert "perimeter_max_population" not in page
     assert "Options par défaut" in scenario_html(ms.Scenario())
 
 
