@@ -164,9 +164,8 @@ def workbook_text(path: str | Path) -> tuple[str, list[str]]:
                     lines.append(v)
                 elif isinstance(v, bool):
                     lines.append(f"{ws.title}!{cell.coordinate}: bool {v}")
-                elif isinstance(v, int | float):
-                    if cell.number_format == "General":
-                        unformatted.append(f"{ws.title}!{cell.coordinate} = {v!r}")
+                elif isinstance(v, int | float) and cell.number_format == "General":
+                    unformatted.append(f"{ws.title}!{cell.coordinate} = {v!r}")
             for cell in row:
                 if cell.comment is not None:
                     lines.append(cell.comment.text)

@@ -1008,13 +1008,13 @@ def infeasibility_summary(result: Result) -> list[str]:
     others: list[Finding] = []
     for f in result.explanation:
         if f.code == "no_mode":
-            rules = {r.rule for r in f.reasons.values() if r.code not in _STRUCTURAL}
-            groups.setdefault(tuple(sorted(rules)), []).append(f)
+            acting = {r.rule for r in f.reasons.values() if r.code not in _STRUCTURAL}
+            groups.setdefault(tuple(sorted(acting)), []).append(f)
         else:
             others.append(f)
     out = []
-    for rules, found in groups.items():
-        out.append(_no_mode_sentence(t, rules, found))
+    for group, found in groups.items():
+        out.append(_no_mode_sentence(t, group, found))
     relaxable = [f for f in others if f.code == "relax"]
     if relaxable:
         names = ", ".join(f"« {RULE_LABELS.get(str(f.rule), f.rule)} »" for f in relaxable)

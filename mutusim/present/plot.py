@@ -513,7 +513,7 @@ def plot_scenario_savings(
     y = np.arange(len(results))
     ax.barh(y, np.array(values) * _K, color=[GAIN if v >= 0 else LOSS for v in values], height=0.6)
     lim = max((abs(v) for v in values), default=0.0) * _K or 1.0
-    for yy, v, r in zip(y, values, results, strict=True):
+    for yy, v, r in zip(range(len(results)), values, results, strict=True):
         text = euros(v, per_year=True, signed=True) if r.has_plan else "aucun plan"
         ax.text(max(v * _K, 0.0) + 0.02 * lim, yy, text, va="center", fontsize=_LABEL_PT - 1)
     ax.set_yticks(y, titles, fontsize=_LABEL_PT)

@@ -118,6 +118,9 @@ def write_cell(ws: Worksheet, row: int, col: int, value: Any, kind: str | None =
     text = format_value(value, kind) if numeric else str(value)
     cell.value = text
     cell.data_type = "s"  # never a formula, whatever the first character
+    if text == MISSING:
+        cell.alignment = Alignment(horizontal="center")
+        return True
     return False
 
 
