@@ -59,6 +59,9 @@ ENGLISH = (
     "abolition",
     "units",
     "population_above",
+    "provided",
+    "this",
+    "for",
 )
 _ENGLISH = re.compile(r"\b(" + "|".join(re.escape(w) for w in ENGLISH) + r")\b")
 _DECIMAL_POINT = re.compile(r"\d\.\d")

@@ -427,7 +427,8 @@ COLUMN_KINDS: dict[str, str] = {
     ),
     **dict.fromkeys(("gap", "ratio", "cost_gap_ratio"), "percent"),
     **dict.fromkeys(("level", "level_before", "level_after"), "level"),
-    **dict.fromkeys(("units",), "decimal"),
+    **dict.fromkeys(("units", "years_to_absorb", "delta_cif"), "decimal"),
+    **dict.fromkeys(("delta_ac", "dgf_per_year"), "euros"),
     **dict.fromkeys(("year", "start_year", "best_year", "absorbed_year"), "year"),
     **dict.fromkeys(("build_seconds", "solve_seconds"), "seconds"),
 }

@@ -89,7 +89,39 @@ def notebook_html(
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": p.stem}})
-    return str(body)
+    return _alt_texts(str(body), _figure_sections(nb))
+
+
+def _figure_sections(nb: Any) -> list[str]:
+    """For each figure a notebook outputs, in order, the heading of the section it belongs to."""
+    heading = "le carnet"
+    out = []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in str(cell.source).splitlines():
+                if line.startswith("#"):
+                    heading = line.lstrip("#").strip()
+                    break
+        elif cell.cell_type == "code":
+            for output in cell.get("outputs", []):
+                if "image/png" in output.get("data", {}):
+                    out.append(heading)
+    return out
+
+
+def _alt_texts(document: str, sections: list[str]) -> str:
+    """French alternative texts for the figures (nbconvert writes an English placeholder)."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(document, features="html.parser")
+    images = [img for img in soup.find_all("img") if str(img.get("src", "")).startswith("data:")]
+    for k, img in enumerate(images):
+        section = sections[k] if k < len(sections) else "le carnet"
+        img["alt"] = (
+            f"Figure de la partie « {section} » : son titre, ses unités et sa source sont "
+            "écrits dans l'image."
+        )
+    return str(soup)
 
 
 def export_notebook(

@@ -144,13 +144,21 @@ def comparison_view(results: list[Result]) -> pd.DataFrame:
     DataFrame
         ``scenario`` (the description, or the name in words), ``status``,
         ``baseline_cost``, ``total_cost``, ``savings`` [EUR/year], ``fte_moved``
-        [FTE], ``pairs_share``, ``pairs_transfer`` (communes × services) and
-        ``pools_opened``.
+        [FTE], ``pairs_share`` and ``pairs_transfer`` (new adhesions to a
+        service commun and new transfers, communes × services: what is
+        already shared or transferred is not counted) and ``pools_opened``.
     """
     from mutusim.present.labels import scenario_title
 
     table = compare(results).reset_index(drop=True)
     table.insert(0, "scenario", [scenario_title(r.scenario) for r in results])
+    for mode in ("share", "transfer"):
+        table[f"pairs_{mode}"] = [
+            int(((r.decisions["mode"] == mode) & (r.decisions["current"] != mode)).sum())
+            if r.has_plan
+            else None
+            for r in results
+        ]
     cols = [
         "scenario",
         "status",

@@ -29,16 +29,30 @@ def schedule(solved: ms.Result) -> ms.analysis.phasing.Schedule:
 
 
 def test_planned_by_hand(solved: ms.Result, schedule) -> None:  # noqa: ANN001
-    p = planned_by_employer(solved, schedule, [2026, 2027]).set_index(["year", "service", "employer"])
+    p = planned_by_employer(solved, schedule, [2026, 2027]).set_index(
+        ["year", "service", "employer"]
+    )
     # 2027, payroll: the communes that share employ nobody in it, Hameau-Sud its 0.3 FTE
-    assert p.loc[(2027, "rh_paie", "49001"), ["arrangement", "fte", "cost"]].tolist() == ["share", 0.0, 0.0]
-    assert p.loc[(2027, "rh_paie", "49003"), ["arrangement", "fte", "cost"]].tolist() == ["keep", 0.3, 16_000.0]
+    assert p.loc[(2027, "rh_paie", "49001"), ["arrangement", "fte", "cost"]].tolist() == [
+        "share",
+        0.0,
+        0.0,
+    ]
+    assert p.loc[(2027, "rh_paie", "49003"), ["arrangement", "fte", "cost"]].tolist() == [
+        "keep",
+        0.3,
+        16_000.0,
+    ]
     # the EPCI: 2.5 FTE less 6.9 % departures; fixed cost + two members' overheads + staff
     staff = 2.5 * (1 - 0.069)
     assert p.at[(2027, "rh_paie", "EPCI"), "fte"] == pytest.approx(staff)
-    assert p.at[(2027, "rh_paie", "EPCI"), "cost"] == pytest.approx(10_000 + 2 * 1_000 + 42_000 * staff)
+    assert p.at[(2027, "rh_paie", "EPCI"), "cost"] == pytest.approx(
+        10_000 + 2 * 1_000 + 42_000 * staff
+    )
     # 2026, the start year: the full staff and the one-off transition costs
-    assert p.at[(2026, "rh_paie", "EPCI"), "cost"] == pytest.approx(10_000 + 2_000 + 42_000 * 2.5 + 6_000)
+    assert p.at[(2026, "rh_paie", "EPCI"), "cost"] == pytest.approx(
+        10_000 + 2_000 + 42_000 * 2.5 + 6_000
+    )
     # ADS is kept: each commune its own, the EPCI nothing
     assert p.loc[(2027, "ads", "49002"), ["fte", "cost"]].tolist() == [0.4, 21_000.0]
     assert p.loc[(2027, "ads", "EPCI"), ["fte", "cost"]].tolist() == [0.0, 0.0]

@@ -80,7 +80,8 @@ def test_every_problem_at_once(tiny: ms.Territory, tmp_path: Path) -> None:
     text = "\n".join(map(str, err.value.problems))
     assert "did you mean 'ads'" in text
     assert "Write '04900'" in text
-    assert "given twice" in text and "line 7" in text
+    assert "given twice" in text
+    assert "line 7" in text
 
 
 def test_missing_file_and_columns(tiny: ms.Territory, tmp_path: Path) -> None:

@@ -52,11 +52,19 @@ def test_staff_by_employer_by_hand(solved: ms.Result, analyses: ms.Analyses) -> 
     e = staff_by_employer(solved, analyses).set_index("employer")
     assert list(e.index) == ["EPCI", "49001", "49002", "49003"]
     # Bourg-Centre: payroll 2.0 FTE leaves for the shared unit, ADS 1.0 stays
-    assert e.loc["49001", ["fte_today", "fte_out", "fte_steady"]].tolist() == pytest.approx([3.0, 2.0, 1.0])
-    assert e.loc["49002", ["fte_today", "fte_out", "fte_steady"]].tolist() == pytest.approx([0.9, 0.5, 0.4])
-    assert e.loc["49003", ["fte_today", "fte_out", "fte_steady"]].tolist() == pytest.approx([0.5, 0.0, 0.5])
+    assert e.loc["49001", ["fte_today", "fte_out", "fte_steady"]].tolist() == pytest.approx(
+        [3.0, 2.0, 1.0]
+    )
+    assert e.loc["49002", ["fte_today", "fte_out", "fte_steady"]].tolist() == pytest.approx(
+        [0.9, 0.5, 0.4]
+    )
+    assert e.loc["49003", ["fte_today", "fte_out", "fte_steady"]].tolist() == pytest.approx(
+        [0.5, 0.0, 0.5]
+    )
     # the EPCI employs nobody today, receives 2.5 FTE, needs 1.5 once the surplus has left
-    assert e.loc["EPCI", ["fte_today", "fte_out", "fte_steady"]].tolist() == pytest.approx([0.0, 2.5, 1.5])
+    assert e.loc["EPCI", ["fte_today", "fte_out", "fte_steady"]].tolist() == pytest.approx(
+        [0.0, 2.5, 1.5]
+    )
     # in 2032, six years of 6.9 % departures after the 2026 start: 2.5 × 0.931^6
     assert e.at["EPCI", "fte_end"] == pytest.approx(2.5 * (1 - 0.069) ** 6)
     assert e.at["49001", "fte_end"] == pytest.approx(1.0)
@@ -76,7 +84,9 @@ def test_staff_by_employer_adds_up_on_the_demo() -> None:
     assert e["fte_today"].sum() == pytest.approx(res.decisions["fte_before"].sum())
     assert e["fte_steady"].sum() == pytest.approx(res.decisions["fte_after"].sum())
     communes = e[e["employer"] != "EPCI"]
-    assert communes["fte_out"].sum() == pytest.approx(e.loc[e["employer"] == "EPCI", "fte_out"].sum())
+    assert communes["fte_out"].sum() == pytest.approx(
+        e.loc[e["employer"] == "EPCI", "fte_out"].sum()
+    )
     # an already transferred service is the EPCI's today
     d = res.decisions
     assert e.loc[e["employer"] == "EPCI", "fte_today"].item() == pytest.approx(

@@ -13,9 +13,9 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
-from conftest import make_territory  # noqa: E402
 
 import mutusim as ms  # noqa: E402
+from conftest import make_territory  # noqa: E402
 from mutusim.present import plot  # noqa: E402
 
 
@@ -38,7 +38,10 @@ def test_savings_bars_start_from_zero_on_the_tiny_case(solved: ms.Result) -> Non
     ax = plot.plot_savings_waterfall(solved)
     bars = _bars(ax)
     # by hand: one service saves 39 000 €/year (payroll shared by two communes), then the total
-    assert [(round(left, 6), round(width, 6)) for left, width, _ in bars] == [(0.0, 39.0), (0.0, 39.0)]
+    assert [(round(left, 6), round(width, 6)) for left, width, _ in bars] == [
+        (0.0, 39.0),
+        (0.0, 39.0),
+    ]
     assert [t.get_text() for t in ax.get_yticklabels()] == [
         "Ressources humaines et paie",
         "Total des économies",
@@ -99,7 +102,10 @@ def test_commune_balance_matches_the_decisions(seed: int) -> None:
         for name, (_, width, _) in zip(names, _bars(a), strict=True):
             shown[name] = width
     d = res.decisions
-    expected = (d.groupby("commune_name")["cost_before"].sum() - d.groupby("commune_name")["cost_after"].sum()) / 1000
+    expected = (
+        d.groupby("commune_name")["cost_before"].sum()
+        - d.groupby("commune_name")["cost_after"].sum()
+    ) / 1000
     assert set(shown) == set(res.territory.communes["name"])  # all communes, none left out
     for name, value in expected.items():
         assert shown[name] == pytest.approx(value, abs=1e-9)

@@ -30,7 +30,10 @@ def test_plan_per_service_with_its_legal_instrument(plan: tuple[ms.Result, ms.An
     t = schema_tables(res, an)
     assert list(t) == list(SCHEMA_SHEETS.values())
     p = t["plan"].set_index("service")
-    assert p.at["rh_paie", "proposed_text"] == "Service commun pour 2 communes ; conservé par 1 commune"
+    assert (
+        p.at["rh_paie", "proposed_text"]
+        == "Service commun pour 2 communes ; conservé par 1 commune"
+    )
     assert p.at["rh_paie", "instrument"] == INSTRUMENTS["share"]
     assert p.at["rh_paie", "communes_concerned"] == "Bourg-Centre et Village-Est"
     assert p.at["ads", "proposed_text"] == "Transfert de compétence pour 3 communes"
@@ -38,7 +41,9 @@ def test_plan_per_service_with_its_legal_instrument(plan: tuple[ms.Result, ms.An
     assert "CLECT" in p.at["ads", "instrument"]
     starts = an.schedule.start_years
     for s in ("rh_paie", "ads"):
-        assert p.at[s, "start"] == (starts[s] if starts[s] is not None else "non engagé sur la période")
+        assert p.at[s, "start"] == (
+            starts[s] if starts[s] is not None else "non engagé sur la période"
+        )
     pairs = t["pairs"]
     assert len(pairs) == 6
     assert set(pairs.loc[pairs["service"] == "ads", "instrument"]) == {INSTRUMENTS["transfer"]}
@@ -81,7 +86,8 @@ def test_calendar_has_the_legal_steps_of_each_change(plan: tuple[ms.Result, ms.A
     names = res.territory.services["name"]
     for s, y in starts.items():
         rows = cal[cal["services_concerned"].str.contains(names[s], regex=False)]
-        assert (rows["year"] == y).any() and (rows["year"] == y - 1).any(), s
+        assert (rows["year"] == y).any(), s
+        assert (rows["year"] == y - 1).any(), s
         if s == "ads":
             assert rows["basis"].str.contains("1609 nonies C").any()  # the CLECT report
             assert rows["basis"].str.contains("L5211-5 II").any()  # the qualified majority
@@ -129,7 +135,8 @@ def test_html_and_workbook_hold_the_same_content(
             continue
         ws = wb[sheet]
         assert ws.max_row == len(tables[key]) + 1, sheet  # one row per row of the table
-        assert ws.freeze_panes is not None and ws.page_setup.orientation == "landscape"
+        assert ws.freeze_panes is not None
+        assert ws.page_setup.orientation == "landscape"
     assert wb["Calendrier"].cell(row=2, column=1).value == tables["calendar"].at[0, "year"]
 
 

@@ -78,7 +78,10 @@ def test_numbers_are_numbers_with_french_display_formats(book: openpyxl.Workbook
     saving = _column(ws, "Économie annuelle (€/an)")  # the sign convention: before − after
     assert [c.value for c in saving] == pytest.approx([30_100.0, 8_900.0, 0.0])
     assert saving[0].number_format.startswith("+")
-    assert "Convention de signe" in ws.cell(row=1, column=_header(ws).index("Économie annuelle (€/an)") + 1).comment.text
+    assert (
+        "Convention de signe"
+        in ws.cell(row=1, column=_header(ws).index("Économie annuelle (€/an)") + 1).comment.text
+    )
     fte = _column(ws, "ETP avant")
     assert all(c.number_format == "0.0" for c in fte)
     # codes stay text, with their leading zeros
@@ -109,7 +112,8 @@ def test_headers_frozen_bold_filtered_and_printing_fits(book: openpyxl.Workbook)
         if name == "Options et sources":  # the sources follow the options, under the filter
             rows = len(dataclasses.fields(ms.Scenario))  # every option but the description
         assert ws.auto_filter.ref == f"A1:{last}{rows}", name
-        assert ws.freeze_panes is not None and ws.freeze_panes.endswith("2"), name
+        assert ws.freeze_panes is not None, name
+        assert ws.freeze_panes.endswith("2"), name
         assert all(ws.column_dimensions[c.column_letter].width >= 9 for c in ws[1]), name
     # panes frozen after the names: codes and names stay in view
     assert book["Décisions"].freeze_panes == "C2"
@@ -120,7 +124,9 @@ def test_names_beside_codes(book: openpyxl.Workbook) -> None:
     h = _header(book["Majorités"])
     assert h[h.index("Code service") + 1] == "Service"
     assert h[h.index("Code INSEE de la commune la plus peuplée") + 1] == "Commune la plus peuplée"
-    assert [c.value for c in _column(book["Majorités"], "Commune la plus peuplée")] == ["Bourg-Centre"]
+    assert [c.value for c in _column(book["Majorités"], "Commune la plus peuplée")] == [
+        "Bourg-Centre"
+    ]
     for sheet in ("Démarrages", "Effectifs", "Partage des économies", "Services mutualisés"):
         h = _header(book[sheet])
         assert h[h.index("Code service") + 1] == "Service", sheet
@@ -170,6 +176,7 @@ def test_a_missing_value_is_a_dash_with_a_note(tmp_path: Path) -> None:
                 if c.value == "—":
                     found = True
                     note = sheet.cell(row=1, column=c.column).comment
-                    assert note is not None and "— : sans objet" in note.text, sheet.title
+                    assert note is not None, sheet.title
+                    assert "— : sans objet" in note.text, sheet.title
     assert found
     assert not pd.isna("—")
