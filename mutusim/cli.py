@@ -4,13 +4,22 @@ PRODUCT.md R6. The console script only parses arguments and calls library
 functions; what it prints for the user is French, ``--help`` included, and a
 long run prints one line per stage as it starts. Exit codes:
 
-* 0 — done (a plan was found, or the data are valid);
-* 1 — an error the user can fix (bad data, bad scenario, unknown name): one
-  line on stderr, or for bad data a header and one line per problem;
-  ``--debug`` shows the traceback instead;
-* 2 — wrong usage (unknown option, missing argument);
-* 3 — no plan: the scenario is infeasible, or the solver stopped at its time
-  limit before finding one (the output says which, and what to change).
+* 0 — done: the data are valid, or a plan was found — status ``optimal``
+  (proven within the MIP gap) or ``feasible`` (the time limit stopped the
+  solver with a plan not proven optimal; the gap is printed);
+* 1 — an error the user can fix (bad data, bad scenario, unknown name, an
+  output folder holding other files): one line on stderr, or for bad data a
+  header and one line per problem; ``--debug`` shows the traceback instead;
+* 2 — wrong usage (unknown option, missing argument, ``--name`` without
+  ``--scenario``);
+* 3 — no plan, after writing the result folder and printing why: status
+  ``infeasible`` (the rules that conflict), ``time_limit`` (the solver
+  stopped before finding any plan: raise the time limit), ``error`` (the
+  solver failed, met numerical trouble, or the independent checker rejected
+  its plan) or ``unbounded`` (a modelling error to report).
+
+Results go to one folder written as a whole (tables, workbook, report and
+``manifest.json``; :func:`mutusim.present.outputs.write_outputs`).
 """
 
 from __future__ import annotations
@@ -25,7 +34,6 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from mutusim.errors import DataError, MutusimError
 
 if TYPE_CHECKING:
-    from mutusim.analysis.suite import Analyses
     from mutusim.core.result import Result
     from mutusim.core.scenario import Scenario
     from mutusim.core.territory import Territory
@@ -121,7 +129,7 @@ def _scenario(args: argparse.Namespace) -> Scenario:
     return sc
 
 
-def _print_result(res: Result, analyses: Analyses, out_dir: Path | None) -> None:
+def _print_result(res: Result, out_dir: Path | None) -> None:
     from mutusim.present.formatting import euros, number, percent
     from mutusim.present.keyfigures import headline
     from mutusim.present.labels import STATUS_LABELS, infeasibility_summary, scenario_title
@@ -129,19 +137,20 @@ def _print_result(res: Result, analyses: Analyses, out_dir: Path | None) -> None
     s = res.summary()
     status = STATUS_LABELS.get(s["status"], s["status"])
     print(f"Scénario « {scenario_title(res.scenario)} » sur {res.territory.name} : {status}")
-    if res.has_plan:
-        h = headline(res, analyses).set_index("key")["value"]
-        print(f"  coût actuel      {euros(h['baseline_cost'], per_year=True):>22}")
-        print(f"  coût du plan     {euros(h['total_cost'], per_year=True):>22}")
-        print(f"  économies        {euros(h['savings'], per_year=True, signed=True):>22}")
-        sch = analyses.schedule
-        if sch is not None and "npv" in h.index:
-            years = f"{res.scenario.start_year}-{res.scenario.end_year}"
-            roadmap_status = STATUS_LABELS.get(str(sch.status), str(sch.status))
-            print(
-                f"  valeur actuelle nette {years} : {euros(h['npv'], signed=True)} "
-                f"(feuille de route : {roadmap_status})"
-            )
+    if res.has_plan and res.schedule is not None:
+        h = headline(res).set_index("key")["value"]
+        years = f"{res.scenario.start_year}-{res.scenario.end_year}"
+        names = res.territory.services["name"]
+        starts = ", ".join(f"{names.get(srv, srv)} ({y})" for srv, y in res.starts.items())
+        print(f"  valeur actuelle nette {years} : {euros(h['npv'], signed=True)}")
+        print(f"  économies cumulées {years} : {euros(h['cumulative_savings'], signed=True)}")
+        print(f"  coût actuel                      {euros(h['baseline_cost'], per_year=True):>22}")
+        print(f"  coût du plan en régime permanent {euros(h['total_cost'], per_year=True):>22}")
+        print(
+            f"  économies en régime permanent    "
+            f"{euros(h['savings'], per_year=True, signed=True):>22}"
+        )
+        print(f"  changements : {starts or 'aucun'}")
         print(
             f"  construction {number(s['build_seconds'], 2)} s, résolution "
             f"{number(s['solve_seconds'], 2)} s, écart d'optimalité {percent(s['gap'], 2)}"
@@ -152,18 +161,17 @@ def _print_result(res: Result, analyses: Analyses, out_dir: Path | None) -> None
         print(f"  résultats écrits dans {out_dir}")
 
 
-def _write(res: Result, out: Path, progress: _Progress) -> None:
+def _write(res: Result, out: Path, args: argparse.Namespace, progress: _Progress) -> None:
     from mutusim.analysis.suite import analyse
-    from mutusim.present.report import write_html
-    from mutusim.present.workbook import write_result
+    from mutusim.present.outputs import write_outputs
 
     if res.has_plan:
         progress("analyses : feuille de route, partage des économies, prix des règles")
     analyses = analyse(res)
     progress("écriture des tableaux, du classeur et du rapport")
-    write_result(res, out, analyses)
-    write_html(res, out / "rapport.html", analyses)
-    _print_result(res, analyses, out)
+    inputs = [p for p in (getattr(args, "territory", None), getattr(args, "scenario", None)) if p]
+    write_outputs(res, out, analyses, inputs=inputs, force=getattr(args, "force", False))
+    _print_result(res, out)
     progress.done()
 
 
@@ -194,7 +202,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
     """``mutusim solve``: optimise a scenario, write tables, workbook and report."""
     progress = _Progress()
     res = _solve(args, progress)
-    _write(res, Path(args.out), progress)
+    _write(res, Path(args.out), args, progress)
     return 0 if res.has_plan else 3
 
 
@@ -206,13 +214,13 @@ def cmd_schema(args: argparse.Namespace) -> int:
     progress = _Progress()
     res = _solve(args, progress)
     if not res.has_plan:
-        _print_result(res, analyse(res), None)
+        _print_result(res, None)
         return 3
     progress("feuille de route et effets par employeur")
     analyses = analyse(res, prices=False)
     progress("écriture du schéma (HTML et classeur)")
     paths = write_schema(res, Path(args.out), analyses)
-    _print_result(res, analyses, None)
+    _print_result(res, None)
     print(f"  schéma de mutualisation : {paths['html']} et {paths['workbook']}")
     progress.done()
     return 0
@@ -221,7 +229,6 @@ def cmd_schema(args: argparse.Namespace) -> int:
 def cmd_suivi(args: argparse.Namespace) -> int:
     """``mutusim suivi``: the plan against the actuals of the year (progress note)."""
     from mutusim.analysis.followup import follow_up
-    from mutusim.analysis.phasing import roadmap
     from mutusim.inputs.actuals import read_actuals
     from mutusim.present.labels import explanation
     from mutusim.present.progress_note import _year_paragraph, write_followup
@@ -235,7 +242,7 @@ def cmd_suivi(args: argparse.Namespace) -> int:
     progress("lecture des réalisations")
     actuals = read_actuals(args.actuals, res.territory)
     progress("feuille de route du plan et comparaison")
-    followup = follow_up(res, roadmap(res), actuals)
+    followup = follow_up(res, actuals)
     progress("écriture de la note d'avancement (HTML et classeur)")
     paths = write_followup(res, followup, Path(args.out))
     for y in followup.years:
@@ -261,12 +268,15 @@ def cmd_notebook_html(args: argparse.Namespace) -> int:
 def cmd_votes(args: argparse.Namespace) -> int:
     """``mutusim votes --service S``: who votes for a transfer, which councils block it."""
     from mutusim.core.law import vote_tables
+    from mutusim.core.scenario import check_scenario
     from mutusim.errors import NotFoundError
     from mutusim.present.formatting import number
     from mutusim.present.labels import vote_reason
 
     t = _territory(args)
-    votes, majorities = vote_tables(t, _scenario(args))
+    sc = _scenario(args)
+    check_scenario(sc, t)
+    votes, majorities = vote_tables(t, sc)
     if args.service not in set(majorities["service"]):
         known = (
             ", ".join(
@@ -274,6 +284,11 @@ def cmd_votes(args: argparse.Namespace) -> int:
             )
             or "aucune"
         )
+        if args.service in t.services.index and t.is_mandatory(args.service):
+            raise NotFoundError(
+                f"« {args.service} » est une compétence obligatoire d'une {t.nature} : la loi "
+                f"la transfère sans vote des conseils ; compétences soumises au vote : {known}"
+            )
         raise NotFoundError(
             f"« {args.service} » n'est pas une compétence transférable de {t.name} ; "
             f"codes des compétences transférables : {known}"
@@ -314,8 +329,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     territory, scenario = datasets.angers(), datasets.angers_scenarios().base
     progress("optimisation du scénario")
     res = optimise(territory, scenario)
-    _write(res, Path(args.out), progress)
+    _write(res, Path(args.out), args, progress)
     return 0 if res.has_plan else 3
+
+
+_FORCE_HELP = (
+    "écrire dans un dossier de sortie qui contient d'autres fichiers (les fichiers de "
+    "mutusim sont remplacés, les autres conservés)"
+)
 
 
 def _sources(p: argparse.ArgumentParser, *, scenario_help: str) -> None:
@@ -400,6 +421,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="limite de temps du solveur, en secondes",
     )
     s.add_argument("--out", required=True, metavar="DOSSIER", help="dossier de sortie")
+    s.add_argument("--force", action="store_true", help=_FORCE_HELP)
     s.set_defaults(func=cmd_solve)
 
     vt = sub.add_parser(
@@ -492,6 +514,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DOSSIER",
         help="dossier de sortie (par défaut : out/demo)",
     )
+    d.add_argument("--force", action="store_true", help=_FORCE_HELP)
     d.set_defaults(func=cmd_demo)
     return p
 
@@ -512,6 +535,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.debug = getattr(args, "debug", False)
+    if getattr(args, "name", None) and not getattr(args, "scenario", None):
+        parser.error(f"--name {args.name} needs --scenario, the YAML file that defines it")
     try:
         return int(args.func(args))
     except DataError as exc:

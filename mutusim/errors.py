@@ -11,7 +11,9 @@ Every error a user can provoke is a :class:`MutusimError` (a ``ValueError``):
   modes;
 * :class:`NoPlanError` — a table, roadmap or figure asked of a result that
   has no plan (infeasible, time limit, error);
-* :class:`SolverError` — the solver could not be run.
+* :class:`SolverError` — the solver could not be run;
+* :class:`OutputError` — results cannot be written where asked (a folder
+  holding other files, another run writing it).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ __all__ = [
     "MutusimError",
     "NoPlanError",
     "NotFoundError",
+    "OutputError",
     "PlanError",
     "Problem",
     "ScenarioError",
@@ -105,3 +108,8 @@ class NoPlanError(MutusimError):
 
 class SolverError(MutusimError):
     """The solver could not be run (not installed, crashed)."""
+
+
+class OutputError(MutusimError):
+    """Results cannot be written where asked: the folder holds files that are not
+    mutusim's (without ``force``), or another run is writing it."""

@@ -73,6 +73,7 @@ def make_territory(
     fte_step: float | None = None,
     idle: bool = True,
     equipment: bool = False,
+    epci: bool = False,
 ) -> Territory:
     """A random territory of 1-3 communes and 1-3 services, validated by ``territory_from_frames``.
 
@@ -101,6 +102,9 @@ def make_territory(
     equipment : bool
         Draw CLECT equipment charges for some pairs (their councils then vote
         against a transfer under the default ``vote_tolerance`` of 0).
+    epci : bool
+        The EPCI runs some services itself: baseline rows of party ``EPCI``
+        (DOMAIN.md §1.3), and some shared units hosted by a commune.
 
     Units of work are whole numbers so that staffing steps never sit on a
     floating-point boundary.
@@ -152,7 +156,8 @@ def make_territory(
             )
         mandatory_for.append(nature if (mandatory and has_transfer) else "")
         already_transferred = arrangement and has_transfer and rng.random() < 0.3
-        for c in communes:
+        parties = communes + (["EPCI"] if epci and rng.random() < 0.6 else [])
+        for c in parties:
             if idle and rng.random() < 0.12:
                 fte = cost = units = level = 0.0
             else:
@@ -206,11 +211,16 @@ def make_territory(
             "level",
         ],
     )
-    epci = pd.DataFrame(
+    if epci:
+        # a service commun may be hosted by a member commune (DOMAIN.md §1.3)
+        modes_df["host"] = [
+            rng.choice(["EPCI", *communes]) if m == "share" else "EPCI" for m in modes_df["mode"]
+        ]
+    epci_df = pd.DataFrame(
         [{"siren": "200000001", "name": "CC Test", "nature": nature, "fiscalite": "FPU"}]
     )
     return ms.territory_from_frames(
-        epci,
+        epci_df,
         communes_df,
         services_df,
         pd.DataFrame(base_rows),

@@ -66,11 +66,11 @@ def test_validate_bad_input_one_problem_exit_1(tiny_folder: Path, tmp_path: Path
     assert p.stdout == ""
 
 
-def test_validate_prints_every_problem(tiny_folder: Path, tmp_path: Path) -> None:
+def _validate_three_problems(tiny_folder: Path, tmp_path: Path, fte: str) -> list[str]:
     bad = copy_folder(tiny_folder, tmp_path / "bad")
     df = pd.read_csv(bad / "baseline.csv", dtype=str)
     df.loc[0, "cost"] = "abc"
-    df.loc[1, "fte"] = "-3"
+    df.loc[1, "fte"] = fte
     df.to_csv(bad / "baseline.csv", index=False)
     communes = pd.read_csv(bad / "communes.csv", dtype=str)
     communes.loc[0, "population"] = "xyz"
@@ -78,15 +78,25 @@ def test_validate_prints_every_problem(tiny_folder: Path, tmp_path: Path) -> Non
     p = run("validate", str(bad))
     assert p.returncode == 1
     lines = p.stderr.strip().splitlines()
-    assert lines[0].startswith("mutusim: erreur : 3 problème(s) dans ")
+    assert lines[0].startswith("mutusim: erreur : 3 problème(s) dans "), p.stderr
     problems = lines[1:]
     assert len(problems) == 3, p.stderr  # every problem, one line each, none elided
     assert all(line.startswith("  - ") for line in problems)
     assert any("baseline.csv" in x and "'cost'" in x and "abc" in x for x in problems)
-    assert any("baseline.csv" in x and "'fte'" in x and "-3" in x for x in problems)
     assert any("communes.csv" in x and "'population'" in x and "xyz" in x for x in problems)
     assert "more" not in p.stderr
     assert "Traceback" not in p.stderr
+    return problems
+
+
+def test_validate_prints_every_problem(tiny_folder: Path, tmp_path: Path) -> None:
+    problems = _validate_three_problems(tiny_folder, tmp_path, "beaucoup")
+    assert any("baseline.csv" in x and "'fte'" in x and "beaucoup" in x for x in problems)
+
+
+def test_validate_prints_every_problem_once(tiny_folder: Path, tmp_path: Path) -> None:
+    problems = _validate_three_problems(tiny_folder, tmp_path, "-3")
+    assert any("baseline.csv" in x and "'fte'" in x and "-3" in x for x in problems)
 
 
 def test_debug_shows_traceback(tmp_path: Path) -> None:
@@ -129,14 +139,39 @@ def test_usage_error_exit_2() -> None:
     assert p.returncode == 2
 
 
+# Every departure cuts posts, at 50 %/year: on tiny the payroll pool of Bourg-Centre and
+# Village-Est then pays back within the mandate (tests/analysis/test_law_money.py,
+# test_payroll_pool_by_hand); at the default 3.2 %/year nothing changes on tiny.
+FAST_YAML = "name: rapide\ndepartures: all\nall_departure_rate: 0.5\n"
+
+
 def test_solve_writes_tables_workbook_and_report(tiny_folder: Path, tmp_path: Path) -> None:
+    yml = tmp_path / "sc.yaml"
+    yml.write_text(FAST_YAML, encoding="utf-8")
     out = tmp_path / "out"
-    p = run("solve", "--territory", str(tiny_folder), "--out", str(out))
+    p = run("solve", "--territory", str(tiny_folder), "--scenario", str(yml), "--out", str(out))
     assert p.returncode == 0, p.stderr
     assert "optimal" in p.stdout
-    assert "économies" in p.stdout
-    assert "feuille de route" in p.stdout
-    for name in ("decisions.csv", "by_commune.csv", "by_service.csv", "pools.csv", "summary.csv"):
+    # The headline is the roadmap (by hand): payroll pool from 2027, -8,000 in 2027 then
+    # +40,000 a year; NPV -8,000 / 1.045 + 40,000 x (1.045^-2 + ... + 1.045^-6) = 160,381.88;
+    # cumulative 2026-2032: 192,000; long run 212,000 - 172,000 = 40,000 a year.
+    assert "valeur actuelle nette 2026-2032 : 160\u202f382\xa0€" in p.stdout
+    assert "économies cumulées 2026-2032 : 192\u202f000\xa0€" in p.stdout
+    assert "212\u202f000\xa0€/an" in p.stdout
+    assert "172\u202f000\xa0€/an" in p.stdout
+    assert "économies en régime permanent" in p.stdout
+    assert "40\u202f000\xa0€/an" in p.stdout
+    assert "changements : Ressources humaines et paie (2027)" in p.stdout
+    for name in (
+        "decisions.csv",
+        "by_commune.csv",
+        "by_service.csv",
+        "pools.csv",
+        "summary.csv",
+        "roadmap.csv",
+        "employers.csv",
+        "calendar.csv",
+    ):
         assert (out / name).is_file(), name
     decisions = pd.read_csv(out / "decisions.csv", dtype={"commune": str})
     assert len(decisions) == 6
@@ -144,15 +179,44 @@ def test_solve_writes_tables_workbook_and_report(tiny_folder: Path, tmp_path: Pa
     sheets = pd.read_excel(out / "resultats.xlsx", sheet_name=None)
     assert "Décisions" in sheets
     assert "Mode retenu" in sheets["Décisions"].columns
+    assert {"Employeurs", "Calendrier"} <= set(sheets)
     html = (out / "rapport.html").read_text(encoding="utf-8")
     assert "<html lang='fr'>" in html
     assert "Économies annuelles" in html
     # the analyses were computed by the command and handed to the report and the workbook
-    assert "Feuille de route" in html
+    assert "Le plan année par année" in html
+    assert "Calendrier des étapes légales" in html
     assert "Partage des économies" in html
     roadmap = pd.read_csv(out / "roadmap.csv")
-    assert len(roadmap) > 0
-    assert len(pd.read_csv(out / "allocation.csv")) > 0
+    assert roadmap["year"].tolist() == list(range(2026, 2033))
+    assert roadmap["savings"].tolist() == pytest.approx([0, -8_000] + [40_000] * 5)
+    assert roadmap["cumulative_savings"].iloc[-1] == pytest.approx(192_000)
+    summary = pd.read_csv(out / "summary.csv").set_index("indicator")["value"]
+    assert float(summary["npv"]) == pytest.approx(160_381.88, abs=0.01)
+    assert len(pd.read_csv(out / "allocation.csv")) == 2
+    # a service commun: the fiche d'impact by 31 May 2026, effective on 1 January 2027
+    calendar = pd.read_csv(out / "calendar.csv")
+    assert calendar["step"].iloc[0] == "impact_study"
+    assert calendar["date"].iloc[0] == "2026-05-31"
+    assert calendar["date"].iloc[-1] == "2027-01-01"
+    employers = pd.read_csv(out / "employers.csv", dtype={"employer": str})
+    first = employers[employers["year"] == 2027].set_index("employer")
+    assert first.at["EPCI", "posts_transferred_in"] == 2.0
+    assert first.at["49001", "posts_transferred_out"] == 2.0
+    assert first.at["49002", "fte_made_available"] == 0.5
+
+
+def test_solve_default_on_tiny_changes_nothing(tiny_folder: Path, tmp_path: Path) -> None:
+    # Retirements only (3.2 %/year): Bourg-Centre's 2 payroll posts stay 21 years, the other
+    # communes' staff are partial shares, never saved: no change pays back by 2032.
+    out = tmp_path / "out"
+    p = run("solve", "--territory", str(tiny_folder), "--out", str(out))
+    assert p.returncode == 0, p.stderr
+    assert "valeur actuelle nette 2026-2032 : 0\xa0€" in p.stdout
+    assert "changements : aucun" in p.stdout
+    html = (out / "rapport.html").read_text(encoding="utf-8")
+    assert "Le plan année par année" in html
+    assert "Calendrier des étapes légales" not in html  # no change, no step
 
 
 def test_solve_scenario_file_and_name(tiny_folder: Path, tmp_path: Path) -> None:
@@ -178,17 +242,36 @@ def test_solve_scenario_file_and_name(tiny_folder: Path, tmp_path: Path) -> None
     assert float(summary["savings"]) == pytest.approx(0.0)
 
 
-def test_infeasible_scenario_exit_3_with_explanation(tiny_folder: Path, tmp_path: Path) -> None:
+def _capped(tiny_folder: Path, tmp_path: Path) -> subprocess.CompletedProcess:
     yml = tmp_path / "sc.yaml"
     yml.write_text("name: capped\nmax_total_cost: 1000\n", encoding="utf-8")
     out = tmp_path / "out"
     p = run("solve", "--territory", str(tiny_folder), "--scenario", str(yml), "--out", str(out))
     assert p.returncode == 3
+    assert "Aucun plan" in (out / "rapport.html").read_text(encoding="utf-8")
+    return p
+
+
+def test_infeasible_scenario_exit_3_with_explanation(tiny_folder: Path, tmp_path: Path) -> None:
+    p = _capped(tiny_folder, tmp_path)
     assert "infaisable" in p.stdout
     # the cost cap in French, with French number formatting
     assert "Le plafond de coût (1\u202f000\xa0€/an)" in p.stdout
-    assert "le relever d'au moins 172\u202f000\xa0€" in p.stdout
-    assert "Aucun plan" in (out / "rapport.html").read_text(encoding="utf-8")
+
+
+def test_infeasible_cost_cap_names_a_sufficient_raise(tiny_folder: Path, tmp_path: Path) -> None:
+    # The cap acts on the plan's long-run yearly cost. Plans are ranked by NPV: without the
+    # cap the best plan on tiny changes nothing (212,000 a year; at 3.2 %/year no pool pays
+    # back by 2032), so a cap of 212,000 is enough: a raise of 211,000 suffices (cheaper
+    # long-run plans exist, e.g. 171,000, but lose money over the mandate).
+    p = _capped(tiny_folder, tmp_path)
+    assert "sans lui, le meilleur plan coûte 212\u202f000\xa0€/an en régime établi" in p.stdout
+    assert "le relever de 211\u202f000\xa0€ suffit à le permettre" in p.stdout
+    yml = tmp_path / "raised.yaml"
+    yml.write_text("name: raised\nmax_total_cost: 212000\n", encoding="utf-8")
+    out = tmp_path / "raised"
+    p = run("solve", "--territory", str(tiny_folder), "--scenario", str(yml), "--out", str(out))
+    assert p.returncode == 0, p.stdout
 
 
 def test_bad_scenario_option_one_line(tiny_folder: Path, tmp_path: Path) -> None:
@@ -253,7 +336,9 @@ def test_solve_any_epci_by_name(tmp_path: Path) -> None:
     assert p.returncode == 0, p.stderr
     assert "Marie-Galante" in p.stdout
     decisions = pd.read_csv(out / "decisions.csv", dtype={"commune": str})
-    assert decisions["commune"].nunique() == 3
+    # its 3 communes, and the EPCI's own support services
+    assert set(decisions["commune"]) - {"EPCI"} == {"97108", "97112", "97126"}
+    assert "EPCI" in set(decisions["commune"])
 
 
 def test_solve_unknown_epci_one_line(tmp_path: Path) -> None:

@@ -16,13 +16,29 @@ from french_text import html_text, problems
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 
+#: Notebooks that cannot run today because of a package bug (strict: fix, then remove).
+BROKEN: dict[str, str] = {}
+
+
+def _params() -> list:
+    return [
+        pytest.param(
+            path,
+            id=path.name,
+            marks=pytest.mark.xfail(reason=BROKEN[path.name], strict=True)
+            if path.name in BROKEN
+            else (),
+        )
+        for path in NOTEBOOKS
+    ]
+
 
 def test_there_are_notebooks() -> None:
-    assert len(NOTEBOOKS) >= 1
+    assert [p.name for p in NOTEBOOKS] == ["01_etat_des_lieux.ipynb", "02_scenarios.ipynb"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_notebook_is_stripped(path: Path) -> None:
+def test_notebook_is_thin_french_and_stripped(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -30,10 +46,21 @@ def test_notebook_is_stripped(path: Path) -> None:
             assert cell.get("execution_count") is None, (
                 f"{path.name}: execution counts must be stripped"
             )
+            # thin: the work is the package's; a cell calls it and shows the result
+            assert len(cell.source.splitlines()) <= 15, (path.name, cell.source[:80])
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert nb.cells[0].cell_type == "markdown"
+    assert nb.cells[0].source.startswith("# ")
+    for word in ("les", "des", "communes"):  # French prose
+        assert f" {word} " in text, (path.name, word)
+    # the headline is the roadmap's: NPV over the mandate, cumulative, steady state
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    for name in ("npv", "total_savings", "steady_savings", "employers", 'departures="all"'):
+        assert name in code, (path.name, name)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+@pytest.mark.parametrize("path", _params())
 def test_notebook_runs_and_exports_without_code(path: Path, tmp_path: Path) -> None:
     import mutusim as ms
     from mutusim.core import rulebook
@@ -51,6 +78,8 @@ def test_notebook_runs_and_exports_without_code(path: Path, tmp_path: Path) -> N
                     assert line.strip() not in text, (path.name, line)
     assert "<img" in page
     assert "No description has been provided" not in page
+    # no cell printed an error or a warning (e.g. a figure legend without lines)
+    assert "application/vnd.jupyter.stderr" not in page, path.name
     codes = [
         c
         for c in [

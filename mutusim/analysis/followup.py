@@ -12,15 +12,18 @@ roadmap):
 
 * a commune keeps today's arrangement until t_s, then takes the plan's; it
   employs the staff and pays the cost of the pairs it keeps (today's
-  baseline), nothing for a pair shared or transferred (the agents move to
-  the EPCI, DOMAIN.md §1.3);
-* the EPCI employs the staff of the pooled units: from t_s the units' staff
-  of the roadmap (shrinking only as agents leave), before it the staff of
-  today's pooled pairs;
+  baseline); joining a unit, its whole posts (``fte_posts``) move to the
+  unit's host and its partial shares stay on its payroll, made available
+  to the unit (DOMAIN.md §3), at no cost of its own (the unit pays them);
+* the host of a pooled unit (the EPCI, or the commune hosting a service
+  commun) employs its posts: from t_s the posts of the roadmap
+  (``result.schedule.staff``, shrinking only as whole agents leave), before
+  it the staff of today's pooled pairs;
 * the service's total cost is today's before t_s and today's minus the
   savings of the service alone from t_s (:func:`mutusim.analysis.phasing.evaluate_schedule`
   with only *s* started), one-off transition costs included in the start
-  year; the EPCI's cost is that total minus the communes' own costs.
+  year; the hosts' cost is that total minus the communes' own costs (split
+  by posts when a service has several hosts).
 
 Costs are the employer's own operating costs, without what members pay one
 another (bills of a service commun, attribution de compensation): they add
@@ -34,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from mutusim.analysis.phasing import Schedule, evaluate_schedule
+from mutusim.analysis.phasing import evaluate_schedule
 from mutusim.core.result import Result
 from mutusim.errors import NoPlanError
 from mutusim.inputs.actuals import EPCI_EMPLOYER
@@ -58,17 +61,22 @@ COST_TOLERANCE_MIN = 1_000.0
 _TOL = 1e-9
 
 
-def planned_by_employer(
-    result: Result, schedule: Schedule, years: list[int] | None = None
-) -> pd.DataFrame:
-    """What the plan foresees for each year, service and employer.
+def _hosts(pools: pd.DataFrame | None) -> dict[tuple[str, str], str]:
+    if pools is None or pools.empty or "host" not in pools.columns:
+        return {}
+    return {
+        (str(s), str(m)): str(h)
+        for s, m, h in zip(pools["service"], pools["mode"], pools["host"], strict=True)
+    }
+
+
+def planned_by_employer(result: Result, years: list[int] | None = None) -> pd.DataFrame:
+    """What the plan and its roadmap foresee for each year, service and employer.
 
     Parameters
     ----------
     result : Result
-        A result with a plan.
-    schedule : Schedule
-        Its roadmap (:func:`mutusim.roadmap`).
+        A result with a plan; its roadmap is ``result.schedule``.
     years : list of int, optional
         Years wanted (default: the horizon of the scenario). A year after
         the horizon repeats the last year's staff and costs.
@@ -77,32 +85,38 @@ def planned_by_employer(
     -------
     DataFrame
         ``year``, ``service``, ``employer`` (INSEE code, or ``EPCI``),
-        ``arrangement`` (the commune's arrangement in force; empty for the
-        EPCI), ``fte`` [FTE], ``cost`` [EUR/year]; one row per commune and
-        service, and one per service for the EPCI.
+        ``arrangement`` (the commune's arrangement in force; empty for an
+        employer that only hosts a unit), ``fte`` [FTE], ``cost`` [EUR/year];
+        one row per commune and service, and one per service for each host
+        of a pooled unit (the EPCI at least).
 
     Raises
     ------
     NoPlanError
         The result has no plan.
     """
-    if not result.has_plan:
+    if not result.has_plan or result.schedule is None:
         raise NoPlanError(f"no plan to follow: the result's status is '{result.status}'")
+    schedule = result.schedule
     sc = result.scenario
+    t = result.territory
     years = list(years) if years is not None else list(range(sc.start_year, sc.end_year + 1))
     d = result.decisions
+    posts = t.baseline["fte_posts"] if "fte_posts" in t.baseline.columns else None
     starts = schedule.start_years
     sq = result.by_service.set_index("service")["cost_before"]
     staff = schedule.staff
     last = sc.end_year
-    # savings of each started service alone, year by year
+    plan_hosts = _hosts(result.pools)
+    today_hosts = _hosts(result.before.pools if result.before is not None else None)
+    # savings of each started service alone, year by year (costs are separable by service)
     alone: dict[str, pd.Series] = {}
     for s, t0 in starts.items():
         if t0 is None:
             continue
-        rm = evaluate_schedule(result.territory, sc, d, {s: t0}, after=result.after).roadmap
+        rm = evaluate_schedule(t, sc, d, {s: t0}).roadmap
         alone[s] = rm.set_index("year")["savings"]
-    rows = []
+    rows: list[tuple[int, str, str, str, float, float]] = []
     for s, g in d.groupby("service", sort=False):
         s = str(s)
         t0 = starts.get(s)
@@ -111,23 +125,58 @@ def planned_by_employer(
             yy = min(y, last)
             started = (not changed) or (t0 is not None and y >= t0)
             mode = g["mode"] if started else g["current"]
-            own_fte = g["fte_before"].where(mode == "keep", 0.0)
-            own_cost = g["cost_before"].where(mode == "keep", 0.0)
-            for c, m, f, k in zip(g["commune"], mode, own_fte, own_cost, strict=True):
-                rows.append((y, s, str(c), str(m), float(f), float(k)))
+            host_fte: dict[str, float] = {}
+            own_cost = 0.0
+            for c, m, cur, f_before, f_after, k_before in zip(
+                g["commune"],
+                mode,
+                g["current"],
+                g["fte_before"],
+                g["fte_after"],
+                g["cost_before"],
+                strict=True,
+            ):
+                c, m = str(c), str(m)
+                if m == "keep":  # the party employs its staff and pays its cost
+                    rows.append((y, s, c, m, float(f_before), float(k_before)))
+                    own_cost += float(k_before)
+                    continue
+                # a member joining a unit keeps its partial shares (made available, paid
+                # by the unit); its whole posts go to the unit (DOMAIN.md §3)
+                joined = cur == "keep"
+                whole = float(posts.get((s, c), np.floor(f_before))) if posts is not None else 0.0
+                partial = max(float(f_before) - whole, 0.0) if joined else 0.0
+                rows.append((y, s, c, m, partial, 0.0))
+                if not (changed and started):
+                    host = (plan_hosts if started else today_hosts).get((s, m), EPCI_EMPLOYER)
+                    host_fte[host] = host_fte.get(host, 0.0) + float(
+                        f_after if started else f_before
+                    )
             if changed and started:
-                epci_fte = float(
-                    staff.loc[(staff["service"] == s) & (staff["year"] == yy), "staff"].sum()
-                )
+                here = staff[(staff["service"] == s) & (staff["year"] == yy)]
+                for h, f in here.groupby("host", sort=False)["staff"].sum().items():
+                    host_fte[str(h)] = host_fte.get(str(h), 0.0) + float(f)
                 total = float(sq[s]) - float(alone[s].get(yy, 0.0))
-            elif changed:
-                epci_fte = float(g.loc[g["current"] != "keep", "fte_before"].sum())
-                total = float(sq[s])
             else:
-                epci_fte = float(g.loc[g["mode"] != "keep", "fte_after"].sum())
                 total = float(sq[s])
-            rows.append((y, s, EPCI_EMPLOYER, "", epci_fte, total - float(own_cost.sum())))
+            pooled_cost = total - own_cost
+            if not host_fte and abs(pooled_cost) > 1e-6:
+                host_fte[EPCI_EMPLOYER] = 0.0
+            host_fte.setdefault(EPCI_EMPLOYER, 0.0)
+            weight = sum(host_fte.values())
+            for h, f in host_fte.items():
+                share = f / weight if weight > _TOL else float(h == EPCI_EMPLOYER)
+                rows.append((y, s, h, "", f, pooled_cost * share))
     out = pd.DataFrame(rows, columns=["year", "service", "employer", "arrangement", "fte", "cost"])
+    out = (
+        out.groupby(["year", "service", "employer"], sort=False)
+        .agg(
+            arrangement=("arrangement", lambda a: next((x for x in a if x), "")),
+            fte=("fte", "sum"),
+            cost=("cost", "sum"),
+        )
+        .reset_index()
+    )
     out["cost"] = out["cost"].where(out["cost"].abs() > 1e-6, 0.0)
     return out
 
@@ -183,7 +232,6 @@ def _flags(df: pd.DataFrame, fte_tol: float, cost_tol: float, cost_min: float) -
 
 def follow_up(
     result: Result,
-    schedule: Schedule,
     actuals: pd.DataFrame,
     *,
     fte_tolerance: float = FTE_TOLERANCE,
@@ -201,9 +249,7 @@ def follow_up(
     Parameters
     ----------
     result : Result
-        A result with a plan.
-    schedule : Schedule
-        Its roadmap.
+        A result with a plan; its roadmap is ``result.schedule``.
     actuals : DataFrame
         As returned by :func:`mutusim.inputs.actuals.read_actuals`.
     fte_tolerance : float
@@ -220,14 +266,15 @@ def follow_up(
     Examples
     --------
     >>> import mutusim as ms, pandas as pd
-    >>> res = ms.optimise(ms.examples.tiny())
-    >>> plan = planned_by_employer(res, ms.roadmap(res), [2026])
-    >>> f = follow_up(res, ms.roadmap(res), plan.assign(arrangement=plan["arrangement"]))
+    >>> sc = ms.Scenario(end_year=2028, departures="all", all_departure_rate=0.5)
+    >>> res = ms.optimise(ms.examples.tiny(), sc)
+    >>> plan = planned_by_employer(res, [2027])
+    >>> f = follow_up(res, plan)
     >>> bool(f.detail["gap_flag"].any())
     False
     """
     years = sorted({int(y) for y in actuals["year"]})
-    plan = planned_by_employer(result, schedule, years)
+    plan = planned_by_employer(result, years)
     key = ["year", "service", "employer"]
     act = actuals[[*key, "arrangement", "fte", "cost"]].copy()
     act["reported"] = True

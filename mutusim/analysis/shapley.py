@@ -12,11 +12,12 @@ The game of a pooled unit (service *s*, mode *p*, members *M*)
 For a coalition S of members::
 
     v(S) = sum_{c in S} cost_c - pool_cost(S)   if |S| >= min_members, else 0
-    pool_cost(S) = fixed_cost + cost_per_fte * fte_step * steps(U_S)
+    pool_cost(S) = fixed_cost + cost_per_fte * (max(fte_step * steps(U_S) - Q_S, 0) + Q_S)
                    + sum_{c in S} member_cost(s, c, p)
 
 where ``cost_c`` is the commune's cost alone today, ``U_S`` the coalition's
-units of work and ``steps`` the staffing steps they need (whole steps, as
+units of work, ``Q_S`` its members' partial shares (agents made available,
+never saved) and ``steps`` the staffing steps they need (whole steps, as
 :func:`mutusim.core.costs.staff_steps`, fractional when the scenario
 switches ``indivisible_staffing`` off). ``v`` is not clipped at 0: a coalition
 that would lose money has negative savings. The Shapley values add up to
@@ -239,11 +240,11 @@ class PoolGame:
         The pooled unit.
     members : tuple of str
         Players, in column order.
-    cost_alone, member_cost, units : ndarray
+    cost_alone, member_cost, units, partial : ndarray
         Per member: cost alone today [EUR/year], cost that depends on its
-        joining [EUR/year], units of work.
-    fixed_cost, step_cost, units_per_step : float
-        Pool parameters; ``step_cost = cost_per_fte * fte_step``.
+        joining [EUR/year], units of work, partial shares [FTE].
+    fixed_cost, cost_per_fte, fte_step, units_per_step : float
+        Pool parameters [EUR/year, EUR/FTE/year, FTE, units/year].
     min_members : int
         Smallest coalition that may open the unit (1 when the scenario
         switched ``min_members`` off; never more than the members).
@@ -257,8 +258,10 @@ class PoolGame:
     cost_alone: np.ndarray
     member_cost: np.ndarray
     units: np.ndarray
+    partial: np.ndarray
     fixed_cost: float
-    step_cost: float
+    cost_per_fte: float
+    fte_step: float
     units_per_step: float
     min_members: int
     integral: bool
@@ -274,18 +277,24 @@ class PoolGame:
             return need
         return np.where(need > 0, np.ceil(need - 1e-9), 0.0)
 
+    def _staff(self, units: np.ndarray, partial: np.ndarray) -> np.ndarray:
+        """Long-run staff [FTE]: posts max(target − Q, 0) plus the partial shares Q."""
+        target = self.fte_step * self.steps(units)
+        return np.maximum(target - partial, 0.0) + partial
+
     def pool_cost(self, coalitions: np.ndarray) -> np.ndarray:
-        """Annual cost [EUR/year] of the unit each coalition would run."""
+        """Annual cost [EUR/year] of the unit each coalition would run (long run)."""
         s = np.asarray(coalitions, dtype=float)
-        return self.fixed_cost + self.step_cost * self.steps(s @ self.units) + s @ self.member_cost
+        staff = self._staff(s @ self.units, s @ self.partial)
+        return self.fixed_cost + self.cost_per_fte * staff + s @ self.member_cost
 
     def __call__(self, coalitions: np.ndarray) -> np.ndarray:
         """Savings v(S) [EUR/year] of each coalition (row of a boolean matrix)."""
         c = np.asarray(coalitions, dtype=bool)
         s = c.astype(float)
-        w = np.column_stack([self.cost_alone - self.member_cost, self.units])
-        net, units = (s @ w).T
-        v = net - self.fixed_cost - self.step_cost * self.steps(units)
+        w = np.column_stack([self.cost_alone - self.member_cost, self.units, self.partial])
+        net, units, partial = (s @ w).T
+        v = net - self.fixed_cost - self.cost_per_fte * self._staff(units, partial)
         return np.where(c.sum(axis=1) >= self.min_members, v, 0.0)
 
     @property
@@ -334,15 +343,13 @@ def pool_game(
         members=members,
         cost_alone=np.array([costs.pairs[(service, c)].cost for c in members], dtype=float),
         member_cost=np.array(
-            [
-                member_cost(costs.pairs[(service, c)], pp, mode, costs.transition_years)
-                for c in members
-            ],
-            dtype=float,
+            [member_cost(costs.pairs[(service, c)], pp) for c in members], dtype=float
         ),
         units=np.array([costs.pairs[(service, c)].units for c in members], dtype=float),
+        partial=np.array([costs.pairs[(service, c)].partial for c in members], dtype=float),
         fixed_cost=pp.fixed_cost,
-        step_cost=pp.cost_per_fte * pp.fte_step,
+        cost_per_fte=pp.cost_per_fte,
+        fte_step=pp.fte_step,
         units_per_step=pp.units_per_step,
         min_members=k,
         integral=sc.rule_on("indivisible_staffing"),

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from mutusim.analysis.phasing import Schedule, roadmap
+from mutusim.analysis.legal_calendar import legal_steps
+from mutusim.analysis.phasing import roadmap
 from mutusim.analysis.prices import rule_prices
 from mutusim.analysis.shapley import allocation
 from mutusim.core.result import Result
+from mutusim.core.timeline import Schedule
 
 __all__ = ["Analyses", "analyse"]
 
@@ -32,11 +34,14 @@ class Analyses:
         Savings per pool member, key vs Shapley (:func:`mutusim.analysis.shapley.allocation`).
     rule_prices : DataFrame or None
         What each rule costs (:func:`mutusim.analysis.prices.rule_prices`).
+    calendar : DataFrame or None
+        The legal steps of each change (:func:`mutusim.analysis.legal_calendar.legal_steps`).
     """
 
     schedule: Schedule | None = None
     allocation: pd.DataFrame | None = None
     rule_prices: pd.DataFrame | None = None
+    calendar: pd.DataFrame | None = None
 
 
 def analyse(
@@ -70,4 +75,5 @@ def analyse(
         schedule=roadmap(result),
         allocation=allocation(result, samples=samples, seed=seed),
         rule_prices=rule_prices(result) if prices else None,
+        calendar=legal_steps(result),
     )

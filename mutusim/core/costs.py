@@ -1,23 +1,32 @@
-"""The cost model: what any mode costs for any pair, as plain functions.
+"""The cost model: what any mode costs for any pair, year by year, as plain functions.
 
-Written once, directly from the formulas of ``docs/model.md`` (section
-"Objective" and "Money"). The independent checker (:mod:`mutusim.model.check`),
-the budgets, the roadmap and the Shapley games price plans with these
+Written once, directly from the formulas of ``docs/model.md`` (sections
+"Costs" and "Staff"). The independent checker (:mod:`mutusim.model.check`),
+the roadmap, the budgets and the Shapley games price plans with these
 functions; the MILP builder (:mod:`mutusim.model`) computes its coefficients
 with its own code, and ``tests/model/test_objective_oracle.py`` checks that the
-two agree on random plans.
+two agree on random plans and start years.
 
-Notation (one service *s*, one commune *c*, a pooled mode *p* ∈ {share, transfer}):
+Notation (one service *s*, one party *i* — a commune or the EPCI —, a pooled
+mode *p* ∈ {share, transfer}):
 
-* ``transition(s,c,p) = transition_cost_per_member + transition_cost_per_fte · fte[s,c]``
-  when the pair's arrangement today differs from *p*, else 0 [EUR, one-off];
-* ``member(s,c,p) = cost_per_unit · units[s,c] + overhead_per_member
-  + transition(s,c,p) / transition_years`` [EUR/year];
-* a pooled unit with members *M* employs ``steps(Σ units) · fte_step`` FTE, with
-  ``steps(u) = ⌈u / (units_per_fte · fte_step)⌉`` (fractional when
-  ``indivisible_staffing`` is off), and costs ``fixed_cost + cost_per_fte ·
-  fte + Σ_M member(s,c,p)`` [EUR/year];
-* a kept pair costs ``cost[s,c]`` [EUR/year].
+* a kept pair costs ``cost[s,i]`` [EUR/year];
+* ``member(s,i,p) = cost_per_unit · units[s,i] + overhead_per_member`` [EUR/year];
+* ``transition(s,i,p) = transition_cost_per_member + transition_cost_per_fte · fte[s,i]``
+  when the pair's arrangement today differs from *p*, else 0 [EUR, once, in the
+  start year];
+* a pooled unit with members *M* needs ``target = fte_step · ⌈Σ units / (units_per_fte
+  · fte_step)⌉`` FTE (fractional steps when ``indivisible_staffing`` is off). Its
+  members bring their *posts* (agents wholly in the service, moved by law) and
+  their *partial shares* ``Q`` (agents working only partly in it, made available
+  and kept on their payroll: never saved). ``k`` years after the unit changes,
+  it employs ``E(k) = max(target − Q, R(k) + OLD · (1 − r)^k)`` posts, where
+  ``R(k) = ⌈P · (1 − r)^k⌉`` are the incoming posts still there (they leave as
+  whole agents, at the departure rate *r*), and ``OLD`` the staff of an existing
+  unit; it costs ``fixed_cost + Σ_M member + cost_per_fte · (E(k) + Q)`` [EUR/year].
+  Under ``abolition`` the surplus posts ``A = P + OLD − max(target − Q, 0)`` are
+  abolished at once and cost ``cost_per_fte · A · surnombre(k)``.
+* in the long run (``steady``), ``E = max(target − Q, 0)``.
 """
 
 from __future__ import annotations
@@ -25,27 +34,35 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from mutusim.core.scenario import Scenario
-from mutusim.core.schema import MODE_PARAMS
+from mutusim.core.schema import EPCI_PARTY, MODE_PARAMS
 from mutusim.core.territory import Territory
+from mutusim.errors import NotFoundError
 
 __all__ = [
+    "SURNOMBRE_FACTORS",
+    "SURNOMBRE_TAIL",
     "CostData",
     "PairData",
     "PoolParams",
     "billing_weight",
     "clect_charge",
+    "discount_factor",
     "fte_moved",
     "member_cost",
     "pair_level",
+    "remaining_posts",
     "staff_steps",
+    "steady_staff",
+    "surnombre_factor",
     "transfer_balance",
     "transition_cost",
-    "unit_cost",
+    "unit_staff",
 ]
 
-Pair = tuple[str, str]  # (service, commune)
+Pair = tuple[str, str]  # (service, party)
 
 
 @dataclass(frozen=True)
@@ -66,6 +83,8 @@ class PairData:
         Annualised equipment cost the CLECT adds on transfer [EUR/year].
     arrangement : str
         Current arrangement (keep, share, transfer).
+    posts : float
+        FTE held by agents wholly in the service: a whole number of posts [FTE].
     """
 
     fte: float
@@ -74,6 +93,12 @@ class PairData:
     level: float
     equipment_charge: float
     arrangement: str
+    posts: float = 0.0
+
+    @property
+    def partial(self) -> float:
+        """FTE of agents who work only partly in the service (made available) [FTE]."""
+        return max(0.0, self.fte - self.posts)
 
 
 @dataclass(frozen=True)
@@ -102,6 +127,8 @@ class PoolParams:
         [EUR/FTE]
     level : float
         [0-100]
+    host : str
+        Employer of the unit's staff: ``EPCI`` or a commune's INSEE code.
     """
 
     fixed_cost: float
@@ -114,6 +141,7 @@ class PoolParams:
     transition_cost_per_member: float
     transition_cost_per_fte: float
     level: float
+    host: str = "EPCI"
 
     @property
     def units_per_step(self) -> float:
@@ -122,7 +150,7 @@ class PoolParams:
 
 
 #: Columns of baseline.csv read into :class:`PairData` (by name), in field order.
-_PAIR_COLUMNS = ("fte", "cost", "units", "level", "equipment_charge", "arrangement")
+_PAIR_COLUMNS = ("fte", "cost", "units", "level", "equipment_charge", "fte_posts", "arrangement")
 #: Columns of modes.csv read into :class:`PoolParams` (by name).
 _POOL_COLUMNS = tuple(c.name for c in MODE_PARAMS.columns if c.name not in MODE_PARAMS.key)
 
@@ -134,15 +162,16 @@ class CostData:
     Attributes
     ----------
     services, communes : tuple of str
-        Codes, in the territory's order.
+        Codes, in the territory's order (communes: the member communes).
+    parties : tuple of str
+        Who takes part in pooled units: the communes, then ``EPCI`` when the
+        baseline has rows for the EPCI's own services.
     pairs : mapping
-        (service, commune) -> :class:`PairData`.
+        (service, party) -> :class:`PairData`.
     pools : mapping
         (service, mode) -> :class:`PoolParams` for the pooled modes the data offer.
     population : mapping
-        Commune -> population [inhabitants].
-    transition_years : float
-        Years over which one-off transition costs are spread in the annual cost.
+        Party -> population [inhabitants] (0 for the EPCI, which has none of its own).
     billing_keys : mapping
         Service -> key of a shared unit's bills (units, population, fte).
     integral : bool
@@ -151,10 +180,10 @@ class CostData:
 
     services: tuple[str, ...]
     communes: tuple[str, ...]
+    parties: tuple[str, ...]
     pairs: Mapping[Pair, PairData]
     pools: Mapping[tuple[str, str], PoolParams]
     population: Mapping[str, int]
-    transition_years: float
     billing_keys: Mapping[str, str]
     integral: bool
 
@@ -167,7 +196,7 @@ class CostData:
         territory : Territory
             Validated input tables.
         scenario : Scenario
-            Options: ``transition_years``, ``billing_keys``, and whether
+            Options: ``billing_keys``, ``hosts``, and whether
             ``indivisible_staffing`` is on.
 
         Returns
@@ -184,35 +213,63 @@ class CostData:
                 level=v[3],
                 equipment_charge=v[4],
                 arrangement=str(a),
+                posts=v[5],
             )
             for (s, c), v, a in zip(b.index, numbers, b["arrangement"].tolist(), strict=True)
         }
         m = territory.modes
         records = m[list(_POOL_COLUMNS)].to_dict(orient="records")
+        hosts = dict(scenario.hosts)
+        outside = {
+            s: h for s, h in hosts.items() if h != EPCI_PARTY and h not in territory.communes.index
+        }
+        if outside:
+            s, h = next(iter(sorted(outside.items())))
+            raise NotFoundError(
+                f"hosts[{s}]: '{h}' is not a commune of {territory.name}; write EPCI or the "
+                "INSEE code of a member commune (territory.communes.index)"
+            )
         pools = {}
         for (s, mode), rec in zip(m.index, records, strict=True):
-            values = {k: float(v) for k, v in rec.items()}
+            values: dict[str, Any] = {k: float(v) for k, v in rec.items() if k != "host"}
             values["min_members"] = int(rec["min_members"])
-            pools[(str(s), str(mode))] = PoolParams(**values)  # type: ignore[arg-type]
+            values["host"] = str(rec["host"])
+            if mode == "share" and str(s) in hosts:
+                values["host"] = str(hosts[str(s)])
+            pools[(str(s), str(mode))] = PoolParams(**values)
         population = {
             str(c): int(p)
             for c, p in zip(
                 territory.communes.index, territory.communes["population"], strict=True
             )
         }
+        communes = tuple(str(c) for c in territory.communes.index)
+        has_epci = any(c == EPCI_PARTY for _s, c in pairs)
+        if has_epci:
+            population[EPCI_PARTY] = 0
         return cls(
             services=tuple(str(s) for s in territory.services.index),
-            communes=tuple(str(c) for c in territory.communes.index),
+            communes=communes,
+            parties=communes + ((EPCI_PARTY,) if has_epci else ()),
             pairs=pairs,
             pools=pools,
             population=population,
-            transition_years=float(scenario.transition_years),
             billing_keys=dict(scenario.billing_keys),
             integral="indivisible_staffing" not in scenario.disabled_rules,
         )
 
+    def members(self, service: str) -> list[str]:
+        """Parties with a baseline row for ``service``, communes first."""
+        return [c for c in self.parties if (service, c) in self.pairs]
+
 
 # ------------------------------------------------------------------ formulas
+#: Multipliers of an abolished post's yearly cost by year since abolition (DOMAIN.md §3
+#: [V 67, 68]): 1 year en surnombre on full pay, then 1.5x for 2 years, 1x, then 0.75x.
+SURNOMBRE_FACTORS: tuple[float, ...] = (1.0, 1.5, 1.5, 1.0)
+SURNOMBRE_TAIL = 0.75
+
+
 def transition_cost(pair: PairData, pool: PoolParams | None, mode: str) -> float:
     """One-off cost [EUR] of moving a pair to ``mode`` (DOMAIN.md §3, §6.8).
 
@@ -235,7 +292,7 @@ def transition_cost(pair: PairData, pool: PoolParams | None, mode: str) -> float
 
     Examples
     --------
-    >>> pair = PairData(2.0, 90_000.0, 1200.0, 60.0, 0.0, "keep")
+    >>> pair = PairData(2.0, 90_000.0, 1200.0, 60.0, 0.0, "keep", posts=2.0)
     >>> pool = PoolParams(10_000.0, 2, 1000.0, 42_000.0, 0.5, 0.0, 1_000.0, 3_000.0, 500.0, 75.0)
     >>> transition_cost(pair, pool, "share")
     4000.0
@@ -245,10 +302,8 @@ def transition_cost(pair: PairData, pool: PoolParams | None, mode: str) -> float
     return pool.transition_cost_per_member + pool.transition_cost_per_fte * pair.fte
 
 
-def member_cost(pair: PairData, pool: PoolParams, mode: str, transition_years: float) -> float:
-    """Annual cost [EUR/year] a member brings to a pooled unit (docs/model.md, Objective).
-
-    ``cost_per_unit · units + overhead_per_member + transition / transition_years``.
+def member_cost(pair: PairData, pool: PoolParams) -> float:
+    """Annual cost [EUR/year] a member brings to a pooled unit: ``cost_per_unit · units + overhead``.
 
     Parameters
     ----------
@@ -256,18 +311,13 @@ def member_cost(pair: PairData, pool: PoolParams, mode: str, transition_years: f
         The member's baseline.
     pool : PoolParams
         The unit's parameters.
-    mode : str
-        share or transfer.
-    transition_years : float
-        Years over which the one-off transition cost is spread [years].
 
     Returns
     -------
     float
         [EUR/year]
     """
-    one_off = transition_cost(pair, pool, mode)
-    return pool.cost_per_unit * pair.units + pool.overhead_per_member + one_off / transition_years
+    return pool.cost_per_unit * pair.units + pool.overhead_per_member
 
 
 def staff_steps(units: float, units_per_step: float, integral: bool = True) -> float:
@@ -299,32 +349,143 @@ def staff_steps(units: float, units_per_step: float, integral: bool = True) -> f
     return float(math.ceil(need - 1e-9)) if need > 0 else 0.0
 
 
-def unit_cost(
-    pool: PoolParams, members: list[tuple[PairData, float]], integral: bool
-) -> tuple[float, float, float]:
-    """Annual cost of a pooled unit: (common cost, staff [FTE], total) [EUR/year].
+def remaining_posts(posts: float, rate: float, k: int) -> float:
+    """Incoming posts still filled k years after the change: ⌈posts · (1 − rate)^k⌉ [FTE].
 
-    ``common = fixed_cost + cost_per_fte · fte_step · steps(Σ units)``;
-    ``total = common + Σ member costs``.
+    Agents leave as whole agents: a post is cut only once the expected departures
+    reach a whole agent (DOMAIN.md §3: no redundancy for fonctionnaires; savings come
+    from posts not replaced).
 
     Parameters
     ----------
-    pool : PoolParams
-        The unit's parameters.
-    members : list of (PairData, float)
-        Each member's baseline and its :func:`member_cost` [EUR/year].
-    integral : bool
-        Whole staffing steps.
+    posts : float
+        Posts moved into the unit (a whole number) [FTE].
+    rate : float
+        Departure rate [1/year].
+    k : int
+        Years since the change (0 = its first year).
+
+    Returns
+    -------
+    float
+        [FTE]
+
+    Examples
+    --------
+    >>> [remaining_posts(12, 0.032, k) for k in (0, 1, 6)], remaining_posts(1, 0.032, 6)
+    ([12.0, 12.0, 10.0], 1.0)
+    """
+    if posts <= 0:
+        return 0.0
+    return float(math.ceil(posts * (1.0 - rate) ** k - 1e-9))
+
+
+def unit_staff(
+    target: float,
+    partial: float,
+    posts: float,
+    old: float,
+    rate: float,
+    k: int,
+    reduction: str = "attrition",
+) -> tuple[float, float]:
+    """Posts a pooled unit employs k years after it changes, and posts abolished [FTE].
+
+    ``attrition``: ``E(k) = max(target − Q, ⌈P (1 − r)^k⌉ + OLD (1 − r)^k)``;
+    ``abolition``: ``E = max(target − Q, 0)`` at once, the surplus
+    ``P + OLD − E`` abolished. Either way a unit short of staff hires at once.
+
+    Parameters
+    ----------
+    target : float
+        Staff the workload needs [FTE].
+    partial : float
+        Shares of agents made available by members (Q), counted toward the need [FTE].
+    posts : float
+        Posts moving in (P, a whole number) [FTE].
+    old : float
+        Posts of an existing unit carried over (OLD) [FTE].
+    rate : float
+        Departure rate [1/year].
+    k : int
+        Years since the change.
+    reduction : str
+        ``attrition`` or ``abolition``.
 
     Returns
     -------
     tuple of float
-        Common cost [EUR/year], staff [FTE], total cost [EUR/year].
+        Posts employed [FTE], posts abolished at the change [FTE] (0 under attrition).
     """
-    units = sum(p.units for p, _ in members)
-    fte = staff_steps(units, pool.units_per_step, integral) * pool.fte_step
-    common = pool.fixed_cost + pool.cost_per_fte * fte
-    return common, fte, common + sum(m for _, m in members)
+    floor = max(0.0, target - partial)
+    if reduction == "abolition":
+        return floor, max(0.0, posts + old - floor)
+    carried = remaining_posts(posts, rate, k) + old * (1.0 - rate) ** k
+    return max(floor, carried), 0.0
+
+
+def steady_staff(target: float, partial: float) -> float:
+    """Posts a pooled unit employs in the long run: ``max(target − Q, 0)`` [FTE].
+
+    Parameters
+    ----------
+    target : float
+        Staff the workload needs [FTE].
+    partial : float
+        Shares of agents made available by members [FTE].
+
+    Returns
+    -------
+    float
+        [FTE]
+    """
+    return max(0.0, target - partial)
+
+
+def surnombre_factor(k: int) -> float:
+    """Cost of an abolished post in year k after abolition, as a multiple of its yearly cost.
+
+    1.0 in year 0 (*en surnombre*, full pay), 1.5 in years 1-2, 1.0 in year
+    3, 0.75 from year 4 (DOMAIN.md §3 [V 67, 68]).
+
+    Parameters
+    ----------
+    k : int
+        Years since the post was abolished [years] (negative: before, 0).
+
+    Returns
+    -------
+    float
+        Multiple of the post's yearly cost [-].
+
+    Examples
+    --------
+    >>> [surnombre_factor(k) for k in range(6)]
+    [1.0, 1.5, 1.5, 1.0, 0.75, 0.75]
+    """
+    if k < 0:
+        return 0.0
+    return SURNOMBRE_FACTORS[k] if k < len(SURNOMBRE_FACTORS) else SURNOMBRE_TAIL
+
+
+def discount_factor(year: int, first_year: int, rate: float) -> float:
+    """``1 / (1 + rate)^(year − first_year)``: the weight of a year's money in the NPV.
+
+    Parameters
+    ----------
+    year : int
+        The year.
+    first_year : int
+        The horizon's first year (weight 1).
+    rate : float
+        Discount rate [1/year].
+
+    Returns
+    -------
+    float
+        [-]
+    """
+    return 1.0 / (1.0 + rate) ** (year - first_year)
 
 
 def billing_weight(key: str, pair: PairData, population: int) -> float:
@@ -337,7 +498,7 @@ def billing_weight(key: str, pair: PairData, population: int) -> float:
     pair : PairData
         The member's baseline.
     population : int
-        The member's population [inhabitants].
+        The member's population [inhabitants] (0 for the EPCI).
 
     Returns
     -------

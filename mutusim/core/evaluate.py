@@ -1,10 +1,11 @@
-"""Price a plan from the decisions alone: costs, budgets, staff and levels.
+"""Price a plan in its steady state from the decisions alone: costs, budgets, staff, levels.
 
-A *plan* is only the mode of each (service, commune) pair. From it,
+A *plan* is only the mode of each (service, party) pair. From it,
 :func:`evaluate_plan` rebuilds the pooled units (members, workload, staff in
-whole steps) and every cost with the functions of :mod:`mutusim.core.costs`,
-which share no code with the MILP builder. The independent checker, the
-result tables, the roadmap and the Shapley games all price plans here.
+whole steps) and every cost of the plan in the long run — every change in
+force, posts at their steady staff, no one-off cost — with the functions of
+:mod:`mutusim.core.costs`, which share no code with the MILP builder. The
+year-by-year pricing is :mod:`mutusim.core.timeline`.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from mutusim.core.costs import (
     fte_moved,
     member_cost,
     pair_level,
+    staff_steps,
+    steady_staff,
     transition_cost,
-    unit_cost,
 )
-from mutusim.core.schema import POOL_MODES
+from mutusim.core.schema import EPCI_PARTY, POOL_MODES
 
 __all__ = ["PAIR_COLUMNS", "POOL_COLUMNS", "Plan", "PlanEvaluation", "evaluate_plan", "status_quo"]
 
@@ -37,9 +39,12 @@ PAIR_COLUMNS = ["service", "commune", "mode", "cost_after", "fte_after", "level_
 POOL_COLUMNS = [
     "service",
     "mode",
+    "host",
     "members",
     "units",
     "fte",
+    "posts",
+    "partial",
     "fte_in",
     "fixed_cost",
     "staff_cost",
@@ -65,7 +70,8 @@ class PlanEvaluation:
     ----------
     pairs : DataFrame
         One row per pair (:data:`PAIR_COLUMNS`): mode, ``cost_after`` [EUR/year,
-        commune budget], ``fte_after`` [FTE], ``level_after`` [0-100].
+        the party's budget: a commune's, or the EPCI's for its own services],
+        ``fte_after`` [FTE], ``level_after`` [0-100].
     pools : DataFrame
         One row per opened pooled unit (:data:`POOL_COLUMNS`).
     service_costs : Series
@@ -109,13 +115,17 @@ def evaluate_plan(costs: CostData, plan: Plan) -> PlanEvaluation:
     """Recompute the annual cost [EUR/year], budgets, staff and levels of ``plan``.
 
     Pooled units are sized to their members' workload in whole ``fte_step``
-    steps (fractional when ``indivisible_staffing`` is off). A shared unit
-    bills its common cost (fixed + staff) to members by the service's billing
-    key (units of work by default: unit cost × units, D5211-16, DOMAIN.md
-    §1.2); member-specific costs (variable cost, overhead, annualised
-    transition) go to the member itself. A transferred service is paid by the
-    EPCI, which cuts each newly transferring commune's attribution de
-    compensation by the CLECT valuation (DOMAIN.md §2.1).
+    steps (fractional when ``indivisible_staffing`` is off); in the long run a
+    unit employs ``max(target − Q, 0)`` posts beside the members' partial
+    shares ``Q``, which stay on their payroll and are never saved (DOMAIN.md
+    §3). A shared unit bills its common cost (fixed + staff, partial shares
+    included: the members are reimbursed for them, D5211-16) to members by the
+    service's billing key (units of work by default: unit cost × units,
+    DOMAIN.md §1.2); member-specific costs (variable cost, overhead) go to the
+    member itself. A transferred service is paid by the EPCI, which cuts each
+    newly transferring commune's attribution de compensation by the CLECT
+    valuation (DOMAIN.md §2.1). One-off transition costs are not annual: they
+    are in ``transition_one_off`` and in the roadmap's start years.
 
     Parameters
     ----------
@@ -133,40 +143,41 @@ def evaluate_plan(costs: CostData, plan: Plan) -> PlanEvaluation:
         if m in POOL_MODES:
             members.setdefault((s, m), []).append(c)
 
-    years = costs.transition_years
     pool_rows = []
     common_cost: dict[tuple[str, str], float] = {}
     unit_fte: dict[tuple[str, str], tuple[float, float]] = {}
     service_costs: dict[str, float] = dict.fromkeys(costs.services, 0.0)
     for (s, p), cs in sorted(members.items()):
         pool = costs.pools[(s, p)]
-        own = [member_cost(costs.pairs[(s, c)], pool, p, years) for c in cs]
-        common, fte, total = unit_cost(
-            pool, [(costs.pairs[(s, c)], m) for c, m in zip(cs, own, strict=True)], costs.integral
-        )
-        units = sum(costs.pairs[(s, c)].units for c in cs)
+        pairs = [costs.pairs[(s, c)] for c in cs]
+        own = [member_cost(pair, pool) for pair in pairs]
+        units = sum(pair.units for pair in pairs)
+        target = staff_steps(units, pool.units_per_step, costs.integral) * pool.fte_step
+        partial = sum(pair.partial for pair in pairs)
+        posts = steady_staff(target, partial)
+        common = pool.fixed_cost + pool.cost_per_fte * (posts + partial)
+        total = common + sum(own)
         pool_rows.append(
             {
                 "service": s,
                 "mode": p,
+                "host": pool.host,
                 "members": len(cs),
                 "units": units,
-                "fte": fte,
-                "fte_in": sum(
-                    costs.pairs[(s, c)].fte for c in cs if costs.pairs[(s, c)].arrangement != p
-                ),
+                "fte": posts + partial,
+                "posts": posts,
+                "partial": partial,
+                "fte_in": sum(pair.fte for pair in pairs if pair.arrangement != p),
                 "fixed_cost": pool.fixed_cost,
                 "staff_cost": common - pool.fixed_cost,
                 "member_costs": sum(own),
                 "cost": total,
-                "transition_one_off": sum(
-                    transition_cost(costs.pairs[(s, c)], pool, p) for c in cs
-                ),
+                "transition_one_off": sum(transition_cost(pair, pool, p) for pair in pairs),
                 "level": pool.level,
             }
         )
         common_cost[(s, p)] = common
-        unit_fte[(s, p)] = (fte, units)
+        unit_fte[(s, p)] = (posts + partial, units)
         service_costs[s] += total
 
     weights_total = {
@@ -203,9 +214,10 @@ def evaluate_plan(costs: CostData, plan: Plan) -> PlanEvaluation:
                     if w_total > 0
                     else 0.0
                 )
-                cost = common_cost[(s, m)] * w + member_cost(pair, unit, m, years)
+                cost = common_cost[(s, m)] * w + member_cost(pair, unit)
             else:  # transfer: the commune's attribution de compensation is cut
-                cost = 0.0 if pair.arrangement == "transfer" else clect_charge(pair)
+                new = pair.arrangement != "transfer" and c != EPCI_PARTY
+                cost = clect_charge(pair) if new else 0.0
         moved += fte_moved(pair, m)
         rows.append(
             {

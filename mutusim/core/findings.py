@@ -49,8 +49,12 @@ class Finding:
         ``no_mode`` (a pair left with no allowed mode: ``reasons`` says why
         for each mode), ``relax`` (the scenario becomes feasible without
         ``rule``; ``values`` carries the figures, e.g. the cost of the best
-        plan without a cost cap) or ``unexplained`` (no single rule explains
-        it).
+        plan without a cost cap), ``unexplained`` (no single rule explains
+        it), ``explain_time_limit`` (a relaxed re-solve reached its time
+        limit, so the explanation may be incomplete; ``values``: ``seconds``)
+        or ``numerical`` (the solver returned decisions that are neither 0
+        nor 1: numerical trouble; ``values``: ``pairs``, and the ``smallest``
+        and ``largest`` absolute coefficients of the model).
     rule : str or None
         The rule concerned (``relax``).
     service, commune : str or None
@@ -75,4 +79,12 @@ class Finding:
         if self.code == "relax":
             figures = ", ".join(f"{k}={v}" for k, v in self.values.items())
             return f"feasible without rule '{self.rule}'" + (f" ({figures})" if figures else "")
+        if self.code == "numerical":
+            v = self.values
+            return (
+                f"numerical trouble: {v.get('pairs')} decision(s) neither 0 nor 1; coefficients "
+                f"from {v.get('smallest', 0):g} to {v.get('largest', 0):g}"
+            )
+        if self.code == "explain_time_limit":
+            return f"explanation incomplete: a relaxed re-solve reached its time limit ({self.values.get('seconds')} s)"
         return "infeasible: no single rule explains it"

@@ -23,6 +23,7 @@ __all__ = [
     "VOTE_COLUMNS",
     "Majority",
     "council_vote",
+    "needs_vote",
     "qualified_majority",
     "vote_tables",
 ]
@@ -150,6 +151,33 @@ def council_vote(
     return yes, Reason("qualified_majority", "budget", {"balance": delta})
 
 
+def needs_vote(territory: Territory, scenario: Scenario, service: str) -> bool:
+    """True when transferring ``service`` needs the councils' qualified majority.
+
+    A transferable competence needs it (L5211-17, L5211-5 II); a competence
+    mandatory for the EPCI's nature does not: the law transfers it without a
+    vote (DOMAIN.md §1.1, L5214-16 for a CC and the CA/CU/Métropole lists),
+    unless the scenario switches the rule ``mandatory_competences`` off and so
+    treats it as an optional competence.
+
+    Parameters
+    ----------
+    territory : Territory
+        Services and the EPCI's nature.
+    scenario : Scenario
+        Whether ``mandatory_competences`` is on.
+    service : str
+        A service code.
+
+    Returns
+    -------
+    bool
+    """
+    if not bool(territory.services.at[service, "transferable"]):
+        return False
+    return not (territory.is_mandatory(service) and scenario.rule_on("mandatory_competences"))
+
+
 #: Columns of the votes table (one row per transferable service and commune).
 VOTE_COLUMNS = [
     "service",
@@ -179,7 +207,10 @@ MAJORITY_COLUMNS = [
 def vote_tables(
     territory: Territory, scenario: Scenario, costs: CostData | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Votes of every council on every transferable, non-mandatory service, and the majorities.
+    """Votes of every council on every transfer that needs them, and the majorities.
+
+    A service has rows when :func:`needs_vote` says so: transferable, and not a
+    competence the law transfers (mandatory for the EPCI's nature).
 
     Parameters
     ----------
@@ -201,7 +232,7 @@ def vote_tables(
     rows, maj_rows = [], []
     names = territory.communes["name"]
     for s in costs.services:
-        if not bool(territory.services.at[s, "transferable"]) or territory.is_mandatory(s):
+        if not needs_vote(territory, scenario, s):
             continue
         yes = {}
         for c in costs.communes:

@@ -17,8 +17,10 @@ from mutusim.core.evaluate import PlanEvaluation
 from mutusim.core.findings import Finding
 from mutusim.core.law import MAJORITY_COLUMNS, VOTE_COLUMNS
 from mutusim.core.scenario import Scenario
+from mutusim.core.schema import EPCI_PARTY
 from mutusim.core.status import SolveInfo, Status
 from mutusim.core.territory import Territory
+from mutusim.core.timeline import Schedule
 
 __all__ = ["DECISION_COLUMNS", "Result", "decisions_table"]
 
@@ -30,6 +32,7 @@ DECISION_COLUMNS = [
     "mode",
     "current",
     "changed",
+    "start_year",
     "fte_before",
     "fte_after",
     "cost_before",
@@ -93,8 +96,9 @@ class Result:
     pools : DataFrame
         Pooled units opened: members, workload, staff and costs.
     baseline_cost, total_cost : float or None
-        Annual cost of today's arrangements and of the plan (one-off
-        transition costs spread over ``scenario.transition_years``) [EUR/year].
+        Annual cost of today's arrangements and of the plan in the long run
+        (every change in force, posts at their steady staff, no one-off cost)
+        [EUR/year].
     transition_one_off : float or None
         One-off transition costs of the plan [EUR].
     fte_moved : float or None
@@ -105,7 +109,11 @@ class Result:
     check_errors : tuple of str
         What the independent checker rejected (status ``error``).
     before, after : PlanEvaluation or None
-        Evaluations of today's arrangements and of the plan.
+        Evaluations of today's arrangements and of the plan in the long run.
+    schedule : Schedule or None
+        The plan year by year over the horizon, as the optimiser chose it with
+        its start years (the roadmap: what starts when, savings per year,
+        cumulative, NPV, staff of each employer). The headline of every output.
     votes, majorities : DataFrame
         Each council's vote on each transferable service and the qualified
         majority count (L5211-5 II).
@@ -128,6 +136,7 @@ class Result:
     check_errors: tuple[str, ...] = ()
     before: PlanEvaluation | None = field(default=None, repr=False)
     after: PlanEvaluation | None = field(default=None, repr=False)
+    schedule: Schedule | None = field(default=None, repr=False)
     votes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=VOTE_COLUMNS))
     majorities: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=MAJORITY_COLUMNS)
@@ -141,10 +150,22 @@ class Result:
 
     @property
     def savings(self) -> float | None:
-        """Annual savings of the plan against today [EUR/year] (None without a plan)."""
+        """Annual savings of the plan against today in the long run [EUR/year] (None without a plan)."""
         if self.total_cost is None or self.baseline_cost is None:
             return None
         return self.baseline_cost - self.total_cost
+
+    @property
+    def npv(self) -> float | None:
+        """Net present value of the plan's savings over the horizon [EUR] (None without a plan)."""
+        return None if self.schedule is None else self.schedule.npv
+
+    @property
+    def starts(self) -> dict[str, int]:
+        """The year each changed service's changes take effect."""
+        if self.schedule is None:
+            return {}
+        return {s: y for s, y in self.schedule.start_years.items() if y is not None}
 
     @property
     def gap(self) -> float | None:
@@ -153,7 +174,10 @@ class Result:
 
     @property
     def bound(self) -> float | None:
-        """Best lower bound the solver proved [EUR/year]."""
+        """Best bound the solver proved on its objective, minus the NPV [EUR].
+
+        ``-bound`` is the highest NPV any plan could reach under the scenario.
+        """
         return None if self.solve is None else self.solve.bound
 
     @property
@@ -208,12 +232,15 @@ class Result:
         if self.decisions.empty or self.before is None or self.after is None:
             return pd.DataFrame(columns=cols)
         bc = self.by_commune[cols].copy()
+        own = self.decisions[self.decisions["commune"] == EPCI_PARTY]
+        before = self.before.epci_cost + float(own["cost_before"].sum())
+        after = self.after.epci_cost + float(own["cost_after"].sum())
         epci = {
-            "commune": "EPCI",
+            "commune": EPCI_PARTY,
             "name": self.territory.name,
-            "cost_before": self.before.epci_cost,
-            "cost_after": self.after.epci_cost,
-            "balance": self.after.epci_cost - self.before.epci_cost,
+            "cost_before": before,
+            "cost_after": after,
+            "balance": after - before,
         }
         return pd.concat([bc, pd.DataFrame([epci])], ignore_index=True)
 
@@ -234,6 +261,7 @@ class Result:
             "baseline_cost": self.baseline_cost,
             "total_cost": self.total_cost,
             "savings": self.savings,
+            "npv": self.npv,
             "transition_one_off": self.transition_one_off,
             "fte_moved": self.fte_moved,
             "gap": self.gap,
@@ -254,7 +282,10 @@ class Result:
 
 
 def decisions_table(
-    territory: Territory, before: PlanEvaluation, after: PlanEvaluation
+    territory: Territory,
+    before: PlanEvaluation,
+    after: PlanEvaluation,
+    starts: dict[str, int] | None = None,
 ) -> pd.DataFrame:
     """Join the status-quo and plan evaluations into the tidy decisions table.
 
@@ -263,7 +294,9 @@ def decisions_table(
     territory : Territory
         Names of services and communes, current arrangements.
     before, after : PlanEvaluation
-        Evaluations of today's arrangements and of the plan.
+        Evaluations of today's arrangements and of the plan (long run).
+    starts : dict, optional
+        Service -> the year its changes take effect.
 
     Returns
     -------
@@ -277,10 +310,22 @@ def decisions_table(
     out = b[key].copy()
     idx = pd.MultiIndex.from_frame(out)
     out["service_name"] = territory.services["name"].reindex(out["service"]).to_numpy()
-    out["commune_name"] = territory.communes["name"].reindex(out["commune"]).to_numpy()
+    names = territory.communes["name"].reindex(out["commune"]).to_numpy()
+    out["commune_name"] = [
+        territory.name if c == EPCI_PARTY else n
+        for c, n in zip(out["commune"], names, strict=True)
+    ]
     out["mode"] = a["mode"].reindex(idx).to_numpy()
     out["current"] = b["arrangement"].to_numpy()
     out["changed"] = out["mode"] != out["current"]
+    starts = starts or {}
+    out["start_year"] = pd.array(
+        [
+            starts.get(s) if ch else None
+            for s, ch in zip(out["service"], out["changed"], strict=True)
+        ],
+        dtype="Int64",
+    )
     out["fte_before"] = q["fte_after"].reindex(idx).to_numpy()
     out["fte_after"] = a["fte_after"].reindex(idx).to_numpy()
     out["cost_before"] = q["cost_after"].reindex(idx).to_numpy()

@@ -129,7 +129,15 @@ RULES: tuple[Rule, ...] = (
         "max_fte_moved",
         "DOMAIN §3 (staff follow the service)",
     ),
-    Rule("phasing_capacity", ("roadmap",), True, False, False, "phasing_limits", "PRODUCT M5"),
+    Rule(
+        "phasing_capacity",
+        ("constraint",),
+        True,
+        True,
+        True,
+        "phasing_limits",
+        "PRODUCT M5 (yearly capacity and transition budget)",
+    ),
 )
 
 RULES_BY_NAME: dict[str, Rule] = {r.name: r for r in RULES}

@@ -13,23 +13,31 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
+import re
+import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mutusim.core import rulebook
-from mutusim.core.schema import MODES
+from mutusim.core.scenario_file import read_scenario_yaml
+from mutusim.core.schema import EPCI_PARTY, MODES
+from mutusim.core.territory import Territory
 from mutusim.errors import NotFoundError, ScenarioError
 
 __all__ = [
     "BILLING_KEYS",
+    "DEPARTURES",
+    "MAX_HORIZON_YEARS",
     "STAFF_REDUCTIONS",
     "STANCES",
     "SWITCHABLE_RULES",
     "Decision",
     "Scenario",
     "ScenarioSet",
+    "YEARS",
+    "check_scenario",
     "combine",
     "load_scenarios",
 ]
@@ -41,8 +49,16 @@ SWITCHABLE_RULES: tuple[str, ...] = rulebook.switchable()
 STANCES: tuple[str, ...] = ("for", "against", "undecided")
 #: Keys for billing a shared service to its members (DOMAIN.md §2.4).
 BILLING_KEYS: tuple[str, ...] = ("units", "population", "fte")
+#: An INSEE commune code: 5 characters, digits or 2A/2B (Corsica).
+_INSEE = re.compile(r"[0-9][0-9AB][0-9]{3}")
 #: How surplus staff of a pooled unit is reduced (DOMAIN.md §3).
 STAFF_REDUCTIONS: tuple[str, ...] = ("attrition", "abolition")
+#: Which departures cut the posts of a pooled unit (DOMAIN.md §3).
+DEPARTURES: tuple[str, ...] = ("retirements", "all")
+#: Years a plan may start or end in (inclusive): mandates of this century.
+YEARS: tuple[int, int] = (2000, 2100)
+#: Longest horizon of a plan [years]: the roadmap has one period per year.
+MAX_HORIZON_YEARS = 50
 
 
 @dataclass(frozen=True)
@@ -89,9 +105,6 @@ class Scenario:
         Only communes with at most this population may change [inhabitants].
     perimeter_services : tuple of str or None
         Only these services may change.
-    transition_years : float
-        Years over which one-off transition costs are spread in the annual
-        objective [years]; default 6, one municipal mandate.
     disabled_rules : tuple of str
         Rules switched off, among :data:`SWITCHABLE_RULES`.
     solver : str
@@ -102,8 +115,8 @@ class Scenario:
         Relative MIP gap at which the solver may stop [-].
     decompose : bool
         Solve one sub-model per service when no rule couples services (no
-        cost or FTE cap): same optimum, much faster on large territories
-        (benchmarks/README.md).
+        cost or FTE cap, no yearly capacity or transition budget): same
+        optimum, much faster on large territories (benchmarks/README.md).
     vote_tolerance : float
         A council votes for a transfer unless its commune's budget worsens by
         more than this [EUR/year] after the attribution de compensation is cut
@@ -122,21 +135,37 @@ class Scenario:
         uncertain upside, lagged two years (DOMAIN.md §2.2); needs
         ``cif_current``, ``tax_receipts`` [EUR/year] and
         ``dgf_per_inhabitant_per_cif`` [EUR per inhabitant per CIF point of 1.0].
-    attrition_rate : float
-        Share of agents leaving each year [1/year]; posts are cut only as they
-        leave (default 6.9 %: all departures of territorial civil servants in
-        2021, DOMAIN.md §3; 3.2 % counts retirements only).
+    departures : str
+        Which departure rate cuts posts: ``retirements`` (default, the
+        conservative one: agents of a pooled unit are not replaced only when
+        they retire) or ``all`` (every departure, mutations to other
+        employers included — often inside the same bloc communal).
+    retirement_rate : float
+        Retirements per year among territorial civil servants [1/year]
+        (default 3.2 %: CNRACL 2021, DOMAIN.md §3).
+    all_departure_rate : float
+        All departures per year [1/year] (default 6.9 %: 2021, DOMAIN.md §3).
     staff_reduction : str
         ``attrition`` (default) or ``abolition``: surplus posts abolished at
         once, at the cost of surnombre then centre de gestion contributions
         (1 year full pay, 1.5x for 2 years, then 1x, then 0.75x; DOMAIN.md §3).
     start_year, end_year : int
-        Horizon of the plan (default the mandate 2026-2032).
+        Horizon of the plan (default the mandate 2026-2032): the years of the
+        NPV and of the roadmap; whole years within :data:`YEARS`, at most
+        :data:`MAX_HORIZON_YEARS` apart.
+    adoption_year : int or None
+        Year the scenario is adopted (deliberations, councils' votes within 3
+        months, CST opinion); changes take effect on 1 January of a later
+        year. Default: ``start_year``, so the first changes take effect in
+        ``start_year + 1``.
+    hosts : dict
+        Host of a new or enlarged service commun per service: ``EPCI`` or a
+        member commune's INSEE code (default: the ``host`` of modes.csv).
     discount_rate : float
         Real discount rate for the net present value [1/year] (default 4.5 %,
         France Stratégie 2013 public-investment rate [U]).
     max_changes_per_year : int or None
-        At most this many services reorganised in one year.
+        At most this many services reorganised in one year (a whole number >= 1).
     transition_budget : float or None
         One-off transition costs payable in one year at most [EUR/year].
     """
@@ -153,7 +182,6 @@ class Scenario:
     perimeter_communes: tuple[str, ...] | None = None
     perimeter_max_population: int | None = None
     perimeter_services: tuple[str, ...] | None = None
-    transition_years: float = 6.0
     disabled_rules: tuple[str, ...] = ()
     solver: str = "highs"
     time_limit: float = 60.0
@@ -164,16 +192,20 @@ class Scenario:
     stances: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     # --- money (M4)
     billing_keys: Mapping[str, str] = field(default_factory=dict)
+    hosts: Mapping[str, str] = field(default_factory=dict)
     no_worse_off: bool = False
     cif_upside: bool = False
     cif_current: float | None = None
     tax_receipts: float | None = None
     dgf_per_inhabitant_per_cif: float | None = None
     # --- staff (M3) and time (M5)
-    attrition_rate: float = 0.069
+    departures: str = "retirements"
+    retirement_rate: float = 0.032
+    all_departure_rate: float = 0.069
     staff_reduction: str = "attrition"
     start_year: int = 2026
     end_year: int = 2032
+    adoption_year: int | None = None
     discount_rate: float = 0.045
     max_changes_per_year: int | None = None
     transition_budget: float | None = None
@@ -185,14 +217,20 @@ class Scenario:
         object.__setattr__(self, "disabled_rules", tuple(self.disabled_rules))
         object.__setattr__(self, "force", tuple(_decision(d) for d in self.force))
         object.__setattr__(self, "forbid", tuple(_decision(d) for d in self.forbid))
-        object.__setattr__(self, "min_level_by_service", dict(self.min_level_by_service))
-        object.__setattr__(self, "billing_keys", dict(self.billing_keys))
+        # codes are text whatever they were given as (an INSEE code 49007 typed as a number)
+        for attr in ("min_level_by_service", "billing_keys"):
+            object.__setattr__(self, attr, {str(k): v for k, v in getattr(self, attr).items()})
+        object.__setattr__(self, "hosts", {str(k): str(v) for k, v in self.hosts.items()})
+        for attr in _WHOLE:  # whole numbers given as 2026.0 become 2026
+            v = getattr(self, attr)
+            if isinstance(v, float):
+                object.__setattr__(self, attr, int(v))
         if isinstance(self.stances, Mapping):
             object.__setattr__(
                 self,
                 "stances",
                 {
-                    str(k): dict(v) if isinstance(v, Mapping) else v
+                    str(k): {str(c): x for c, x in v.items()} if isinstance(v, Mapping) else v
                     for k, v in self.stances.items()
                 },
             )
@@ -226,8 +264,6 @@ class Scenario:
             v = getattr(self, attr)
             if v is not None and v < 0:
                 errs.append(f"{attr} must be >= 0, got {v}")
-        if self.transition_years <= 0:
-            errs.append(f"transition_years must be > 0, got {self.transition_years}")
         for svc, m in self.stances.items():
             if not isinstance(m, Mapping):
                 errs.append(f"stances[{svc}] must map communes to {list(STANCES)}")
@@ -235,6 +271,12 @@ class Scenario:
             bad = sorted({str(v) for v in m.values()} - set(STANCES))
             if bad:
                 errs.append(f"stances[{svc}]: unknown stance(s) {bad}; use {list(STANCES)}")
+        for service, host in self.hosts.items():
+            if host != EPCI_PARTY and not _INSEE.fullmatch(host):
+                errs.append(
+                    f"hosts[{service}] must be EPCI or the INSEE code of a member commune "
+                    f"(5 characters, e.g. 49007), got '{_short(host)}'"
+                )
         bad = sorted({str(v) for v in self.billing_keys.values()} - set(BILLING_KEYS))
         if bad:
             errs.append(f"billing_keys: unknown key(s) {bad}; use {list(BILLING_KEYS)}")
@@ -242,12 +284,32 @@ class Scenario:
             errs.append(
                 f"staff_reduction must be one of {list(STAFF_REDUCTIONS)}, got '{self.staff_reduction}'"
             )
-        if not 0 <= self.attrition_rate < 1:
-            errs.append(f"attrition_rate must lie in [0, 1), got {self.attrition_rate}")
+        for attr in ("retirement_rate", "all_departure_rate"):
+            if not 0 <= getattr(self, attr) < 1:
+                errs.append(f"{attr} must lie in [0, 1), got {getattr(self, attr)}")
+        if self.departures not in DEPARTURES:
+            errs.append(f"departures must be one of {list(DEPARTURES)}, got '{self.departures}'")
         if not -0.5 < self.discount_rate < 1:
             errs.append(f"discount_rate must lie in (-0.5, 1), got {self.discount_rate}")
+        lo, hi = YEARS
+        for attr in ("start_year", "end_year"):
+            if not lo <= getattr(self, attr) <= hi:
+                errs.append(f"{attr} must be a year from {lo} to {hi}, got {getattr(self, attr)}")
         if self.end_year < self.start_year:
             errs.append(f"end_year ({self.end_year}) is before start_year ({self.start_year})")
+        elif self.end_year - self.start_year > MAX_HORIZON_YEARS:
+            errs.append(
+                f"the horizon {self.start_year}-{self.end_year} is longer than "
+                f"{MAX_HORIZON_YEARS} years; shorten it"
+            )
+        if self.adoption_year is not None and not (
+            self.start_year - 1 <= self.adoption_year < self.end_year
+        ):
+            errs.append(
+                f"adoption_year ({self.adoption_year}) must lie between start_year - 1 "
+                f"({self.start_year - 1}) and end_year - 1 ({self.end_year - 1}): changes take "
+                "effect on 1 January after it, within the horizon"
+            )
         if self.max_changes_per_year is not None and self.max_changes_per_year < 1:
             errs.append(f"max_changes_per_year must be >= 1, got {self.max_changes_per_year}")
         if self.transition_budget is not None and self.transition_budget < 0:
@@ -266,9 +328,32 @@ class Scenario:
         if not 0 <= self.mip_gap < 1:
             errs.append(f"mip_gap must lie in [0, 1), got {self.mip_gap}")
         if errs:
-            raise ScenarioError(f"scenario '{self.name}': " + "; ".join(errs))
+            raise ScenarioError(f"scenario '{_short(str(self.name))}': " + "; ".join(errs))
 
     # ---------------------------------------------------------------- helpers
+    @property
+    def departure_rate(self) -> float:
+        """The departure rate that cuts posts [1/year]: retirements or all departures."""
+        return (
+            self.retirement_rate if self.departures == "retirements" else self.all_departure_rate
+        )
+
+    @property
+    def years(self) -> list[int]:
+        """The years of the horizon, ``start_year`` to ``end_year``."""
+        return list(range(self.start_year, self.end_year + 1))
+
+    @property
+    def first_effective_year(self) -> int:
+        """The first year a change can take effect (1 January after the adoption year)."""
+        adoption = self.start_year if self.adoption_year is None else self.adoption_year
+        return max(self.start_year, adoption + 1)
+
+    @property
+    def start_years(self) -> list[int]:
+        """The years a change may take effect in: ``first_effective_year`` to ``end_year``."""
+        return list(range(self.first_effective_year, self.end_year + 1))
+
     def rule_on(self, rule: str) -> bool:
         """True when ``rule`` is on and has something to act on.
 
@@ -407,7 +492,7 @@ class Scenario:
         A file::
 
             name: base
-            transition_years: 6
+            discount_rate: 0.045
             overrides:
               small_communes: {perimeter_max_population: 4500}
               no_transfer: {allowed_modes: [keep, share]}
@@ -422,22 +507,40 @@ _NUMBERS = {
     "max_total_cost": True,
     "max_fte_moved": True,
     "perimeter_max_population": True,
-    "transition_years": False,
     "time_limit": False,
     "mip_gap": False,
     "vote_tolerance": False,
     "cif_current": True,
     "tax_receipts": True,
     "dgf_per_inhabitant_per_cif": True,
-    "attrition_rate": False,
+    "retirement_rate": False,
+    "all_departure_rate": False,
     "start_year": False,
     "end_year": False,
+    "adoption_year": True,
     "discount_rate": False,
     "max_changes_per_year": True,
     "transition_budget": True,
 }  # option -> may be None
+#: numbers that must be whole (2026.0 is accepted as 2026)
+_WHOLE = (
+    "start_year",
+    "end_year",
+    "adoption_year",
+    "max_changes_per_year",
+    "perimeter_max_population",
+)
 _BOOLS = ("decompose", "no_worse_off", "cif_upside")
-_STRINGS = ("name", "description", "solver", "staff_reduction")
+_STRINGS = ("name", "description", "solver", "staff_reduction", "departures")
+_SHOW = reprlib.Repr()
+_SHOW.maxstring = _SHOW.maxother = 60
+_SHOW.maxlist = _SHOW.maxtuple = _SHOW.maxdict = _SHOW.maxset = 6
+_SHOW.maxlevel = 3
+
+
+def _show(v: object) -> str:
+    """``repr(v)`` cut short: an error message never grows with the value it quotes."""
+    return _SHOW.repr(v)
 
 
 def _check_types(sc: Scenario) -> None:
@@ -449,27 +552,29 @@ def _check_types(sc: Scenario) -> None:
         if v is None and optional:
             continue
         if isinstance(v, bool) or not isinstance(v, int | float):
-            errs.append(f"{name} must be a number, got {v!r}")
+            errs.append(f"{name} must be a number, got {_show(v)}")
         elif not math.isfinite(v):
-            errs.append(f"{name} must be a finite number, got {v!r}")
+            errs.append(f"{name} must be a finite number, got {_show(v)}")
+        elif name in _WHOLE and not float(v).is_integer():
+            errs.append(f"{name} must be a whole number, got {_show(v)}")
     for name in _BOOLS:
         if not isinstance(getattr(sc, name), bool):
-            errs.append(f"{name} must be true or false, got {getattr(sc, name)!r}")
+            errs.append(f"{name} must be true or false, got {_show(getattr(sc, name))}")
     for name in _STRINGS:
         if not isinstance(getattr(sc, name), str):
-            errs.append(f"{name} must be text, got {getattr(sc, name)!r}")
-    for name in ("min_level_by_service", "billing_keys", "stances"):
+            errs.append(f"{name} must be text, got {_show(getattr(sc, name))}")
+    for name in ("min_level_by_service", "billing_keys", "stances", "hosts"):
         if not isinstance(getattr(sc, name), Mapping):
-            errs.append(f"{name} must be a mapping, got {getattr(sc, name)!r}")
+            errs.append(f"{name} must be a mapping, got {_show(getattr(sc, name))}")
     for name, v in (
         getattr(sc, "min_level_by_service", {}).items()
         if isinstance(sc.min_level_by_service, Mapping)
         else ()
     ):
         if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-            errs.append(f"min_level_by_service[{name}] must be a finite number, got {v!r}")
+            errs.append(f"min_level_by_service[{name}] must be a finite number, got {_show(v)}")
     if errs:
-        raise ScenarioError(f"scenario '{sc.name}': " + "; ".join(errs))
+        raise ScenarioError(f"scenario '{_short(str(sc.name))}': " + "; ".join(errs))
 
 
 def _decision(d: Any) -> Decision:
@@ -480,11 +585,11 @@ def _decision(d: Any) -> Decision:
             return Decision(str(d["service"]), str(d["commune"]), str(d["mode"]))
         except KeyError as exc:
             raise ScenarioError(
-                f"force/forbid entry {dict(d)} lacks {exc}; write {{service: ..., commune: ..., mode: ...}}"
+                f"force/forbid entry {_show(dict(d))} lacks {exc}; write {{service: ..., commune: ..., mode: ...}}"
             ) from None
     if isinstance(d, list | tuple) and len(d) == 3:
         return Decision(*(str(x) for x in d))
-    raise ScenarioError(f"force/forbid entry {d!r}: expected {{service, commune, mode}}")
+    raise ScenarioError(f"force/forbid entry {_show(d)}: expected {{service, commune, mode}}")
 
 
 _FIELDS = {f.name for f in dataclasses.fields(Scenario)}
@@ -494,10 +599,11 @@ def _build(options: dict[str, Any]) -> Scenario:
     unknown = sorted(set(options) - _FIELDS)
     if unknown:
         hints = []
-        for u in unknown:
+        for u in unknown[:10]:
             close = difflib.get_close_matches(u, sorted(_FIELDS), n=1)
-            hints.append(f"'{u}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
-        raise ScenarioError(f"unknown scenario option(s): {', '.join(hints)}")
+            hints.append(f"'{_short(u)}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+        more = f" … ({len(unknown)} in all)" if len(unknown) > 10 else ""
+        raise ScenarioError(f"unknown scenario option(s): {', '.join(hints)}{more}")
     try:
         return Scenario(**options)
     except TypeError as exc:  # wrong value types that slipped through
@@ -541,7 +647,7 @@ def combine(base: Scenario, overrides: Mapping[str, Mapping[str, Any]], name: st
             if key in merged and merged[key] != value:
                 raise ScenarioError(
                     f"scenario '{name}': overrides '{origin[key]}' and '{oname}' both set "
-                    f"'{key}' ({merged[key]!r} vs {value!r}); remove it from one of them"
+                    f"'{key}' ({_show(merged[key])} vs {_show(value)}); remove it from one of them"
                 )
             merged[key] = value
             origin[key] = oname
@@ -599,30 +705,29 @@ class ScenarioSet:
 def load_scenarios(path: str | Path) -> ScenarioSet:
     """Read a scenario YAML file into a :class:`ScenarioSet`.
 
+    Codes (INSEE, services) in the options that name them, and the names of
+    overrides and scenarios, are read as the text of the file: ``49007`` and
+    ``01043`` stay ``"49007"`` and ``"01043"`` (:mod:`mutusim.core.scenario_file`).
+
     Parameters
     ----------
     path : str or Path
-        A YAML file: options at top level (the base), ``overrides`` and ``scenarios``.
+        A YAML file (UTF-8): options at top level (the base), ``overrides`` and
+        ``scenarios``.
 
     Returns
     -------
     ScenarioSet
-    """
-    import yaml
 
+    Raises
+    ------
+    ScenarioError
+        One line naming the file: unreadable, not UTF-8, not valid YAML, a key
+        written twice, an unknown or invalid option, a scenario named like an
+        override or like the base.
+    """
     p = Path(path)
-    if not p.is_file():
-        raise ScenarioError(f"{p}: scenario file not found; give the path of a .yaml file")
-    try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise ScenarioError(
-            f"{p}{where}: not valid YAML ({getattr(exc, 'problem', exc)})"
-        ) from None
-    if not isinstance(doc, dict):
-        raise ScenarioError(f"{p}: expected a mapping of options at top level")
+    doc = read_scenario_yaml(p)
     overrides = doc.pop("overrides", {}) or {}
     combos = doc.pop("scenarios", {}) or {}
     if not isinstance(overrides, dict) or not all(isinstance(v, dict) for v in overrides.values()):
@@ -643,7 +748,117 @@ def load_scenarios(path: str | Path) -> ScenarioSet:
         )
         if not ok:
             raise ScenarioError(
-                f"{p}: scenarios.{k} must be a list of override names (e.g. [a, b]), got {v!r}"
+                f"{p}: scenarios.{k} must be a list of override names (e.g. [a, b]), got {_show(v)}"
             )
     combos = {k: tuple([v] if isinstance(v, str) else v) for k, v in combos.items()}
+    for k, parts in combos.items():
+        if k in overrides and parts != (k,):
+            raise ScenarioError(
+                f"{p}: '{k}' names both an override and a scenario combining {list(parts)}; "
+                "rename one of them"
+            )
+    for k in (*overrides, *combos):
+        if k == base.name:
+            raise ScenarioError(
+                f"{p}: '{k}' is the name of the base scenario and of an override or scenario; "
+                "rename one of them"
+            )
     return ScenarioSet(base=base, overrides=overrides, combinations=combos)
+
+
+def check_scenario(scenario: Scenario, territory: Territory) -> None:
+    """Check that every service and commune the scenario names exists in the territory.
+
+    The options checked are ``force`` and ``forbid`` (``"*"`` allowed),
+    ``min_level_by_service``, ``billing_keys``, ``stances`` (service or ``"*"``,
+    then communes), ``perimeter_services`` and ``perimeter_communes``. A
+    misspelt code would otherwise be ignored silently and the plan shown as
+    optimal. Every unknown code is listed at once, each with the closest
+    known code (or the code of a commune or service written by its name).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The options.
+    territory : Territory
+        The territory the scenario is run on.
+
+    Raises
+    ------
+    NotFoundError
+        One line listing every unknown code, where it appears and a suggestion.
+
+    Examples
+    --------
+    >>> import mutusim as ms
+    >>> check_scenario(Scenario(perimeter_services=["adss"]), ms.examples.tiny())
+    Traceback (most recent call last):
+    ...
+    mutusim.errors.NotFoundError: scenario 'base' names codes absent from CC Exemple: perimeter_services: unknown service 'adss' (did you mean 'ads'?)
+    """
+    kinds = {
+        "service": (territory.service_codes, territory.services["name"]),
+        "commune": (territory.commune_codes, territory.communes["name"]),
+    }
+    known = {k: set(codes) for k, (codes, _names) in kinds.items()}
+    problems: list[str] = []
+
+    def need(code: str, kind: str, where: str, wildcard: bool = False) -> None:
+        if (wildcard and code == "*") or code in known[kind]:
+            return
+        codes, names = kinds[kind]
+        problems.append(f"{where}: unknown {kind} '{_short(code)}'{_hint(code, codes, names)}")
+
+    sc = scenario
+    for option in ("force", "forbid"):
+        for i, d in enumerate(getattr(sc, option)):
+            need(d.service, "service", f"{option}[{i}]", wildcard=True)
+            need(d.commune, "commune", f"{option}[{i}]", wildcard=True)
+    for option in ("min_level_by_service", "billing_keys"):
+        for code in getattr(sc, option):
+            need(code, "service", option)
+    for svc, councils in sc.stances.items():
+        need(svc, "service", "stances", wildcard=True)
+        for code in councils:
+            need(code, "commune", f"stances[{_short(svc)}]")
+    for code in sc.perimeter_services or ():
+        need(code, "service", "perimeter_services")
+    for code in sc.perimeter_communes or ():
+        need(code, "commune", "perimeter_communes")
+    for svc, host in sc.hosts.items():
+        need(svc, "service", "hosts")
+        if host != EPCI_PARTY:
+            need(host, "commune", f"hosts[{_short(svc)}]")
+    if problems:
+        shown = problems[:20]
+        more = f"; … ({len(problems)} unknown codes in all)" if len(problems) > 20 else ""
+        raise NotFoundError(
+            f"scenario '{_short(sc.name)}' names codes absent from {territory.name}: "
+            + "; ".join(shown)
+            + more
+        )
+
+
+def _short(text: str, limit: int = 40) -> str:
+    text = str(text).replace("\n", " ")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _hint(code: str, codes: list[str], names: Any) -> str:
+    """`` (did you mean 'x'?)`` for a misspelt code, a lost leading zero, or a name given for a code."""
+    if code.isdigit() and code.zfill(5) in codes:
+        return f" (did you mean '{code.zfill(5)}'?)"
+    by_name = {str(n).casefold(): str(c) for c, n in names.items()}
+    if code.casefold() in by_name:
+        return f" (did you mean '{by_name[code.casefold()]}', the code of {_short(code)}?)"
+    close = difflib.get_close_matches(code, codes, n=1, cutoff=0.6)
+    if not close and len(code) >= 2:  # an abbreviation: 'rh' for 'rh_paie'
+        close = [c for c in codes if c.startswith(code)][:2]
+    if len(close) == 1:
+        return f" (did you mean '{close[0]}'?)"
+    close = difflib.get_close_matches(code.casefold(), list(by_name), n=1, cutoff=0.75)
+    if close:
+        return (
+            f" (did you mean '{by_name[close[0]]}', the code of {names.get(by_name[close[0]])}?)"
+        )
+    return ""

@@ -15,7 +15,9 @@ __all__ = [
     "BASELINE",
     "COMMUNES",
     "EPCI",
+    "EPCI_PARTY",
     "FISCALITES",
+    "MAX_POOLED_FTE",
     "MODES",
     "MODE_PARAMS",
     "NATURES",
@@ -36,6 +38,9 @@ POOL_MODES: tuple[str, ...] = ("share", "transfer")
 NATURES: tuple[str, ...] = ("CC", "CA", "CU", "METRO", "MET69")
 #: Fiscal regimes (DOMAIN.md glossary).
 FISCALITES: tuple[str, ...] = ("FPU", "FA")
+#: Code of the EPCI itself as a party of the baseline (its own services) and as the
+#: host of a pooled unit, beside the INSEE codes of its communes (DOMAIN.md §1.3).
+EPCI_PARTY = "EPCI"
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,11 @@ class Column:
         Allowed values of a ``choice`` column.
     width : int or None
         Exact width of a ``code`` column, leading zeros included.
+    also : tuple of str
+        Other values a ``code`` column accepts (``EPCI`` beside INSEE codes).
+    plausible : str
+        Why ``maximum`` (or a plausibility ``minimum``) is where it is: shown
+        with a value out of bounds, which is most often a unit mistake.
     """
 
     name: str
@@ -75,6 +85,9 @@ class Column:
     choices: tuple[str, ...] = ()
     #: for "code" columns: the exact width that leading zeros must keep
     width: int | None = None
+    #: for "code" columns: other accepted values (e.g. ``EPCI`` beside INSEE codes)
+    also: tuple[str, ...] = ()
+    plausible: str = ""
 
 
 @dataclass(frozen=True)
@@ -169,6 +182,8 @@ COMMUNES = Table(
             "inhabitants",
             "Population municipale (INSEE legal population).",
             minimum=0,
+            maximum=10_000_000,
+            plausible="Paris, the largest French commune, has 2.1 million inhabitants",
         ),
         Column(
             "polarity",
@@ -186,6 +201,8 @@ COMMUNES = Table(
             required=False,
             default=None,
             minimum=0,
+            maximum=100_000,
+            plausible="French communes range from a few hundred to a few thousand EUR per inhabitant",
         ),
     ),
     key=("commune",),
@@ -232,10 +249,40 @@ BASELINE = Table(
     "baseline",
     "État des lieux: today's situation for each commune and service it runs.",
     (
-        Column("commune", "code", "-", "INSEE code of the commune (see communes).", width=5),
+        Column(
+            "commune",
+            "code",
+            "-",
+            "INSEE code of the commune (see communes), or EPCI for the EPCI's own service: "
+            "the staff and costs it bears today for itself (optional rows; DOMAIN.md §1.3).",
+            width=5,
+            also=(EPCI_PARTY,),
+        ),
         Column("service", "code", "-", "Service identifier (see services)."),
         Column(
-            "fte", "float", "FTE", "Staff in the service today, full-time equivalents.", minimum=0
+            "fte",
+            "float",
+            "FTE",
+            "Staff in the service today, full-time equivalents.",
+            minimum=0,
+            maximum=50_000,
+            plausible="Paris, the largest French commune, employs about 50,000 agents in all",
+        ),
+        Column(
+            "fte_posts",
+            "float",
+            "FTE",
+            "Part of fte held by agents who work entirely in the service: a whole number of "
+            "posts, at most fte. They move with the service to a pooled unit (transferred by "
+            "law, L5211-4-1, L5211-4-2), and leave only as whole agents; the rest of fte is "
+            "shares of agents who also work elsewhere, made available (mis à disposition) and "
+            "kept on the commune's payroll (DOMAIN.md §1.1, §1.3, §3). Empty: the whole part "
+            "of fte.",
+            required=False,
+            default=None,
+            minimum=0,
+            maximum=50_000,
+            plausible="Paris, the largest French commune, employs about 50,000 agents in all",
         ),
         Column(
             "cost",
@@ -243,6 +290,8 @@ BASELINE = Table(
             "EUR/year",
             "Annual operating cost of the service for the commune today, staff included.",
             minimum=0,
+            maximum=1e10,
+            plausible="10 billion EUR/year exceeds the whole budget of any French commune",
         ),
         Column(
             "units",
@@ -250,6 +299,8 @@ BASELINE = Table(
             "units of work/year",
             "Yearly volume of work, in the unit of the service.",
             minimum=0,
+            maximum=1e10,
+            plausible="ten billion units of work a year is beyond any service of a commune",
         ),
         Column(
             "level",
@@ -270,13 +321,15 @@ BASELINE = Table(
             required=False,
             default=0.0,
             minimum=0,
+            maximum=1e10,
+            plausible="10 billion EUR/year exceeds the whole budget of any French commune",
         ),
         Column(
             "arrangement",
             "choice",
             "-",
-            "Current arrangement: keep (run by the commune), share (already pooled) or "
-            "transfer (already with the EPCI).",
+            "Current arrangement: keep (run by the commune), share (already pooled in the "
+            "service commun of modes.csv, hosted by its host) or transfer (already with the EPCI).",
             required=False,
             default="keep",
             choices=MODES,
@@ -298,6 +351,8 @@ MODE_PARAMS = Table(
             "EUR/year",
             "Fixed yearly cost of running the pooled unit once opened (management, premises, licences).",
             minimum=0,
+            maximum=1e10,
+            plausible="10 billion EUR/year exceeds the whole budget of any French EPCI",
         ),
         Column(
             "min_members",
@@ -307,16 +362,26 @@ MODE_PARAMS = Table(
             required=False,
             default=1,
             minimum=1,
+            maximum=1_000,
+            plausible="no EPCI has more than a few hundred communes",
         ),
         Column(
             "units_per_fte",
             "float",
             "units of work/FTE/year",
             "Productivity of one FTE of the pooled unit.",
-            minimum=1e-9,
+            minimum=1e-3,
+            maximum=1e9,
+            plausible="one agent handles between a thousandth and a billion units of work a year",
         ),
         Column(
-            "cost_per_fte", "float", "EUR/FTE/year", "Fully loaded cost of one FTE.", minimum=0
+            "cost_per_fte",
+            "float",
+            "EUR/FTE/year",
+            "Fully loaded cost of one FTE.",
+            minimum=0,
+            maximum=1_000_000,
+            plausible="a full-time agent costs a local authority 30,000 to 150,000 EUR a year",
         ),
         Column(
             "fte_step",
@@ -326,7 +391,9 @@ MODE_PARAMS = Table(
             "(1 = whole posts, 0.5 = half posts).",
             required=False,
             default=1.0,
-            minimum=1e-9,
+            minimum=0.01,
+            maximum=100,
+            plausible="staff is hired from a hundredth of a post to teams of 100 FTE at a time",
         ),
         Column(
             "cost_per_unit",
@@ -336,6 +403,8 @@ MODE_PARAMS = Table(
             required=False,
             default=0.0,
             minimum=0,
+            maximum=10_000_000,
+            plausible="10 million EUR per unit of work is beyond any service of a commune",
         ),
         Column(
             "overhead_per_member",
@@ -345,6 +414,8 @@ MODE_PARAMS = Table(
             required=False,
             default=0.0,
             minimum=0,
+            maximum=1e9,
+            plausible="a billion EUR/year per member exceeds the budget of nearly every commune",
         ),
         Column(
             "transition_cost_per_member",
@@ -354,6 +425,8 @@ MODE_PARAMS = Table(
             required=False,
             default=0.0,
             minimum=0,
+            maximum=1e10,
+            plausible="10 billion EUR exceeds the whole budget of any French commune",
         ),
         Column(
             "transition_cost_per_fte",
@@ -363,6 +436,8 @@ MODE_PARAMS = Table(
             required=False,
             default=0.0,
             minimum=0,
+            maximum=10_000_000,
+            plausible="pay harmonisation and training cost a few thousand EUR per agent",
         ),
         Column(
             "level",
@@ -372,9 +447,24 @@ MODE_PARAMS = Table(
             minimum=0,
             maximum=100,
         ),
+        Column(
+            "host",
+            "code",
+            "-",
+            "Who employs the pooled unit's staff: EPCI (default) or the INSEE code of a member "
+            "commune, e.g. the ville-centre (L5211-4-2: a service commun may be run by a commune "
+            "chosen by the council). A transfer is always hosted by the EPCI.",
+            required=False,
+            default=EPCI_PARTY,
+            width=5,
+            also=(EPCI_PARTY,),
+        ),
     ),
     key=("service", "mode"),
 )
+
+#: Most FTE a pooled unit may need for the work of all communes (a consistency check).
+MAX_POOLED_FTE = 100_000
 
 #: All tables of a territory, in loading order.
 TABLES: tuple[Table, ...] = (EPCI, COMMUNES, SERVICES, BASELINE, MODE_PARAMS)
@@ -393,6 +483,13 @@ def markdown() -> str:
         "with a decimal point, or semicolon-separated with a decimal comma as French Excel",
         "writes them, in UTF-8 with or without BOM. Codes (INSEE, SIREN) are text: keep",
         "their leading zeros. Booleans accept true/false, 1/0, oui/non, vrai/faux.",
+        "",
+        "Thousands may be grouped with spaces. A number such as `243.517` or `243,517` (one",
+        "group of three digits after a single `.` or `,`) could be 243517 or 243.517: it is",
+        "read as the file's other numbers use that mark (`1.234.567` groups thousands,",
+        "`0.5` is a decimal), as thousands in a whole-number column, and is an error naming",
+        "the cell otherwise. In a workbook, formulas need their computed value (save the",
+        "file in Excel or LibreOffice) and merged cells are refused.",
         "",
         "Every problem found is reported at once, naming file, line (as a spreadsheet",
         "shows it, header = line 1), column and the fix; nothing is loaded until the whole",
@@ -419,12 +516,17 @@ def markdown() -> str:
                 "" if c.required else ("empty" if c.default in (None, "") else f"{c.default}")
             )
             req = "yes" if c.required else "no"
-            out.append(f"| `{c.name}` | {kind} | {c.unit} | {req} | {default} | {c.description} |")
+            meaning = c.description + (f" Bounds: {c.plausible}." if c.plausible else "")
+            out.append(f"| `{c.name}` | {kind} | {c.unit} | {req} | {default} | {meaning} |")
         out.append("")
     out += [
         "## Cross-table rules",
         "",
         "- `epci.csv` has exactly one row.",
+        "- `baseline.csv` may hold rows whose commune is `EPCI`: the EPCI's own services, a",
+        "  party of pooled units like a commune (no vote, no population); `fte_posts` is a",
+        "  whole number at most `fte`.",
+        "- A `host` of `modes.csv` is `EPCI` or a declared commune; a transfer's host is `EPCI`.",
         "- Every commune and service of `baseline.csv` and `modes.csv` is declared in",
         "  `communes.csv` / `services.csv`; every (commune, service) pair appears at most once.",
         "- Every service has a baseline row for every commune (a commune that does not run",
@@ -432,6 +534,14 @@ def markdown() -> str:
         "- A `transfer` row in `modes.csv` needs `transferable = true` for its service.",
         "- A service's current `arrangement` of `transfer` must be the same for all communes.",
         "- A baseline row with units but no cost, or FTE but no cost, is inconsistent.",
+        "- A baseline row with staff has units of work (a pooled unit sizes its staff from",
+        "  them: staff without units would vanish, and its cost with it).",
+        f"- A pooled unit needs at most {MAX_POOLED_FTE:,} FTE for the work of every commune",
+        "  (`units / units_per_fte` summed over `baseline.csv`): more means a unit mistake.",
+        "",
+        "Upper bounds are plausibility bounds: a value beyond them is almost always a unit",
+        "mistake (cents for euros, a number read a thousand times too large), and would make",
+        "the optimisation numerically unreliable.",
         "",
     ]
     return "\n".join(out)

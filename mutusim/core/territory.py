@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from mutusim.core.schema import EPCI_PARTY
 from mutusim.errors import MutusimError, NotFoundError
 
 __all__ = ["Territory"]
@@ -181,13 +182,17 @@ class Territory:
             raise MutusimError("subset(): no service left in the perimeter; widen the selection.")
         cset, sset = set(communes_df.index), set(keep_s)
         b = self.baseline
+        # the EPCI's own services stay: the EPCI is a party of every perimeter
         b = b[
             b.index.get_level_values("service").isin(sset)
-            & b.index.get_level_values("commune").isin(cset)
+            & b.index.get_level_values("commune").isin(cset | {EPCI_PARTY})
         ]
-        m = self.modes[self.modes.index.get_level_values("service").isin(sset)]
+        m = self.modes[self.modes.index.get_level_values("service").isin(sset)].copy()
+        if "host" in m.columns:
+            # a unit hosted by a commune left out of the perimeter is hosted by the EPCI
+            m.loc[~m["host"].isin(cset | {EPCI_PARTY}), "host"] = EPCI_PARTY
         return Territory.from_validated(
-            self.epci, communes_df.copy(), self.services.loc[keep_s].copy(), b.copy(), m.copy()
+            self.epci, communes_df.copy(), self.services.loc[keep_s].copy(), b.copy(), m
         )
 
     def equals(self, other: Territory) -> bool:

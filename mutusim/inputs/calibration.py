@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mutusim.core.schema import MODE_PARAMS, NATURES
+from mutusim.core.schema import BASELINE, MODE_PARAMS, NATURES
 from mutusim.errors import MutusimError, NotFoundError
 
 __all__ = [
@@ -59,6 +59,8 @@ __all__ = [
     "calibration_markdown",
     "modes_frame",
     "services_frame",
+    "epci_baseline_frame",
+    "existing_pooling",
     "size_examples",
     "size_factor",
     "source_status",
@@ -168,6 +170,8 @@ class ServiceCalibration:
     transfer_transition: float = 0.0
     level_transfer: float = 0.0
     #: why the service is (not) transferable or mandatory; derivations
+    #: the EPCI runs this service for itself (support functions): its own rows in the baseline
+    epci_runs: bool = False
     notes: str = ""
     #: (parameter, source tag) pairs overriding SERVICE_PARAMETERS' defaults
     sources: tuple[tuple[str, str], ...] = ()
@@ -209,6 +213,7 @@ def _load_services() -> tuple[ServiceCalibration, ...]:
                 domain=r["domain"],
                 unit=r["unit"],
                 transferable=r["transferable"] == "true",
+                epci_runs=r["epci_runs"] == "true",
                 mandatory_for=tuple(x for x in r["mandatory_for"].split(";") if x),
                 notes=r["notes"],
                 sources=tuple(own),
@@ -249,6 +254,7 @@ class Calibration:
     heterogeneity: float = float(_GLOBAL_VALUES["heterogeneity"])
     no_depreciation_below: float = float(_GLOBAL_VALUES["no_depreciation_below"])
     equipment_share: float = float(_GLOBAL_VALUES["equipment_share"])
+    epci_staff_share: float = float(_GLOBAL_VALUES["epci_staff_share"])
     services: tuple[ServiceCalibration, ...] = field(default=_SERVICES)
 
     def __post_init__(self) -> None:
@@ -273,6 +279,7 @@ class Calibration:
             "heterogeneity",
             "no_depreciation_below",
             "equipment_share",
+            "epci_staff_share",
         ):
             if getattr(self, name) < 0:
                 errs.append(f"{name} must be ≥ 0, got {getattr(self, name)}")
@@ -454,6 +461,13 @@ def baseline_frame(
     nature : str, optional
         EPCI nature: services whose competence is mandatory for it are
         already transferred (``arrangement = transfer``): the law has done it.
+
+    Returns
+    -------
+    DataFrame
+        Columns of ``baseline.csv``; ``fte_posts`` is the whole part of ``fte``
+        (each whole FTE an agent wholly in the service, the rest shares of
+        agents who also work elsewhere: an illustrative split, [I]).
     """
     cal = calibration
     col = {n: _column(cal, codes, n) for n in SERVICE_PARAMETERS}
@@ -491,9 +505,66 @@ def baseline_frame(
             "units": np.round(units, 6).ravel(),
             "level": np.round(level, 1).ravel(),
             "equipment_charge": equipment.ravel(),
+            "fte_posts": np.floor(fte.ravel() + 1e-9),
             "arrangement": arrangement.ravel(),
         }
     )
+
+
+def epci_baseline_frame(
+    population: int,
+    codes: list[str],
+    calibration: Calibration = CALIBRATION,
+    nature: str | None = None,
+) -> pd.DataFrame:
+    """Baseline rows of the EPCI's own services (commune ``EPCI``), for services with ``epci_runs``.
+
+    The EPCI is sized like a commune of ``epci_staff_share × population``
+    inhabitants (illustrative, [U]); it bears no equipment charge (it has no
+    attribution de compensation).
+
+    Parameters
+    ----------
+    population : int
+        The EPCI's population [inhabitants].
+    codes : list of str
+        Service codes of the calibration.
+    calibration : Calibration
+        Parameters.
+    nature : str, optional
+        EPCI nature (a mandatory competence is already transferred).
+
+    Returns
+    -------
+    DataFrame
+        Columns of ``baseline.csv``, commune ``EPCI``.
+    """
+    own = [c for c in codes if calibration.service(c).epci_runs]
+    size = int(round(population * calibration.epci_staff_share))
+    if not own or size <= 0:
+        return pd.DataFrame(columns=BASELINE.names)
+    frame = baseline_frame(
+        pd.DataFrame({"commune": ["EPCI"], "population": [size]}), own, calibration, nature=nature
+    )
+    frame["equipment_charge"] = 0.0
+    return frame
+
+
+def existing_pooling(siren: str) -> list[dict[str, str]]:
+    """Arrangements in force today for an EPCI, from ``data/calibration/existing_pooling.csv``.
+
+    Parameters
+    ----------
+    siren : str
+        SIREN of the EPCI.
+
+    Returns
+    -------
+    list of dict
+        One per (service, mode): ``service``, ``parties`` (INSEE codes and
+        ``EPCI``, ';'-separated), ``mode``, ``host``, ``source``, ``status``.
+    """
+    return [r for r in _rows("existing_pooling.csv") if r["siren"] == str(siren)]
 
 
 _MODE_COLUMNS = MODE_PARAMS.names
@@ -535,6 +606,7 @@ def modes_frame(codes: list[str], calibration: Calibration = CALIBRATION) -> pd.
                 "overhead_per_member": s.share_overhead,
                 "transition_cost_per_member": s.share_transition,
                 "level": s.level_share,
+                "host": "EPCI",
             }
         )
         if s.transferable:
@@ -549,6 +621,7 @@ def modes_frame(codes: list[str], calibration: Calibration = CALIBRATION) -> pd.
                     "overhead_per_member": s.transfer_overhead,
                     "transition_cost_per_member": s.transfer_transition,
                     "level": s.level_transfer,
+                    "host": "EPCI",
                 }
             )
     return pd.DataFrame(rows, columns=_MODE_COLUMNS)

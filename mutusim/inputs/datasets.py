@@ -32,7 +32,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mutusim.core.scenario import ScenarioSet, load_scenarios
+from mutusim.core.costs import CostData
+from mutusim.core.evaluate import evaluate_plan, status_quo
+from mutusim.core.scenario import Scenario, ScenarioSet, load_scenarios
 from mutusim.core.territory import Territory
 from mutusim.errors import MutusimError, NotFoundError
 from mutusim.inputs.calibration import (
@@ -42,6 +44,8 @@ from mutusim.inputs.calibration import (
     Calibration,
     ServiceCalibration,
     baseline_frame,
+    epci_baseline_frame,
+    existing_pooling,
     modes_frame,
     services_frame,
 )
@@ -346,13 +350,57 @@ def _frames(
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
         raise MutusimError(f"seed must be an integer or None, got {seed!r}.")
     codes = _select_services(services, cal)
-    return {
+    nature = epci_row.get("nature")
+    baseline = pd.concat(
+        [
+            baseline_frame(communes, codes, cal, seed, nature=nature),
+            epci_baseline_frame(int(communes["population"].sum()), codes, cal, nature=nature),
+        ],
+        ignore_index=True,
+    )
+    modes = modes_frame(codes, cal)
+    pooled = False
+    for row in existing_pooling(str(epci_row.get("siren"))):
+        if row["service"] not in codes:
+            continue
+        parties = row["parties"].split(";")
+        mask = (baseline["service"] == row["service"]) & baseline["commune"].isin(parties)
+        baseline.loc[mask, "arrangement"] = row["mode"]
+        at = (modes["service"] == row["service"]) & (modes["mode"] == row["mode"])
+        modes.loc[at, "host"] = row["host"]
+        pooled = True
+    frames = {
         "epci": pd.DataFrame([epci_row]),
         "communes": communes.reset_index(drop=True).copy(),
         "services": services_frame(codes, cal),
-        "baseline": baseline_frame(communes, codes, cal, seed, nature=epci_row.get("nature")),
-        "modes": modes_frame(codes, cal),
+        "baseline": baseline,
+        "modes": modes,
     }
+    if pooled:
+        _bill_existing_units(frames)
+    return frames
+
+
+def _bill_existing_units(frames: dict[str, pd.DataFrame]) -> None:
+    """Set the cost of each member of today's pooled units to its bill in that unit.
+
+    A member of a unit shared today pays its bill (common cost by the billing key,
+    plus its own costs; docs/model.md), not the cost of running the service alone:
+    the recorded costs and the unit's parameters then describe the same unit, and
+    the status quo priced by the model is the recorded one. Otherwise leaving a
+    unit would show savings that only come from two descriptions of today
+    disagreeing.
+    """
+    territory = territory_from_frames(**{k: v.copy() for k, v in frames.items()})
+    costs = CostData.from_inputs(territory, Scenario())
+    today = evaluate_plan(costs, status_quo(costs)).pairs
+    bills = today[today["mode"] == "share"].set_index(["service", "commune"])["cost_after"]
+    b = frames["baseline"]
+    keys = list(zip(b["service"], b["commune"], strict=True))
+    b["cost"] = [
+        float(bills[k]) if k in bills.index else float(cost)
+        for k, cost in zip(keys, b["cost"], strict=True)
+    ]
 
 
 def epci_frames(

@@ -5,6 +5,12 @@ then checked and typed by :func:`mutusim.inputs.validation.validate_tables`,
 and every problem, from unreadable files to bad cells, comes out in one
 :class:`~mutusim.errors.DataError`. The format is described in
 ``docs/data-format.md`` (generated from :mod:`mutusim.core.schema`).
+
+Workbooks are opened read-only and streamed, within :data:`MAX_SHEET_ROWS` x
+:data:`MAX_SHEET_COLUMNS`; a formula without a computed value, merged cells and
+a value beyond that area are problems naming the cell. The writers write every
+text cell as text (never a formula: :func:`mutusim._files.safe_text`) and every
+number so that it reads back unambiguously.
 """
 
 from __future__ import annotations
@@ -14,20 +20,25 @@ import io
 import os
 import warnings
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from mutusim._files import atomic_write
+from mutusim._files import atomic_write, safe_frame, text_cells, unquote_text
 from mutusim.core.schema import TABLES, TABLES_BY_NAME, Table
 from mutusim.core.territory import Territory
 from mutusim.errors import DataError, MutusimError, Problem
+from mutusim.inputs.validation import AMBIGUOUS_NUMBER as _AMBIGUOUS
 from mutusim.inputs.validation import did_you_mean, validate_tables
 
 __all__ = [
     "ENCODINGS",
     "EXCEL_SUFFIXES",
+    "MAX_SHEET_COLUMNS",
+    "MAX_SHEET_ROWS",
+    "MAX_WORKBOOK_BYTES",
     "SEPARATORS",
     "load_territory",
     "territory_from_frames",
@@ -43,6 +54,27 @@ EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 ENCODINGS = ("utf-8-sig", "cp1252")
 #: Column separators recognised from the header line of a CSV file.
 SEPARATORS = (",", ";", "\t")
+#: A sheet's table must fit in this many rows and columns; a value beyond is
+#: reported (a stray cell at XFD1048576 would otherwise fill memory).
+MAX_SHEET_ROWS = 100_000
+MAX_SHEET_COLUMNS = 50
+#: Largest workbook content read, uncompressed [bytes] (a "zip bomb" stops here).
+MAX_WORKBOOK_BYTES = 500_000_000
+#: What a corrupt workbook raises while it is opened or read (XML errors are SyntaxErrors).
+_CORRUPT = (
+    zipfile.BadZipFile,
+    zlib.error,
+    SyntaxError,
+    KeyError,
+    ValueError,
+    TypeError,
+    IndexError,
+    AttributeError,
+    EOFError,
+    OSError,
+    NotImplementedError,  # zipfile: an unknown version or compression method
+    RuntimeError,  # zipfile: an encrypted member
+)
 
 
 def load_territory(path: str | os.PathLike[str]) -> Territory:
@@ -56,7 +88,9 @@ def load_territory(path: str | os.PathLike[str]) -> Territory:
         sheet per table (sheet name = table name). CSV files may be
         comma-separated with a decimal point, or semicolon-separated with a
         decimal comma (French Excel), in UTF-8 with or without BOM or in
-        Windows-1252 / latin-1.
+        Windows-1252 / latin-1. A number such as ``243.517`` or ``243,517``
+        (one group of three digits after a single mark) is read as the file's
+        other numbers say the mark is used, and is a problem when they do not.
 
     Returns
     -------
@@ -155,11 +189,18 @@ def _path_problem(p: Path) -> Problem:
 # ------------------------------------------------------------------ read CSV
 def _read_folder(folder: Path) -> tuple[dict, dict, list[Problem], set[str]]:
     """Raw tables of a folder, their names in messages, reading problems, unreadable files."""
-    present = {f.name.lower(): f for f in folder.iterdir() if f.is_file()}
     raw: dict[str, pd.DataFrame] = {}
     files = {t.name: t.file for t in TABLES}
     problems: list[Problem] = []
-    unreadable: set[str] = set()
+    unreadable: set[str] = set(files.values())
+    try:
+        present = {f.name.lower(): f for f in folder.iterdir() if f.is_file()}
+    except OSError as err:
+        fix = "Check that the folder exists and that you may open it (its permissions)."
+        reason = err.strerror or str(err)
+        problems.append(Problem(str(folder), None, None, f"cannot be listed ({reason}).", fix))
+        return raw, files, problems, unreadable
+    unreadable = set()
     for table in TABLES:
         file = present.get(table.file)
         if file is None:
@@ -207,7 +248,14 @@ def _decode(data: bytes, name: str) -> tuple[str | None, Problem | None]:
         message = "is UTF-16 text (Excel 'Unicode text'), not CSV."
         fix = "In Excel, save it as 'CSV UTF-8 (comma delimited)' or 'CSV (semicolon delimited)'."
         return None, Problem(name, None, None, message, fix)
-    for encoding in ENCODINGS:
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        pass
+    mixed = _mixed_encoding(data, name)
+    if mixed is not None:
+        return None, mixed
+    for encoding in ENCODINGS[1:]:
         try:
             return data.decode(encoding), None
         except UnicodeDecodeError:
@@ -215,6 +263,35 @@ def _decode(data: bytes, name: str) -> tuple[str | None, Problem | None]:
     message = "is neither UTF-8 nor Windows-1252/latin-1 text."
     fix = "Save it as 'CSV UTF-8' from Excel or LibreOffice."
     return None, Problem(name, None, None, message, fix)
+
+
+def _mixed_encoding(data: bytes, name: str) -> Problem | None:
+    """A problem when some lines are UTF-8 (accents included) and others are not.
+
+    Decoding the whole file as Windows-1252 would turn every accent of the
+    UTF-8 lines into mojibake ("Ã©" for "é"); such a file was assembled from
+    two sources and must be saved again.
+    """
+    utf8_line = bad_line = None
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            utf8_line = utf8_line or number
+        except UnicodeDecodeError:
+            bad_line = bad_line or number
+        if utf8_line and bad_line:
+            message = (
+                f"mixes encodings: line {bad_line} is not UTF-8 (Windows-1252?) while line "
+                f"{utf8_line} is UTF-8, so accents cannot all be read right."
+            )
+            fix = (
+                f"Correct the accents of line {bad_line}, or open the file in Excel or "
+                "LibreOffice and save it as 'CSV UTF-8'."
+            )
+            return Problem(name, bad_line, None, message, fix)
+    return None
 
 
 def _separator(text: str) -> str:
@@ -235,25 +312,55 @@ def _frame(rows: list[list[str]], name: str, sep: str) -> tuple[pd.DataFrame, li
             message = f"{len(row)} values but the header has {width} columns."
             fix = f"Remove the extra '{sep}', or put quotes around a text that contains it."
             problems.append(Problem(name, i + 2, None, message, fix))
-        data.append((row + [""] * width)[:width])
+        # a leading quote marks text that could read as a formula (written by safe_text)
+        data.append([unquote_text(v) for v in (row + [""] * width)[:width]])
     return pd.DataFrame(data, columns=header, dtype=object), problems
 
 
 # ----------------------------------------------------------------- read xlsx
 def _read_workbook(path: Path) -> tuple[dict, dict, list[Problem], set[str]]:
-    """Raw tables of a workbook (typed cells as Excel holds them), like :func:`_read_folder`."""
+    """Raw tables of a workbook (typed cells as Excel holds them), like :func:`_read_folder`.
+
+    The workbook is opened read-only and streamed; only cells within
+    :data:`MAX_SHEET_ROWS` x :data:`MAX_SHEET_COLUMNS` are kept. A corrupt file,
+    a value beyond that area, a formula without a computed value and merged
+    cells are problems naming the cell.
+    """
     import openpyxl  # lazy: spreadsheets are read only when asked for
     from openpyxl.utils.exceptions import InvalidFileException
 
+    def corrupt(err: BaseException) -> DataError:
+        fix = "Open it in Excel and save it again as .xlsx (Excel workbook)."
+        reason = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
+        problem = Problem(
+            path.name, None, None, f"cannot be opened as a workbook ({reason}).", fix
+        )
+        return DataError([problem], str(path))
+
     try:
+        with zipfile.ZipFile(path) as archive:
+            size = sum(i.file_size for i in archive.infolist())
+        if size > MAX_WORKBOOK_BYTES:
+            raise ValueError(
+                f"its content unpacks to {size:,} bytes, more than {MAX_WORKBOOK_BYTES:,}"
+            )
         with warnings.catch_warnings():
             # openpyxl warns about Excel features it drops (data validation, styles): harmless here
             warnings.simplefilter("ignore", UserWarning)
-            book = openpyxl.load_workbook(path, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, OSError, KeyError, ValueError) as err:
-        fix = "Open it in Excel and save it again as .xlsx (Excel workbook)."
-        problem = Problem(path.name, None, None, f"cannot be opened as a workbook ({err}).", fix)
-        raise DataError([problem], str(path)) from None
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (*_CORRUPT, InvalidFileException) as err:
+        raise corrupt(err) from None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            return _workbook_tables(book, path)
+    except _CORRUPT as err:
+        raise corrupt(err) from None
+    finally:
+        book.close()
+
+
+def _workbook_tables(book: Any, path: Path) -> tuple[dict, dict, list[Problem], set[str]]:
     sheets = {ws.title.strip().lower(): ws for ws in book.worksheets}
     raw: dict[str, pd.DataFrame] = {}
     files = {t.name: f"{path.name} [sheet {t.name}]" for t in TABLES}
@@ -261,7 +368,7 @@ def _read_workbook(path: Path) -> tuple[dict, dict, list[Problem], set[str]]:
     unreadable: set[str] = set()
     for table in TABLES:
         ws = sheets.get(table.name)
-        rows = [] if ws is None else [list(r) for r in ws.iter_rows(values_only=True)]
+        rows = [] if ws is None else _sheet_rows(book, ws, files[table.name], problems)
         if not rows or all(v is None for v in rows[0]):
             message = "no header on line 1."
             if ws is None:
@@ -274,8 +381,109 @@ def _read_workbook(path: Path) -> tuple[dict, dict, list[Problem], set[str]]:
             continue
         header = ["" if v is None else str(v).strip() for v in rows[0]]
         raw[table.name] = pd.DataFrame(rows[1:], columns=header, dtype=object)
-    book.close()
     return raw, files, problems, unreadable
+
+
+def _sheet_rows(book: Any, ws: Any, file: str, problems: list[Problem]) -> list[list[Any]]:
+    """The cells of a read-only sheet as rows of values (line 1 first), bounded in size.
+
+    Uses openpyxl's sheet parser directly: it yields only the rows present in
+    the file, each cell with its coordinates, and the merged ranges.
+    """
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+
+    formulas: dict[tuple[int, int], str] = {}
+
+    class Parser(WorkSheetParser):
+        """Cached values (data_only), noting formulas that have none."""
+
+        def parse_cell(self, element: Any) -> dict[str, Any]:
+            cell: dict[str, Any] = super().parse_cell(element)
+            formula = element.find(FORMULA_TAG)
+            if cell["value"] is None and formula is not None:
+                formulas[(cell["row"], cell["column"])] = "=" + (formula.text or "")
+            return cell
+
+    cells: dict[tuple[int, int], Any] = {}
+    beyond: list[str] = []
+    with ws._get_source() as source:
+        parser = Parser(
+            source,
+            ws._shared_strings,
+            data_only=True,
+            epoch=book.epoch,
+            date_formats=book._date_formats,
+            timedelta_formats=book._timedelta_formats,
+        )
+        for _index, row in parser.parse():
+            for cell in row:
+                r, c, v = cell["row"], cell["column"], cell["value"]
+                if v is None and (r, c) not in formulas:
+                    continue
+                if r > MAX_SHEET_ROWS or c > MAX_SHEET_COLUMNS:
+                    beyond.append(f"{get_column_letter(c)}{r}")
+                    continue
+                cells[(r, c)] = v
+        merged = parser.merged_cells
+    if beyond:
+        more = f" and {len(beyond) - 1} other cell(s)" if len(beyond) > 1 else ""
+        message = (
+            f"a value in cell {beyond[0]}{more}, beyond row {MAX_SHEET_ROWS:,} or column "
+            f"{get_column_letter(MAX_SHEET_COLUMNS)}, far outside any table."
+        )
+        fix = "Delete the cells beyond the table (select those rows and columns, then Delete)."
+        problems.append(Problem(file, None, None, message, fix))
+    if not cells:
+        return []
+    n_rows = max(r for r, _c in cells)
+    n_cols = max(c for _r, c in cells)
+    rows: list[list[Any]] = [[None] * n_cols for _ in range(n_rows)]
+    for (r, c), v in cells.items():
+        rows[r - 1][c - 1] = v
+    header = ["" if v is None else str(v).strip() for v in rows[0]]
+
+    def column(c: int) -> str | None:
+        return header[c - 1] or None if c <= len(header) else None
+
+    for (r, c), formula in sorted(formulas.items()):
+        if r > MAX_SHEET_ROWS or c > MAX_SHEET_COLUMNS:
+            continue
+        coord = f"{get_column_letter(c)}{r}"
+        message = (
+            f"cell {coord} holds the formula '{formula[:60]}' but no computed value (the file "
+            "was saved by a program that does not compute formulas)."
+        )
+        fix = "Open the workbook in Excel or LibreOffice and save it, or type the value itself."
+        problems.append(Problem(file, r, column(c), message, fix))
+    for rng in merged.mergeCell if merged is not None else ():
+        bounds = _range_bounds(str(rng.ref))
+        if bounds is None:
+            continue
+        c1, r1, c2, r2 = bounds
+        if (c1, r1) == (c2, r2) or r1 > n_rows or c1 > n_cols:
+            continue
+        first = f"{get_column_letter(c1)}{r1}"
+        message = (
+            f"cells {rng.ref} are merged: only {first} holds the value, the others "
+            "would be read as empty (the column's default)."
+        )
+        fix = "Unmerge the cells and write the value in every cell of the range."
+        problems.append(Problem(file, r1, column(c1), message, fix))
+    return rows
+
+
+def _range_bounds(ref: str) -> tuple[int, int, int, int] | None:
+    """(min_col, min_row, max_col, max_row) of a range such as ``E3:E5``, or None."""
+    from openpyxl.utils.cell import range_boundaries
+
+    try:
+        c1, r1, c2, r2 = range_boundaries(ref)
+    except (ValueError, TypeError):
+        return None
+    if None in (c1, r1, c2, r2):
+        return None
+    return int(c1), int(r1), int(c2), int(r2)
 
 
 # --------------------------------------------------------------------- write
@@ -327,7 +535,9 @@ def write_folder(t: Territory, path: str | os.PathLike[str], sep: str = ",") -> 
         Folder to write (created if needed); existing table files are replaced.
     sep : {",", ";"}, default ","
         Column separator. ``";"`` writes a decimal comma and a UTF-8 BOM, as
-        French Excel expects.
+        French Excel expects. Numbers are written exactly and never as an
+        ambiguous ``243.517`` (``243.5170``); text that a spreadsheet would
+        read as a formula gets a leading quote, taken off by :func:`load_territory`.
 
     Returns
     -------
@@ -339,8 +549,13 @@ def write_folder(t: Territory, path: str | os.PathLike[str], sep: str = ",") -> 
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)
     options: dict[str, Any] = {"sep": sep, "index": False, "lineterminator": "\n"}
-    options |= {"decimal": ",", "encoding": "utf-8-sig"} if sep == ";" else {"encoding": "utf-8"}
+    options |= {"encoding": "utf-8-sig"} if sep == ";" else {"encoding": "utf-8"}
+    decimal = "," if sep == ";" else "."
     for name, df in territory_to_frames(t).items():
+        df = safe_frame(df)  # no text cell read as a formula by a spreadsheet
+        for c in TABLES_BY_NAME[name].columns:
+            if c.kind == "float":
+                df[c.name] = [_number_text(x, decimal) for x in df[c.name]]
 
         def write(tmp: Path, df: pd.DataFrame = df) -> None:
             df.to_csv(tmp, **options)
@@ -349,11 +564,27 @@ def write_folder(t: Territory, path: str | os.PathLike[str], sep: str = ",") -> 
     return folder
 
 
+def _number_text(x: float, decimal: str) -> str:
+    """A float as text that reads back to the same number and is never ambiguous.
+
+    The shortest exact form (``repr``), with ``decimal`` as decimal mark; a
+    number such as 243.517 (one group of three decimals) gets a trailing zero,
+    ``243.5170``, so that it cannot be taken for 243517.
+    """
+    if x != x:  # NaN: an empty cell
+        return ""
+    text = repr(float(x))
+    if _AMBIGUOUS.fullmatch(text):
+        text += "0"
+    return text.replace(".", decimal)
+
+
 def write_excel(t: Territory, path: str | os.PathLike[str]) -> Path:
     """Write a territory as one .xlsx workbook, a sheet per table, atomically.
 
     Code columns (INSEE, SIREN, service) are formatted as text so that codes
-    typed in Excel later keep their leading zeros.
+    typed in Excel later keep their leading zeros; every text cell is stored
+    as text, never as a formula.
 
     Parameters
     ----------
@@ -377,6 +608,7 @@ def write_excel(t: Territory, path: str | os.PathLike[str]) -> Path:
             for name, df in frames.items():
                 df.to_excel(writer, sheet_name=name, index=False)
                 sheet = writer.sheets[name]
+                text_cells(sheet)  # a name like =HYPERLINK(...) stays text
                 for j, c in enumerate(TABLES_BY_NAME[name].columns, start=1):
                     cells = [sheet.cell(i, j) for i in range(1, len(df) + 2)]
                     width = max(len(str(cell.value or "")) for cell in cells)

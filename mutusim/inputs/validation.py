@@ -25,10 +25,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mutusim.core.schema import NATURES, TABLES, TABLES_BY_NAME, Column, Table
+from mutusim.core.schema import (
+    EPCI_PARTY,
+    MAX_POOLED_FTE,
+    NATURES,
+    TABLES,
+    TABLES_BY_NAME,
+    Column,
+    Table,
+)
 from mutusim.errors import DataError, Problem
 
-__all__ = ["BOOLEANS", "CROSS_CHECKS", "SERVICE_CODE", "did_you_mean", "validate_tables"]
+__all__ = [
+    "AMBIGUOUS_NUMBER",
+    "BOOLEANS",
+    "CROSS_CHECKS",
+    "SERVICE_CODE",
+    "did_you_mean",
+    "validate_tables",
+]
 
 #: Pattern of a service identifier (``rh_paie``).
 SERVICE_CODE = re.compile(r"[a-z][a-z0-9_]*")
@@ -55,6 +70,11 @@ _PLAIN = re.compile(r"[+-]?(\d+[.,]?\d*|[.,]\d+)([eE][+-]?\d+)?")  # 1234.5, 123
 _DOT_GROUPS = re.compile(r"[+-]?\d{1,3}(\.\d{3})+(,\d*)?")  # 1.234.567,5
 _COMMA_GROUPS = re.compile(r"[+-]?\d{1,3}(,\d{3})+\.\d*")  # 1,234,567.5
 _FLOAT_CODE = re.compile(r"(\d+)[.,]0*")  # a code that went through a number: 1001.0
+#: One group of three digits after a single '.' or ',': 243.517 is 243517 with a
+#: thousands separator, or 243.517 with a decimal one; only the file can tell.
+AMBIGUOUS_NUMBER = _AMBIGUOUS = re.compile(r"[+-]?[1-9]\d{0,2}([.,])\d{3}")
+_MANY_GROUPS = re.compile(r"[+-]?\d{1,3}([.,])\d{3}(\1\d{3})+")  # 1.234.567: '.' groups thousands
+_DECIMAL = re.compile(r"[+-]?\d*([.,])\d+([eE][+-]?\d+)?")  # 12.25, 0,5, .5, 1234,567
 _UNNAMED = re.compile(r"Unnamed: \d+")  # pandas' name for an empty header cell
 
 
@@ -154,6 +174,12 @@ def _parse_table(table: Table, df: object, file: str, problems: list[Problem]) -
         frame = frame.reset_index()  # a table indexed by its key, e.g. territory.baseline
     cells = frame.to_numpy(dtype=object)
     positions = _check_columns(table, frame.columns, cells, file, problems)
+    numeric = [
+        positions[c.name]
+        for c in table.columns
+        if c.kind in ("int", "float") and c.name in positions
+    ]
+    marks = _number_marks(v for v in cells[:, numeric].ravel() if isinstance(v, str))
     parsed = _Parsed(table, file)
     for i, row in enumerate(cells):
         if all(_is_missing(v) for v in row):
@@ -162,7 +188,9 @@ def _parse_table(table: Table, df: object, file: str, problems: list[Problem]) -
         record = {}
         for c in table.columns:
             if c.name in positions:
-                record[c.name] = _parse_cell(c, row[positions[c.name]], file, line, problems)
+                record[c.name] = _parse_cell(
+                    c, row[positions[c.name]], file, line, problems, marks
+                )
             else:
                 record[c.name] = None if c.required else _default(c)
         parsed.lines.append(line)
@@ -205,8 +233,18 @@ def _check_columns(
 
 
 # ------------------------------------------------------------------- cells
-def _parse_cell(c: Column, value: object, file: str, line: int, problems: list[Problem]) -> object:
-    """Parse one cell; on failure record the problem and return the best guess."""
+def _parse_cell(
+    c: Column,
+    value: object,
+    file: str,
+    line: int,
+    problems: list[Problem],
+    marks: dict[str, str] | None = None,
+) -> object:
+    """Parse one cell; on failure record the problem and return the best guess.
+
+    ``marks`` is the table's number dialect (:func:`_number_marks`).
+    """
     if _is_missing(value):
         if c.required:
             fix = f"Fill in '{c.name}': {c.description}"
@@ -214,6 +252,8 @@ def _parse_cell(c: Column, value: object, file: str, line: int, problems: list[P
             return None
         return _default(c)
     try:
+        if c.kind in ("int", "float"):
+            return _parse_number(value, c, c.kind == "int", marks)
         return PARSERS[c.kind](value, c)
     except _Bad as bad:
         problems.append(Problem(file, line, c.name, bad.message, bad.fix))
@@ -268,11 +308,13 @@ def _parse_bool(v: object, c: Column) -> bool:
     return BOOLEANS[s]
 
 
-def _parse_number(v: object, c: Column, integer: bool) -> float | int:
+def _parse_number(
+    v: object, c: Column, integer: bool, marks: dict[str, str] | None = None
+) -> float | int:
     """A number, then checked against the column's minimum and maximum."""
     what, expected = ("integer", "a whole number") if integer else ("number", "a number")
     expected += f" in {c.unit}" if c.unit != "-" else ""
-    x = None if isinstance(v, bool | np.bool_) else _to_float(v)
+    x = None if isinstance(v, bool | np.bool_) else _to_float(v, integer, marks or {})
     if x is None or not math.isfinite(x):
         raise _Bad(
             f"{what} expected, got {_show(v)}.", f"Write {expected}, e.g. 1234.5 or 1234,5."
@@ -281,20 +323,87 @@ def _parse_number(v: object, c: Column, integer: bool) -> float | int:
         raise _Bad(f"integer expected, got {_show(v)}.", f"Write {expected}.")
     value = int(x) if integer else x
     if c.minimum is not None and x < c.minimum:
-        limit = "greater than 0" if 0 < c.minimum < 1e-6 else f"at least {c.minimum:g}"
+        limit = f"at least {c.minimum:g}"
         message = f"value {x:g} is too small: it must be {limit}."
         raise _Bad(message, f"Enter {expected}, {limit}.", value)
     if c.maximum is not None and x > c.maximum:
-        message = f"value {x:g} is too large: it must be at most {c.maximum:g}."
-        raise _Bad(message, f"Enter {expected}, at most {c.maximum:g}.", value)
+        why = f" ({c.plausible})" if c.plausible else ""
+        top = f"{c.maximum:,.0f}" if c.maximum >= 1e4 else f"{c.maximum:g}"
+        message = f"value {x:g} is too large: it must be at most {top}{why}."
+        fix = f"Enter {expected}, at most {top}; check the unit ({c.unit})."
+        raise _Bad(message, fix, value)
     return value
 
 
-def _to_float(v: object) -> float | None:
-    """The value as a float ('.' or ',' decimals, spaced or grouped thousands), or None."""
+def _plain_number_text(v: object) -> str:
+    """A cell's text without spaces, non-breaking spaces and a trailing currency."""
+    return _SPACES.sub("", str(v).strip().removesuffix("€").removesuffix("EUR"))
+
+
+def _number_marks(texts: Iterable[str]) -> dict[str, str]:
+    """What '.' and ',' mean in a table, from its unambiguous number cells.
+
+    A mark is ``"decimal"`` when some cell uses it as a decimal mark (``12.25``,
+    ``0,5``, the ``,5`` of ``1.234,5``) and none groups thousands with it,
+    ``"thousands"`` when some cell groups thousands with it (``1.234.567``, the
+    ``.`` of ``1.234,5``) and none uses it as a decimal mark; absent otherwise.
+    Cells such as ``243.517`` say nothing: they are what this decides.
+
+    Parameters
+    ----------
+    texts : iterable of str
+        The text cells of a table's number columns.
+
+    Returns
+    -------
+    dict
+        Mark -> ``"decimal"`` or ``"thousands"``.
+    """
+    seen: dict[str, set[str]] = {".": set(), ",": set()}
+    for text in texts:
+        s = _plain_number_text(text)
+        if _AMBIGUOUS.fullmatch(s):
+            continue
+        if s.count(".") + s.count(",") == 1:
+            if m := _DECIMAL.fullmatch(s):
+                seen[m.group(1)].add("decimal")
+        elif m := _MANY_GROUPS.fullmatch(s):
+            seen[m.group(1)].add("thousands")
+        elif (m := _DOT_GROUPS.fullmatch(s)) and m.group(2):
+            seen["."].add("thousands")
+            seen[","].add("decimal")
+        elif _COMMA_GROUPS.fullmatch(s):
+            seen[","].add("thousands")
+            seen["."].add("decimal")
+    return {mark: kinds.pop() for mark, kinds in seen.items() if len(kinds) == 1}
+
+
+def _to_float(
+    v: object, integer: bool = False, marks: dict[str, str] | None = None
+) -> float | None:
+    """The value as a float ('.' or ',' decimals, spaced or grouped thousands), or None.
+
+    A cell like ``243.517`` (one group of three digits after a single mark) is
+    read as ``marks`` say the table uses that mark; in a whole-number column it
+    can only be thousands; otherwise it is ambiguous and raises :class:`_Bad`.
+    """
     if isinstance(v, numbers.Real):
         return float(v)
-    s = _SPACES.sub("", str(v).strip().removesuffix("€").removesuffix("EUR"))
+    s = _plain_number_text(v)
+    if m := _AMBIGUOUS.fullmatch(s):
+        mark = m.group(1)
+        meaning = (marks or {}).get(mark) or ("thousands" if integer else None)
+        if meaning == "thousands":
+            return float(s.replace(mark, ""))
+        if meaning == "decimal":
+            return float(s.replace(",", "."))
+        grouped, decimal = s.replace(mark, ""), s.replace(",", ".")
+        name = "comma" if mark == "," else "point"
+        raise _Bad(
+            f"{_show(v)} is ambiguous: {grouped} with a thousands {name}, or {decimal} with a "
+            f"decimal {name}; no other number of the file settles which.",
+            f"Write {grouped} without thousands separator, or {s}0 if a decimal {name} is meant.",
+        )
     if _PLAIN.fullmatch(s):
         return float(s.replace(",", "."))
     if _DOT_GROUPS.fullmatch(s):
@@ -315,6 +424,8 @@ def _parse_code(v: object, c: Column) -> str:
     width = c.width
     as_text = "and format the column as text in Excel so that leading zeros stay."
     s = repr(float(v)) if isinstance(v, float | np.floating) else str(v).strip()
+    if s in c.also:
+        return s
     if m := _FLOAT_CODE.fullmatch(s):
         guess = m.group(1).zfill(width)
         raise _Bad(f"code '{s}' was read as a number.", f"Write '{guess}' {as_text}", guess)
@@ -383,12 +494,13 @@ def _check_declared(parsed: dict[str, _Parsed], problems: list[Problem]) -> None
         declared, p = parsed[ref].codes(), parsed[name]
         known = set(declared)
         where: dict[object, list[int]] = {}
+        also = set(p.table.column(column).also)
         for line, row in p.items():
-            if row[column] is not None and row[column] not in known:
+            if row[column] is not None and row[column] not in known | also:
                 where.setdefault(row[column], []).append(line)
         for code, lines in where.items():
-            also = f" (also on lines {_lines(lines[1:])})" if len(lines) > 1 else ""
-            message = f"{column} '{code}' is not declared in {parsed[ref].file}{also}."
+            more = f" (also on lines {_lines(lines[1:])})" if len(lines) > 1 else ""
+            message = f"{column} '{code}' is not declared in {parsed[ref].file}{more}."
             fix = f"Add it to {parsed[ref].file}, or correct the code"
             fix += did_you_mean(str(code), declared) or "."
             problems.append(p.problem(lines[0], column, message, fix))
@@ -438,7 +550,7 @@ def _check_transfer_arrangement(parsed: dict[str, _Parsed], problems: list[Probl
     transfer: dict[object, list[int]] = {}
     other: dict[object, list[int]] = {}
     for line, row in b.items():
-        if row["arrangement"] is not None:
+        if row["arrangement"] is not None and row["commune"] != EPCI_PARTY:
             side = transfer if row["arrangement"] == "transfer" else other
             side.setdefault(row["service"], []).append(line)
     for service in transfer.keys() & other.keys():
@@ -492,6 +604,99 @@ def _check_costs(parsed: dict[str, _Parsed], problems: list[Problem]) -> None:
             problems.append(b.problem(line, "cost", message, fix))
 
 
+def _check_posts(parsed: dict[str, _Parsed], problems: list[Problem]) -> None:
+    """fte_posts is a whole number at most fte; empty means the whole part of fte."""
+    if "baseline" not in parsed:
+        return
+    b = parsed["baseline"]
+    for line, row in b.items():
+        fte, posts = row["fte"], row["fte_posts"]
+        if not isinstance(fte, float) or fte < 0:
+            continue  # a bad fte is its own problem
+        if posts is None or (isinstance(posts, float) and math.isnan(posts)):
+            row["fte_posts"] = float(math.floor(fte + 1e-9))
+            continue
+        if not isinstance(posts, float):
+            continue
+        if abs(posts - round(posts)) > 1e-9:
+            message = f"fte_posts is {posts:g}, not a whole number of posts."
+            fix = (
+                "Give the number of agents who work entirely in the service (a whole number); "
+                "the rest of fte counts as shares of agents made available."
+            )
+            problems.append(b.problem(line, "fte_posts", message, fix))
+        elif posts > fte + 1e-9:
+            message = f"fte_posts is {posts:g}, more than fte ({fte:g})."
+            fix = "fte_posts is the part of fte held by agents wholly in the service: at most fte."
+            problems.append(b.problem(line, "fte_posts", message, fix))
+
+
+def _check_hosts(parsed: dict[str, _Parsed], problems: list[Problem]) -> None:
+    """A pooled unit is hosted by the EPCI or a declared commune; a transfer by the EPCI."""
+    if not {"communes", "modes"} <= parsed.keys():
+        return
+    m, communes = parsed["modes"], set(parsed["communes"].codes())
+    for line, row in m.items():
+        host = row["host"]
+        if host is None or host == EPCI_PARTY:
+            continue
+        if host not in communes:
+            message = f"host '{host}' is neither EPCI nor a commune of {parsed['communes'].file}."
+            fix = "Write EPCI, or the INSEE code of the member commune that employs the staff."
+            problems.append(m.problem(line, "host", message, fix))
+        elif row["mode"] == "transfer":
+            message = f"a transfer is hosted by the EPCI, not by commune '{host}'."
+            fix = "Write EPCI (or leave the cell empty) on transfer rows."
+            problems.append(m.problem(line, "host", message, fix))
+
+
+def _check_units(parsed: dict[str, _Parsed], problems: list[Problem]) -> None:
+    """A baseline row with staff has units of work.
+
+    A pooled unit sizes its staff from its members' units: staff with no
+    units would vanish in a shared or transferred unit, and its cost with
+    them, showing savings that do not exist.
+    """
+    if "baseline" not in parsed:
+        return
+    b = parsed["baseline"]
+    for line, row in b.items():
+        if row["units"] == 0 and isinstance(row["fte"], float) and row["fte"] > 0:
+            cost = f" and cost is {row['cost']:g}" if isinstance(row["cost"], float) else ""
+            message = f"units is 0 although fte is {row['fte']:g}{cost}."
+            fix = (
+                "Enter the yearly units of work of the service for this commune, "
+                "or set fte to 0 if no agent of the commune works in it."
+            )
+            problems.append(b.problem(line, "units", message, fix))
+
+
+def _check_pooled_size(parsed: dict[str, _Parsed], problems: list[Problem]) -> None:
+    """A pooled unit needs at most :data:`~mutusim.core.schema.MAX_POOLED_FTE` FTE for all the work."""
+    if not {"baseline", "modes"} <= parsed.keys():
+        return
+    units: dict[object, float] = {}
+    for row in parsed["baseline"].rows:
+        if isinstance(row["units"], float):
+            units[row["service"]] = units.get(row["service"], 0.0) + row["units"]
+    m = parsed["modes"]
+    for line, row in m.items():
+        work, per_fte = units.get(row["service"], 0.0), row["units_per_fte"]
+        if not isinstance(per_fte, float) or per_fte <= 0:
+            continue
+        need = work / per_fte
+        if need > MAX_POOLED_FTE:
+            message = (
+                f"the {row['mode']} unit of '{row['service']}' would need {need:,.0f} FTE for the "
+                f"{work:,.0f} units of work of the communes (more than {MAX_POOLED_FTE:,})."
+            )
+            fix = (
+                "Check units_per_fte (units of work one FTE handles in a year) here and the "
+                "units of baseline.csv: they must be in the same unit of work."
+            )
+            problems.append(m.problem(line, "units_per_fte", message, fix))
+
+
 def _check_natures(parsed: dict[str, _Parsed], problems: list[Problem]) -> None:
     """mandatory_for lists valid EPCI natures."""
     if "services" not in parsed:
@@ -514,7 +719,11 @@ CROSS_CHECKS = (
     _check_transfer_arrangement,
     _check_arrangement_modes,
     _check_costs,
+    _check_units,
+    _check_pooled_size,
     _check_natures,
+    _check_posts,
+    _check_hosts,
 )
 
 

@@ -1,20 +1,29 @@
-"""Model build: from a territory and a scenario to a PuLP MILP (no solve).
+"""Model build: from a territory and a scenario to one PuLP MILP of the plan and its roadmap.
 
 The pipeline is :func:`build_model` (this module) → :func:`mutusim.model.solver.solve`
 → :func:`mutusim.model.check.check_plan` → :class:`mutusim.core.result.Result`,
 run by :func:`mutusim.optimise`.
 
-Formulation (annual steady-state cost, EUR/year; docs/model.md)
----------------------------------------------------------------
-For each service *s*, commune *c* and mode *m* a binary ``x[s,c,m]``; for
-each service and pooled mode *p* (share, transfer) a binary ``y[s,p]``
-(the pooled unit is opened) and an integer ``n[s,p]`` (its staff, in steps
-of ``fte_step``). Minimise::
+Formulation (docs/model.md): plan and roadmap decided together
+------------------------------------------------------------------
+For each service *s* and each year *t* its changes may take effect in
+(``Scenario.start_years``: 1 January after the adoption year, within the
+horizon) a binary ``z[s,t]``; for each pair, mode and start year a binary
+``x[s,i,m,t]`` (the pair's final mode when the service starts in t); for each
+pooled mode and start year an opening binary ``y``, staff steps ``n``, the
+long-run posts ``need``, and, year by year, the posts employed and the
+incoming posts still filled (an integer: agents leave whole). Disaggregating
+by start year keeps the formulation linear and tight. Maximise the net present
+value of the savings over the horizon, i.e. minimise::
 
-    sum keep cost[s,c] x[s,c,keep]
-  + sum_p fixed[s,p] y[s,p] + cost_per_fte[s,p] fte_step[s,p] n[s,p]
-  + sum_p (cost_per_unit units[s,c] + overhead[s,p]
-           + transition[s,c,p] / transition_years) x[s,c,p]
+    Σ_{s,t} [ D_t · (Σ kept cost + Σ_units (fixed + Σ_members (member + cost_per_fte · partial)))
+              + Σ_{u ≥ t} d_u · cost_per_fte · posts[u] + d_t · Σ one-off transition
+              − D_t · SQ_s · z[s,t] ]
+
+with ``d_u = (1 + discount)^-(u − start_year)`` and ``D_t = Σ_{u ≥ t} d_u``;
+the objective is minus the NPV [EUR]. A service not started keeps today's
+arrangements, so a change that does not pay back within the horizon is
+not in the plan.
 
 The rules (each a named function of :mod:`mutusim.model.rules`) add the
 constraints. Modes a rule excludes are not created as variables at all; the
@@ -29,12 +38,13 @@ through ``LpProblem.add_variable``.
 from __future__ import annotations
 
 import gc
+import math
 import time
 
 import pulp
 
 from mutusim.core.scenario import Scenario
-from mutusim.core.schema import MODES, POOL_MODES
+from mutusim.core.schema import MODES
 from mutusim.core.territory import Territory
 from mutusim.model.data import ModelData
 from mutusim.model.milp import MilpModel, Terms
@@ -88,7 +98,7 @@ def _safe(text: str) -> str:
 def _filter_modes(model: MilpModel) -> None:
     data = model.data
     for s in data.services:
-        for c in data.communes:
+        for c in data.parties_of(s):
             allowed = list(MODES)
             for rule in FILTERS.values():
                 for m in list(allowed):
@@ -103,32 +113,85 @@ def _add_variables(model: MilpModel) -> None:
     data = model.data
     lp = model.lp
     integral = data.scenario.rule_on("indivisible_staffing")
-    used_pools = {(s, m) for (s, _c), modes in model.allowed.items() for m in modes if m != "keep"}
+    abolition = data.scenario.staff_reduction == "abolition"
     for s in data.services:
-        for p in POOL_MODES:
-            if (s, p) not in used_pools:
-                continue
-            model.y[(s, p)] = lp.add_variable(f"open__{s}__{p}", 0, 1, cat="Binary")
-            total = sum(data.pair(s, c).units for c in data.communes if p in model.allowed[(s, c)])
-            ub = data.steps_needed(s, p, total, integral=True)
-            model.n[(s, p)] = lp.add_variable(
-                f"staff__{s}__{p}", 0, ub, cat="Integer" if integral else "Continuous"
-            )
-    for (s, c), modes in model.allowed.items():
-        for m in modes:
-            model.x[(s, c, m)] = lp.add_variable(f"x__{s}__{c}__{m}", 0, 1, cat="Binary")
+        parties = data.parties_of(s)
+        changeable = any(
+            m != data.pair(s, c).arrangement for c in parties for m in model.allowed[(s, c)]
+        )
+        if not changeable:
+            continue
+        pooled = {m for c in parties for m in model.allowed[(s, c)] if m != "keep"}
+        for t in data.start_years:
+            model.z[(s, t)] = lp.add_variable(f"start__{s}__{t}", 0, 1, cat="Binary")
+            for c in parties:
+                for m in model.allowed[(s, c)]:
+                    model.x[(s, c, m, t)] = lp.add_variable(
+                        f"x__{s}__{c}__{m}__{t}", 0, 1, cat="Binary"
+                    )
+            for p in ("share", "transfer"):
+                if p not in pooled:
+                    continue
+                candidates = [c for c in parties if p in model.allowed[(s, c)]]
+                pool = data.pool(s, p)
+                total = sum(data.pair(s, c).units for c in candidates)
+                ub = data.steps_needed(s, p, total, integral=True)
+                model.y[(s, p, t)] = lp.add_variable(f"open__{s}__{p}__{t}", 0, 1, cat="Binary")
+                model.n[(s, p, t)] = lp.add_variable(
+                    f"steps__{s}__{p}__{t}", 0, ub, cat="Integer" if integral else "Continuous"
+                )
+                model.need[(s, p, t)] = lp.add_variable(
+                    f"need__{s}__{p}__{t}", 0, ub * pool.fte_step, cat="Continuous"
+                )
+                arriving = sum(
+                    data.pair(s, c).posts for c in candidates if data.pair(s, c).arrangement != p
+                )
+                if abolition:
+                    model.abolished[(s, p, t)] = lp.add_variable(
+                        f"abolished__{s}__{p}__{t}", 0, None, cat="Continuous"
+                    )
+                    model.positive[(s, p, t)] = lp.add_variable(
+                        f"positive__{s}__{p}__{t}", 0, 1, cat="Binary"
+                    )
+                    continue
+                for u in data.years:
+                    if u < t:
+                        continue
+                    model.posts[(s, p, t, u)] = lp.add_variable(
+                        f"posts__{s}__{p}__{t}__{u}", 0, None, cat="Continuous"
+                    )
+                    # While even all the candidates' posts lose less than one whole agent,
+                    # every incoming post is still filled: no integer variable is needed.
+                    if math.floor(arriving * (1.0 - data.survival(u - t)) + 1e-9) >= 1:
+                        model.kept[(s, p, t, u)] = lp.add_variable(
+                            f"kept__{s}__{p}__{t}__{u}", 0, arriving, cat="Integer"
+                        )
 
 
 def _set_objective(model: MilpModel) -> None:
+    """Minus the net present value of the plan over the horizon [EUR]."""
     data = model.data
     terms: Terms = []
-    for (s, c, m), var in model.x.items():
-        coef = data.keep_coefficient(s, c) if m == "keep" else data.member_coefficient(s, c, m)
+    for (s, t), z in model.z.items():
+        terms.append((z, -data.status_quo_cost(s) * data.weight_from(t)))
+    for (s, c, m, t), var in model.x.items():
+        if m == "keep":
+            coef = data.keep_cost(s, c) * data.weight_from(t)
+        else:
+            yearly = data.member_cost(s, c, m) + data.pool(s, m).cost_per_fte * data.partial_fte(
+                s, c
+            )
+            coef = yearly * data.weight_from(t) + data.one_off(s, c, m) * data.weight(t)
         if coef:
             terms.append((var, coef))
-    for (s, p), var in model.y.items():
-        terms.append((var, data.pool(s, p).fixed_cost))
-    for (s, p), var in model.n.items():
-        terms.append((var, data.step_coefficient(s, p)))
+    for (s, p, t), var in model.y.items():
+        terms.append((var, data.pool(s, p).fixed_cost * data.weight_from(t)))
+    if data.scenario.staff_reduction == "abolition":
+        for (s, p, t), var in model.need.items():
+            terms.append((var, data.pool(s, p).cost_per_fte * data.weight_from(t)))
+        for (s, p, t), var in model.abolished.items():
+            terms.append((var, data.pool(s, p).cost_per_fte * data.abolition_weight(t)))
+    for (s, p, _t, u), var in model.posts.items():
+        terms.append((var, data.pool(s, p).cost_per_fte * data.weight(u)))
     model.objective_terms = terms
     model.lp.setObjective(pulp.LpAffineExpression(terms))

@@ -10,13 +10,16 @@ the scenario with its own code, independent of :mod:`mutusim.model.rules`
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from mutusim.core.costs import CostData
 from mutusim.core.evaluate import Plan, PlanEvaluation, evaluate_plan
 from mutusim.core.scenario import Scenario
-from mutusim.core.schema import MODES
+from mutusim.core.schema import EPCI_PARTY, MODES
+from mutusim.core.status import Status
 from mutusim.core.territory import Territory
+from mutusim.core.timeline import Schedule, price_schedule
 
 __all__ = ["COST_TOL", "CheckReport", "check_plan"]
 
@@ -33,11 +36,14 @@ class CheckReport:
     errors : list of str
         One line per rule broken or cost mismatch (English, for developers).
     evaluation : PlanEvaluation or None
-        The plan's recomputed costs (None when a basic check failed first).
+        The plan's recomputed long-run costs (None when a basic check failed first).
+    schedule : Schedule or None
+        The plan priced year by year (None when a basic check failed first).
     """
 
     errors: list[str] = field(default_factory=list)
     evaluation: PlanEvaluation | None = None
+    schedule: Schedule | None = None
 
     @property
     def ok(self) -> bool:
@@ -49,11 +55,13 @@ def check_plan(
     territory: Territory,
     scenario: Scenario,
     plan: Plan,
+    starts: Mapping[str, int] | None = None,
     solver_objective: float | None = None,
     proven: bool = False,
     costs: CostData | None = None,
+    status: Status = Status.GIVEN,
 ) -> CheckReport:
-    """Re-verify every rule of the scenario on ``plan`` and recompute its cost.
+    """Re-verify every rule of the scenario on ``plan`` and its start years, and recompute its cost.
 
     Parameters
     ----------
@@ -62,15 +70,21 @@ def check_plan(
     scenario : Scenario
         Options and rules.
     plan : mapping
-        Mode of each (service, commune) pair.
+        Final mode of each (service, party) pair.
+    starts : mapping, optional
+        Service -> the year its changes take effect; every service whose plan
+        differs from today needs one, in ``scenario.start_years``. Default: the
+        first possible year for every changed service.
     solver_objective : float, optional
-        Objective the solver reported [EUR/year]. The recomputed cost must
-        equal it when ``proven`` (an optimal solve), and may not exceed it
+        Objective the solver reported: minus the NPV [EUR]. The recomputed NPV
+        must match it when ``proven`` (an optimal solve), and may not be worse
         otherwise (a stopped solve may carry spare staff the checker drops).
     proven : bool
         The solver proved the plan optimal.
     costs : CostData, optional
         ``CostData.from_inputs(territory, scenario)``, if already built.
+    status : Status
+        What chose the start years, recorded in the schedule.
 
     Returns
     -------
@@ -114,10 +128,15 @@ def check_plan(
         if arr == "transfer" and m != "transfer":
             errs.append(f"already_transferred: ({s}, {c}) was transferred but has '{m}'")
         if sc.rule_on("perimeter") and m != arr:
-            pop = int(pops[c])
+            # the EPCI has no population of its own; its service follows the communes of a
+            # perimeter, unless the perimeter holds none
+            pop = int(pops.get(c, 0))
+            commune_out = sc.perimeter_communes is not None and (
+                not sc.perimeter_communes if c == EPCI_PARTY else c not in sc.perimeter_communes
+            )
             outside = (
                 (sc.perimeter_services is not None and s not in sc.perimeter_services)
-                or (sc.perimeter_communes is not None and c not in sc.perimeter_communes)
+                or commune_out
                 or (sc.perimeter_max_population is not None and pop > sc.perimeter_max_population)
             )
             if outside:
@@ -137,12 +156,31 @@ def check_plan(
     if errs:
         return CheckReport(errs)
     errs += _check_majorities(t, sc, plan)
+    changed = sorted({s for (s, c), m in plan.items() if m != base[(s, c)]["arrangement"]})
+    if starts is None:
+        starts = dict.fromkeys(changed, sc.first_effective_year)
+    for s in changed:
+        if starts.get(s) not in sc.start_years:
+            errs.append(
+                f"starts: {s} changes but starts in {starts.get(s)} (allowed: {sc.start_years})"
+            )
+    extra_starts = sorted(set(starts) - set(changed))
+    if extra_starts:
+        errs.append(f"starts: {extra_starts} start but do not change")
+    if errs:
+        return CheckReport(errs)
+    schedule = price_schedule(costs, sc, plan, starts, status)
+    errs += schedule.check_errors
 
     ev = evaluate_plan(costs, plan)
     if sc.rule_on("no_worse_off"):
         base = t.baseline[["cost"]].to_dict("index")
-        # every pair, whatever its arrangement: what the commune pays may not exceed its cost today
+        # every pair, whatever its arrangement: what the commune pays may not exceed its cost
+        # today, except a transfer the law imposes (mandatory competence: the law wins)
+        by_law = mandatory if sc.rule_on("mandatory_competences") else set()
         for row in ev.pairs.itertuples():
+            if row.service in by_law and plan.get((row.service, row.commune)) == "transfer":
+                continue
             own = float(base[(row.service, row.commune)]["cost"])
             if row.cost_after > own + COST_TOL:
                 errs.append(
@@ -155,15 +193,13 @@ def check_plan(
             errs.append(
                 f"min_members: pooled {row.mode} of {row.service} has {row.members} member(s) < {k}"
             )
-        if (
-            row.mode == "transfer"
-            and sc.rule_on("transfer_all_or_nothing")
-            and row.members != len(t.communes)
-        ):
-            errs.append(
-                f"transfer_all_or_nothing: {row.service} transferred by {row.members} of "
-                f"{len(t.communes)} communes"
-            )
+        if row.mode == "transfer" and sc.rule_on("transfer_all_or_nothing"):
+            communes = [c for c in t.communes.index if plan.get((row.service, c)) == "transfer"]
+            if len(communes) != len(t.communes):
+                errs.append(
+                    f"transfer_all_or_nothing: {row.service} transferred by {len(communes)} of "
+                    f"{len(t.communes)} communes"
+                )
     if (
         sc.max_total_cost is not None
         and sc.rule_on("cost_cap")
@@ -179,18 +215,22 @@ def check_plan(
     ):
         errs.append(f"fte_moved_cap: {ev.fte_moved:g} FTE moved > cap {sc.max_fte_moved:g}")
     if solver_objective is not None:
-        tol = COST_TOL + 1e-7 * max(1.0, abs(ev.total_cost))
-        diff = ev.total_cost - solver_objective
+        tol = COST_TOL + 1e-7 * max(1.0, abs(schedule.baseline_cost) * len(sc.years))
+        diff = -schedule.npv - solver_objective
         if diff > tol or (proven and abs(diff) > tol):
             errs.append(
-                f"objective: solver reported {solver_objective:,.2f} EUR/year, recomputed "
-                f"cost of its plan is {ev.total_cost:,.2f}"
+                f"objective: solver reported an NPV of {-solver_objective:,.2f} EUR, recomputed "
+                f"NPV of its plan and start years is {schedule.npv:,.2f}"
             )
-    return CheckReport(errs, ev)
+    return CheckReport(errs, ev, schedule)
 
 
 def _check_majorities(t: Territory, sc: Scenario, plan: Plan) -> list[str]:
-    """Re-count the councils' votes for every new transfer (L5211-5 II), independently of the model."""
+    """Re-count the councils' votes for every new transfer (L5211-5 II), independently of the model.
+
+    A competence mandatory for the EPCI's nature is transferred by law, without
+    the councils' vote (DOMAIN.md §1.1), unless the scenario switches that rule off.
+    """
     if not sc.rule_on("qualified_majority"):
         return []
     errs = []
@@ -198,8 +238,18 @@ def _check_majorities(t: Territory, sc: Scenario, plan: Plan) -> list[str]:
     communes = list(pop)
     arrangement = t.baseline["arrangement"].to_dict()
     equipment = t.baseline["equipment_charge"].to_dict()
+    by_law: set[str] = set()
+    if sc.rule_on("mandatory_competences"):
+        by_law = {str(x) for x, nat in t.services["mandatory_for"].items() if t.nature in nat}
     new_transfers = sorted(
-        {s for (s, c), m in plan.items() if m == "transfer" and arrangement[(s, c)] != "transfer"}
+        {
+            s
+            for (s, c), m in plan.items()
+            if m == "transfer"
+            and arrangement[(s, c)] != "transfer"
+            and c != EPCI_PARTY
+            and s not in by_law
+        }
     )
     for s in new_transfers:
         yes = []

@@ -1,10 +1,11 @@
 """The model builder's view of a territory and scenario, with its own coefficients.
 
 :class:`ModelData` reads the input records once (:class:`mutusim.core.costs.CostData`)
-and computes the MILP's coefficients with its own code. The independent
-checker prices plans with :mod:`mutusim.core.costs` instead; the two are
-compared on random plans by ``tests/model/test_objective_oracle.py`` (the
-MILP's objective at a fixed plan equals the checker's cost).
+and computes the MILP's coefficients — yearly costs, discount weights, staff
+needs, departures — with its own code. The independent checker prices plans
+with :mod:`mutusim.core.costs` and :mod:`mutusim.core.timeline` instead; the
+two are compared on random plans and start years by
+``tests/model/test_objective_oracle.py``.
 """
 
 from __future__ import annotations
@@ -14,14 +15,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from mutusim.core.costs import CostData, PairData, PoolParams
+from mutusim.core.evaluate import evaluate_plan, status_quo
 from mutusim.core.findings import Reason
 from mutusim.core.law import Majority, council_vote, qualified_majority
 from mutusim.core.scenario import Scenario
+from mutusim.core.schema import EPCI_PARTY
 from mutusim.core.territory import Territory
 
 __all__ = ["ModelData", "Pair"]
 
-Pair = tuple[str, str]  # (service, commune)
+Pair = tuple[str, str]  # (service, party)
+
+#: Factors of an abolished post's yearly cost by year since abolition (DOMAIN.md §3).
+_SURNOMBRE = (1.0, 1.5, 1.5, 1.0)
+_SURNOMBRE_TAIL = 0.75
 
 
 @dataclass
@@ -48,6 +55,8 @@ class ModelData:
     mandatory: frozenset[str] = frozenset()
     transferable: frozenset[str] = frozenset()
     _majority: dict[str, Majority] = field(default_factory=dict, repr=False)
+    _sq: dict[str, float] = field(default_factory=dict, repr=False)
+    _sq_worse_off: frozenset[str] | None = field(default=None, repr=False)
 
     @classmethod
     def from_inputs(cls, territory: Territory, scenario: Scenario) -> ModelData:
@@ -80,12 +89,17 @@ class ModelData:
 
     @property
     def communes(self) -> tuple[str, ...]:
-        """Commune codes."""
+        """Commune codes (the councils that vote)."""
         return self.inputs.communes
 
     @property
+    def parties(self) -> tuple[str, ...]:
+        """Communes, then ``EPCI`` when it has services of its own."""
+        return self.inputs.parties
+
+    @property
     def pairs(self) -> Mapping[Pair, PairData]:
-        """(service, commune) -> baseline record."""
+        """(service, party) -> baseline record."""
         return self.inputs.pairs
 
     @property
@@ -95,7 +109,7 @@ class ModelData:
 
     @property
     def population(self) -> Mapping[str, int]:
-        """Commune -> population [inhabitants]."""
+        """Party -> population [inhabitants]."""
         return self.inputs.population
 
     def pair(self, s: str, c: str) -> PairData:
@@ -110,33 +124,77 @@ class ModelData:
         """True if the data offer pooled ``mode`` for service s."""
         return (s, mode) in self.inputs.pools
 
-    # ------------------------------------------------------- objective terms
-    def keep_coefficient(self, s: str, c: str) -> float:
-        """Objective coefficient of x[s,c,keep]: the pair's cost today [EUR/year]."""
+    def parties_of(self, s: str) -> list[str]:
+        """Parties with a baseline row for service s."""
+        return [c for c in self.parties if (s, c) in self.inputs.pairs]
+
+    # --------------------------------------------------------------- calendar
+    @property
+    def years(self) -> list[int]:
+        """Years of the horizon."""
+        return list(range(self.scenario.start_year, self.scenario.end_year + 1))
+
+    @property
+    def start_years(self) -> list[int]:
+        """Years a change may take effect in (1 January after the adoption year)."""
+        sc = self.scenario
+        adoption = sc.start_year if sc.adoption_year is None else sc.adoption_year
+        return list(range(max(sc.start_year, adoption + 1), sc.end_year + 1))
+
+    def weight(self, year: int) -> float:
+        """Discount weight of a year's money, 1 in the horizon's first year."""
+        return (1.0 + self.scenario.discount_rate) ** -(year - self.scenario.start_year)
+
+    def weight_from(self, year: int) -> float:
+        """Sum of the discount weights of ``year`` and every later year of the horizon."""
+        return sum(self.weight(u) for u in self.years if u >= year)
+
+    def weight_before(self, year: int) -> float:
+        """Sum of the discount weights of the horizon's years before ``year``."""
+        return sum(self.weight(u) for u in self.years if u < year)
+
+    def abolition_weight(self, year: int) -> float:
+        """Discounted cost multiple of a post abolished on 1 January of ``year`` (surnombre, CDG)."""
+        total = 0.0
+        for u in self.years:
+            if u >= year:
+                k = u - year
+                factor = _SURNOMBRE[k] if k < len(_SURNOMBRE) else _SURNOMBRE_TAIL
+                total += factor * self.weight(u)
+        return total
+
+    @property
+    def rate(self) -> float:
+        """Departure rate that cuts posts [1/year]."""
+        sc = self.scenario
+        return sc.retirement_rate if sc.departures == "retirements" else sc.all_departure_rate
+
+    def survival(self, k: int) -> float:
+        """Share of agents still there k years after the change: (1 − rate)^k."""
+        return (1.0 - self.rate) ** k
+
+    # ------------------------------------------------------- cost coefficients
+    def keep_cost(self, s: str, c: str) -> float:
+        """Yearly cost of a kept pair: its cost today [EUR/year]."""
         return self.inputs.pairs[(s, c)].cost
 
-    def member_coefficient(self, s: str, c: str, mode: str) -> float:
-        """Objective coefficient of x[s,c,p] for a pooled mode p [EUR/year].
-
-        Variable cost per unit of work, overhead per member, and the one-off
-        transition cost (DOMAIN.md §3, §6.8) divided by ``transition_years``
-        when the pair changes arrangement.
-        """
+    def member_cost(self, s: str, c: str, mode: str) -> float:
+        """Yearly cost a member brings to pooled unit (s, mode): variable + overhead [EUR/year]."""
         p = self.inputs.pools[(s, mode)]
+        return p.cost_per_unit * self.inputs.pairs[(s, c)].units + p.overhead_per_member
+
+    def partial_fte(self, s: str, c: str) -> float:
+        """FTE of shares of agents working only partly in the service [FTE]."""
         pair = self.inputs.pairs[(s, c)]
-        one_off = 0.0
-        if pair.arrangement != mode:
-            one_off = p.transition_cost_per_member + p.transition_cost_per_fte * pair.fte
-        return (
-            p.cost_per_unit * pair.units
-            + p.overhead_per_member
-            + one_off / self.scenario.transition_years
-        )
+        return max(0.0, pair.fte - pair.posts)
 
-    def step_coefficient(self, s: str, mode: str) -> float:
-        """Objective coefficient of the staff variable n[s,p]: cost of one step [EUR/year]."""
+    def one_off(self, s: str, c: str, mode: str) -> float:
+        """One-off cost of moving pair (s, c) to a pooled ``mode`` it does not have [EUR]."""
+        pair = self.inputs.pairs[(s, c)]
+        if mode == "keep" or pair.arrangement == mode:
+            return 0.0
         p = self.inputs.pools[(s, mode)]
-        return p.cost_per_fte * p.fte_step
+        return p.transition_cost_per_member + p.transition_cost_per_fte * pair.fte
 
     def steps_needed(self, s: str, mode: str, units: float, integral: bool = True) -> float:
         """Staffing steps a pooled unit needs for ``units`` of work (rounded up if integral)."""
@@ -146,9 +204,81 @@ class ModelData:
             return max(need, 0.0)
         return float(math.ceil(need - 1e-9))
 
+    def existing_staff(self, s: str, mode: str) -> dict[str, float]:
+        """Each current member's share of today's unit's long-run posts [FTE]."""
+        members = [c for c in self.parties_of(s) if self.pair(s, c).arrangement == mode]
+        if not members:
+            return {}
+        p = self.pool(s, mode)
+        units = sum(self.pair(s, c).units for c in members)
+        integral = self.scenario.rule_on("indivisible_staffing")
+        need = self.steps_needed(s, mode, units, integral) * p.fte_step
+        posts = max(0.0, need - sum(self.partial_fte(s, c) for c in members))
+        if units > 0:
+            return {c: posts * self.pair(s, c).units / units for c in members}
+        return {c: posts / len(members) for c in members}
+
+    def status_quo_cost(self, s: str) -> float:
+        """Yearly cost of service s in today's arrangements [EUR/year] (cached)."""
+        if s not in self._sq:
+            total = 0.0
+            parties = self.parties_of(s)
+            for mode in ("share", "transfer"):
+                members = [c for c in parties if self.pair(s, c).arrangement == mode]
+                if not members:
+                    continue
+                p = self.pool(s, mode)
+                posts = sum(self.existing_staff(s, mode).values())
+                partial = sum(self.partial_fte(s, c) for c in members)
+                total += p.fixed_cost + p.cost_per_fte * (posts + partial)
+                total += sum(self.member_cost(s, c, mode) for c in members)
+            total += sum(
+                self.keep_cost(s, c) for c in parties if self.pair(s, c).arrangement == "keep"
+            )
+            self._sq[s] = total
+        return self._sq[s]
+
+    def status_quo_breaks(self, s: str) -> tuple[str, ...]:
+        """Rules today's arrangement of s breaks, so that s must change within the horizon.
+
+        The checker applies every rule to every pair, changed or not; the
+        filter rules are handled pair by pair (an excluded arrangement must
+        change), these three judge today's units as a whole: a unit shared by
+        fewer members than ``min_members``, a transfer by some communes only
+        (``transfer_all_or_nothing``), a shared unit billing a party more than
+        its own cost today (``no_worse_off``, only when the billing key and the
+        recorded costs disagree).
+        """
+        sc = self.scenario
+        parties = self.parties_of(s)
+        broken = []
+        if sc.rule_on("min_members"):
+            for mode in ("share", "transfer"):
+                members = [c for c in parties if self.pair(s, c).arrangement == mode]
+                if members and len(members) < self.pool(s, mode).min_members:
+                    broken.append("min_members")
+                    break
+        if sc.rule_on("transfer_all_or_nothing"):
+            communes = [c for c in parties if c != EPCI_PARTY]
+            n = sum(self.pair(s, c).arrangement == "transfer" for c in communes)
+            if 0 < n < len(communes):
+                broken.append("transfer_all_or_nothing")
+        if sc.rule_on("no_worse_off"):
+            if self._sq_worse_off is None:
+                ev = evaluate_plan(self.inputs, status_quo(self.inputs))
+                pairs = self.inputs.pairs
+                self._sq_worse_off = frozenset(
+                    str(row.service)
+                    for row in ev.pairs.itertuples()
+                    if row.cost_after > pairs[(row.service, row.commune)].cost + 1e-4
+                )
+            if s in self._sq_worse_off:
+                broken.append("no_worse_off")
+        return tuple(broken)
+
     # ----------------------------------------------------------- rule inputs
-    def weight(self, s: str, c: str) -> float:
-        """Billing weight of commune c in a shared unit of s (units, population or FTE)."""
+    def bill_weight(self, s: str, c: str) -> float:
+        """Billing weight of party c in a shared unit of s (units, population or FTE)."""
         key = self.scenario.billing_keys.get(s, "units")
         pair = self.inputs.pairs[(s, c)]
         if key == "population":
@@ -157,7 +287,7 @@ class ModelData:
 
     def budget_change_if_transferred(self, s: str, c: str) -> float:
         """Commune c's budget change if it transfers s: the equipment charge the CLECT adds [EUR/year]."""
-        return self.inputs.pairs[(s, c)].equipment_charge
+        return 0.0 if c == EPCI_PARTY else self.inputs.pairs[(s, c)].equipment_charge
 
     def level(self, s: str, c: str, mode: str) -> float:
         """Service level [0-100] of pair (s, c) under ``mode``."""

@@ -20,6 +20,7 @@ from mutusim.core.findings import Finding, Reason
 from mutusim.core.result import Result
 from mutusim.core.scenario import Scenario
 from mutusim.core.schema import MODES
+from mutusim.core.status import Status
 from mutusim.core.territory import Territory
 from mutusim.model.milp import MilpModel
 
@@ -68,16 +69,24 @@ def explain_infeasible(territory: Territory, scenario: Scenario, run: Runner) ->
     -------
     list of Finding
         Code ``relax`` for each rule whose removal restores feasibility
-        (values: ``cap`` and ``cost_without`` [EUR/year] for the cost cap,
+        (values: ``cap`` and ``cost_without`` [EUR/year] for the cost cap:
+        the long-run cost of the best plan without it, so that raising the cap
+        to it is enough, not necessarily the least raise, since plans are
+        ranked by NPV;
         ``cap`` and ``fte_without`` [FTE] for the FTE cap), or one
-        ``unexplained`` finding.
+        ``unexplained`` finding; plus an ``explain_time_limit`` finding when a
+        relaxed re-solve stopped at its time limit without a plan (then the
+        explanation may miss a rule: a longer time limit completes it).
     """
     found = []
+    timed_out = False
     quick = scenario.replace(time_limit=min(scenario.time_limit, EXPLAIN_TIME_LIMIT))
     for rule in rulebook.relaxable():
         if not scenario.rule_on(rule):
             continue
         relaxed = run(territory, quick.replace(disabled_rules=(*scenario.disabled_rules, rule)))
+        if relaxed.status == Status.TIME_LIMIT:
+            timed_out = True
         if not relaxed.has_plan:
             continue
         values: dict[str, float] = {}
@@ -86,6 +95,8 @@ def explain_infeasible(territory: Territory, scenario: Scenario, run: Runner) ->
         elif rule == "fte_moved_cap" and scenario.max_fte_moved is not None:
             values = {"cap": scenario.max_fte_moved, "fte_without": relaxed.fte_moved or 0.0}
         found.append(Finding("relax", rule=rule, values=values))
-    if not found:
+    if timed_out:
+        found.append(Finding("explain_time_limit", values={"seconds": quick.time_limit}))
+    elif not found:
         found.append(Finding("unexplained"))
     return found

@@ -112,6 +112,10 @@ def _quiet_highs(highspy: Any) -> Any:
     return h
 
 
+#: HiGHS's default absolute MIP gap [objective units, EUR here].
+HIGHS_ABS_GAP = 1e-6
+
+
 def new_highs(time_limit: float, mip_rel_gap: float, **options: float) -> Any:
     """A silent, deterministic HiGHS instance (single thread, fixed seed; PRODUCT.md Q3).
 
@@ -253,8 +257,14 @@ def run_highs(
         # A pure LP (no integer column) has no MIP gap: its optimum is its bound.
         gap = float(info.mip_gap) if is_mip else 0.0
         bound = float(info.mip_dual_bound) if is_mip else objective
-        if status == Status.OPTIMAL and gap > mip_rel_gap + 1e-9:
-            # HiGHS stops at its own gap tolerance; anything looser is not optimal.
+        abs_gap = abs(objective - bound)
+        if (
+            status == Status.OPTIMAL
+            and gap > mip_rel_gap + 1e-9
+            and abs_gap > float(options.get("mip_abs_gap", HIGHS_ABS_GAP))
+        ):
+            # HiGHS stops at its own gap tolerances (relative, or absolute: a relative gap
+            # means nothing at an objective of 0); anything looser is not optimal.
             status = Status.FEASIBLE
     elif status == Status.OPTIMAL and n == 0:
         x, objective, bound, gap = [], 0.0, 0.0, 0.0

@@ -19,12 +19,13 @@ from mutusim.core.evaluate import evaluate_plan, status_quo
 from mutusim.core.findings import Finding
 from mutusim.core.law import vote_tables
 from mutusim.core.result import Result, decisions_table
-from mutusim.core.scenario import Scenario
+from mutusim.core.scenario import Scenario, check_scenario
 from mutusim.core.status import SolveInfo, Status
 from mutusim.core.territory import Territory
 from mutusim.model.build import MilpModel, build_model
 from mutusim.model.check import check_plan
 from mutusim.model.explain import explain_infeasible, explain_pairs
+from mutusim.model.phased import phasing_only, solve_phased
 from mutusim.model.solver import solve
 
 __all__ = ["INTEGRALITY_TOL", "decomposes", "extract_plan", "optimise", "status_quo_cost"]
@@ -34,7 +35,11 @@ INTEGRALITY_TOL = 1e-5
 
 
 def optimise(
-    territory: Territory, scenario: Scenario | None = None, *, explain: bool = True
+    territory: Territory,
+    scenario: Scenario | None = None,
+    *,
+    explain: bool = True,
+    check_codes: bool = True,
 ) -> Result:
     """Find the cheapest keep / share / transfer plan of ``scenario`` on ``territory``.
 
@@ -50,20 +55,32 @@ def optimise(
         Options and rules (default: ``Scenario()``, every rule on).
     explain : bool
         Explain an infeasible scenario (extra solves with rules relaxed).
+    check_codes : bool
+        Check first that every service and commune the scenario names exists
+        in the territory (:func:`mutusim.core.scenario.check_scenario`); off
+        only for re-solves on a part of a territory whose scenario names the whole.
 
     Returns
     -------
     Result
         Never silent on failure: see ``Result.status`` and ``Result.explanation``.
 
+    Raises
+    ------
+    NotFoundError
+        The scenario names a service or commune the territory does not have.
+
     Examples
     --------
     >>> import mutusim as ms
-    >>> res = ms.optimise(ms.examples.tiny())
-    >>> res.status, round(res.savings)
-    ('optimal', 39000)
+    >>> sc = ms.Scenario(end_year=2028, departures="all", all_departure_rate=0.5)
+    >>> res = ms.optimise(ms.examples.tiny(), sc)
+    >>> res.status, res.starts, round(res.npv), round(res.savings)
+    ('optimal', {'rh_paie': 2027}, 28974, 40000)
     """
     scenario = scenario or Scenario()
+    if check_codes:
+        check_scenario(scenario, territory)
     res = _run(territory, scenario)
     if res.status == Status.INFEASIBLE and explain and not res.explanation:
         findings = explain_infeasible(territory, scenario, _run)
@@ -92,11 +109,24 @@ def _run(territory: Territory, scenario: Scenario) -> Result:
     if blocked:
         findings: list[Finding] = [f for m in blocked for f in explain_pairs(m)]
         return Result(status=Status.INFEASIBLE, explanation=tuple(findings), **common)
+    if any(m.violated_rows for m in models):
+        # explained by relaxing one rule at a time (optimise)
+        return Result(status=Status.INFEASIBLE, **common)
 
     infos: list[SolveInfo] = []
     plan: dict[tuple[str, str], str] = {}
+    starts: dict[str, int] = {}
     fractional: list[tuple[str, str]] = []
     t0 = time.perf_counter()
+    phased = (
+        solve_phased(territory, scenario, scenario.time_limit)
+        if phasing_only(territory, scenario)
+        else None
+    )
+    if phased is not None:
+        info, plan, starts = phased
+        infos.append(info)
+        models = []  # solved by structure; the whole model served the checks above
     for model in models:
         remaining = scenario.time_limit - (time.perf_counter() - t0)
         if remaining <= 0:
@@ -118,37 +148,58 @@ def _run(territory: Territory, scenario: Scenario) -> Result:
         infos.append(info)
         if not info.has_plan:
             break
-        part, frac = extract_plan(model)
+        part, part_starts, frac = extract_plan(model)
         plan.update(part)
+        starts.update(part_starts)
         fractional += frac
-    info = _combine(infos, len(models))
+    info = _combine(infos, len(models) or 1)
     if not info.has_plan:
         return Result(status=info.status, solve=info, **common)
     if fractional:
-        errors = (f"integrality: the solver returned fractional decisions for {fractional[:3]}",)
-        return Result(status=Status.ERROR, solve=info, check_errors=errors, **common)
+        # a solver that says it solved but returns decisions neither 0 nor 1 met numerical
+        # trouble: say so, with the spread of the coefficients that causes it
+        smallest, largest = _coefficient_range(models)
+        finding = Finding(
+            "numerical",
+            values={"pairs": len(fractional), "smallest": smallest, "largest": largest},
+        )
+        return Result(status=Status.ERROR, solve=info, explanation=(finding,), **common)
     report = check_plan(
         territory,
         scenario,
         plan,
+        starts,
         info.objective,
         proven=info.status == Status.OPTIMAL,
         costs=costs,
+        status=info.status,
     )
-    if not report.ok or report.evaluation is None:
+    if not report.ok or report.evaluation is None or report.schedule is None:
         return Result(status=Status.ERROR, solve=info, check_errors=tuple(report.errors), **common)
     after = report.evaluation
     return Result(
         status=info.status,
         solve=info,
-        decisions=decisions_table(territory, before, after),
+        decisions=decisions_table(territory, before, after, starts),
         pools=after.pools,
         total_cost=after.total_cost,
         transition_one_off=after.transition_one_off,
         fte_moved=after.fte_moved,
         after=after,
+        schedule=report.schedule,
         **common,
     )
+
+
+def _coefficient_range(models: list[MilpModel]) -> tuple[float, float]:
+    """Smallest and largest absolute non-zero coefficient of the models (rows and objective)."""
+    values = [abs(a) for m in models for _v, a in m.objective_terms if a]
+    for m in models:
+        for con in m.lp.constraints.values():
+            values += [abs(a) for a in con.values() if a]
+            if con.constant:
+                values.append(abs(con.constant))
+    return (min(values), max(values)) if values else (0.0, 0.0)
 
 
 def decomposes(territory: Territory, scenario: Scenario) -> bool:
@@ -200,8 +251,10 @@ def _combine(infos: list[SolveInfo], expected: int) -> SolveInfo:
     return SolveInfo(infos[0].solver, status, text, objective, bound, gap, seconds, nodes)
 
 
-def extract_plan(model: MilpModel) -> tuple[dict[tuple[str, str], str], list[tuple[str, str]]]:
-    """Read the chosen mode of each pair from the solved variables.
+def extract_plan(
+    model: MilpModel,
+) -> tuple[dict[tuple[str, str], str], dict[str, int], list[tuple[str, str]]]:
+    """Read the plan and its start years from the solved variables.
 
     Parameters
     ----------
@@ -211,23 +264,40 @@ def extract_plan(model: MilpModel) -> tuple[dict[tuple[str, str], str], list[tup
     Returns
     -------
     plan : dict
-        (service, commune) -> mode.
+        (service, party) -> final mode; today's arrangement for a service that
+        does not start within the horizon.
+    starts : dict
+        Service -> the year its changes take effect (services that start only).
     fractional : list
         Pairs whose values are not 0/1 within :data:`INTEGRALITY_TOL` (a sign
         of an interrupted solve returning a relaxation, PULP-NOTES.md).
     """
+    data = model.data
     plan: dict[tuple[str, str], str] = {}
+    starts: dict[str, int] = {}
     fractional = []
-    for (s, c), modes in model.allowed.items():
-        vals = {m: (model.x[(s, c, m)].varValue or 0.0) for m in modes}
-        chosen = [m for m, v in vals.items() if v > 1 - INTEGRALITY_TOL]
-        if len(chosen) != 1 or any(
-            INTEGRALITY_TOL < v < 1 - INTEGRALITY_TOL for v in vals.values()
-        ):
-            fractional.append((s, c))
+    for s in data.services:
+        zs = {t: (z.varValue or 0.0) for (s2, t), z in model.z.items() if s2 == s}
+        on = [t for t, v in zs.items() if v > 1 - INTEGRALITY_TOL]
+        if any(INTEGRALITY_TOL < v < 1 - INTEGRALITY_TOL for v in zs.values()) or len(on) > 1:
+            fractional += [(s, c) for c in data.parties_of(s)]
             continue
-        plan[(s, c)] = chosen[0]
-    return plan, fractional
+        t = on[0] if on else None
+        if t is not None:
+            starts[s] = t
+        for c in data.parties_of(s):
+            if t is None:
+                plan[(s, c)] = data.pair(s, c).arrangement
+                continue
+            vals = {m: (model.x[(s, c, m, t)].varValue or 0.0) for m in model.allowed[(s, c)]}
+            chosen = [m for m, v in vals.items() if v > 1 - INTEGRALITY_TOL]
+            if len(chosen) != 1 or any(
+                INTEGRALITY_TOL < v < 1 - INTEGRALITY_TOL for v in vals.values()
+            ):
+                fractional.append((s, c))
+                continue
+            plan[(s, c)] = chosen[0]
+    return plan, starts, fractional
 
 
 def status_quo_cost(territory: Territory, scenario: Scenario | None = None) -> float:
@@ -238,7 +308,7 @@ def status_quo_cost(territory: Territory, scenario: Scenario | None = None) -> f
     territory : Territory
         The input.
     scenario : Scenario, optional
-        Pricing options (transition years, billing keys).
+        Pricing options (billing keys, staffing).
 
     Returns
     -------

@@ -18,11 +18,13 @@ the plan with its own code.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import pulp
 
 from mutusim.core.findings import Reason
+from mutusim.core.schema import EPCI_PARTY
 from mutusim.model.data import ModelData
 from mutusim.model.milp import MilpModel
 
@@ -71,7 +73,12 @@ def filter_perimeter(data: ModelData, s: str, c: str, m: str) -> Reason | None:
         return None
     if sc.perimeter_services is not None and s not in sc.perimeter_services:
         return Reason("perimeter", "service_outside")
-    if sc.perimeter_communes is not None and c not in sc.perimeter_communes:
+    # the EPCI's own service follows its communes unless the perimeter is empty
+    if (
+        sc.perimeter_communes is not None
+        and c not in sc.perimeter_communes
+        and (c != EPCI_PARTY or not sc.perimeter_communes)
+    ):
         return Reason("perimeter", "commune_outside")
     if sc.perimeter_max_population is not None:
         pop = data.population[c]
@@ -131,6 +138,8 @@ def filter_qualified_majority(data: ModelData, s: str, c: str, m: str) -> Reason
         return None
     if data.pair(s, c).arrangement == "transfer":
         return None  # already transferred: no new deliberation
+    if s in data.mandatory and data.scenario.rule_on("mandatory_competences"):
+        return None  # the law transfers it: the councils do not vote (DOMAIN.md §1.1)
     maj = data.majority(s)
     if not maj.holds:
         return Reason(
@@ -146,6 +155,8 @@ def filter_qualified_majority(data: ModelData, s: str, c: str, m: str) -> Reason
                 "vetoed": maj.veto_applies and not maj.largest_yes,
             },
         )
+    if c == EPCI_PARTY:
+        return None  # the EPCI does not vote; its own service follows the transfer
     if not data.scenario.rule_on("transfer_all_or_nothing"):
         yes, why = data.vote(s, c)
         if not yes:
@@ -162,13 +173,17 @@ def filter_no_worse_off(data: ModelData, s: str, c: str, m: str) -> Reason | Non
     avoided: the equipment charge its budget never bore. A shared unit is
     excluded when the commune's own costs in it already exceed its cost
     today; the share of common costs is handled by the constraint rule
-    :func:`no_worse_off`.
+    :func:`no_worse_off`. A competence the law transfers (mandatory for the
+    EPCI's nature) is not a decision: the law wins and the commune's loss is
+    shown in its budget (docs/model.md, "Which rule wins").
     """
     if m == "keep" or not data.scenario.rule_on("no_worse_off"):
         return None
+    if m == "transfer" and s in data.mandatory and data.scenario.rule_on("mandatory_competences"):
+        return None
     if m == "share":
         # its own costs alone (before any share of the common cost) already exceed its cost today
-        own, today = data.member_coefficient(s, c, m), data.pair(s, c).cost
+        own, today = data.member_cost(s, c, m), data.pair(s, c).cost
         if own > today + 1e-9:
             return Reason("no_worse_off", "own_costs_exceed", {"own": own, "today": today})
         return None
@@ -195,33 +210,68 @@ FILTERS: dict[str, Filter] = {
 
 # -------------------------------------------------------------- constraints
 def one_mode(model: MilpModel) -> None:
-    """Exactly one mode per (service, commune) pair (PRODUCT.md, "Mode")."""
-    x = model.x
-    for (s, c), modes in model.allowed.items():
-        model.add_row(
-            "one_mode", f"one_mode__{s}__{c}", [(x[(s, c, m)], 1.0) for m in modes], EQ, 1.0
-        )
+    """One start year at most per service; exactly one mode per pair in the chosen year's block.
+
+    PRODUCT.md ("Mode"); the plan and its roadmap are one decision: ``x[s,i,m,t]``
+    says pair (s, i) takes mode m with the service's changes in force from
+    1 January of year t; ``z[s,t]`` that the service starts in t. A start
+    changes at least one pair (no empty start).
+    """
+    data = model.data
+    for s in data.services:
+        starts = [model.z[(s, t)] for t in data.start_years if (s, t) in model.z]
+        # a pair whose arrangement today a rule excludes (a mandatory transfer, a minimum
+        # level) must change within the horizon
+        must = any(
+            data.pair(s, c).arrangement not in model.allowed[(s, c)] for c in data.parties_of(s)
+        ) or bool(data.status_quo_breaks(s))
+        if not starts:
+            if must:
+                model.add_row("one_mode", f"one_mode__start__{s}", [], EQ, 1.0)
+            continue
+        sense = EQ if must else LE
+        model.add_row("one_mode", f"one_mode__start__{s}", [(z, 1.0) for z in starts], sense, 1.0)
+        for t in data.start_years:
+            z = model.z[(s, t)]
+            changing: list[tuple[pulp.LpVariable, float]] = []
+            for c in data.parties_of(s):
+                modes = model.allowed[(s, c)]
+                terms = [(model.x[(s, c, m, t)], 1.0) for m in modes]
+                terms.append((z, -1.0))
+                model.add_row("one_mode", f"one_mode__{s}__{c}__{t}", terms, EQ, 0.0)
+                arr = data.pair(s, c).arrangement
+                changing += [(model.x[(s, c, m, t)], -1.0) for m in modes if m != arr]
+            model.add_row(
+                "one_mode", f"one_mode__changes__{s}__{t}", [(z, 1.0), *changing], LE, 0.0
+            )
 
 
 def pool_membership(model: MilpModel) -> None:
-    """A commune joins a pooled unit only if it is opened: ``x[s,c,p] <= y[s,p]``.
+    """A party joins a pooled unit only if it is opened, and a unit opens only in its start year.
 
-    Disaggregated (one row per member) rather than ``sum x <= N y``: the tighter
-    LP relaxation (PULP-NOTES.md: the plain one lies 23 % below the optimum).
-    Transfers under the all-or-nothing rule use equalities instead
-    (:func:`transfer_all_or_nothing`).
+    ``x[s,i,p,t] <= y[s,p,t] <= z[s,t]``, disaggregated per member (a tighter LP
+    relaxation than ``sum x <= N y``, PULP-NOTES.md). Transfers under the
+    all-or-nothing rule use equalities instead (:func:`transfer_all_or_nothing`).
     """
     aon = model.scenario.rule_on("transfer_all_or_nothing")
-    for (s, c, m), var in model.x.items():
-        if m == "keep" or (m == "transfer" and aon):
-            continue
+    for (s, p, t), y in model.y.items():
         model.add_row(
             "pool_membership",
-            f"pool_membership__{s}__{m}__{c}",
-            [(var, 1.0), (model.y[(s, m)], -1.0)],
+            f"pool_membership__start__{s}__{p}__{t}",
+            [(y, 1.0), (model.z[(s, t)], -1.0)],
             LE,
             0.0,
         )
+        for c, var in model.members(s, p, t):
+            if p == "transfer" and aon and c != EPCI_PARTY:
+                continue
+            model.add_row(
+                "pool_membership",
+                f"pool_membership__{s}__{p}__{c}__{t}",
+                [(var, 1.0), (y, -1.0)],
+                LE,
+                0.0,
+            )
 
 
 def transfer_all_or_nothing(model: MilpModel) -> None:
@@ -229,80 +279,216 @@ def transfer_all_or_nothing(model: MilpModel) -> None:
 
     DOMAIN.md §1.1 and §6.1: transfer is decided per EPCI (L5211-17); an
     "à la carte" transfer by some communes (L5211-17-2) is what switching
-    this rule off allows.
+    this rule off allows. The EPCI's own service may join or not.
     """
     if not model.scenario.rule_on("transfer_all_or_nothing"):
         return
-    for (s, p), y in model.y.items():
+    for (s, p, t), y in model.y.items():
         if p != "transfer":
             continue
         for c in model.data.communes:
-            var = model.x.get((s, c, "transfer"))
+            if (s, c) not in model.data.pairs:
+                continue
+            var = model.x.get((s, c, "transfer", t))
             terms = [(y, 1.0)] if var is None else [(var, 1.0), (y, -1.0)]
             # A commune for which transfer is excluded blocks the whole transfer.
             sense = LE if var is None else EQ
             model.add_row(
-                "transfer_all_or_nothing", f"transfer_all_or_nothing__{s}__{c}", terms, sense, 0.0
+                "transfer_all_or_nothing",
+                f"transfer_all_or_nothing__{s}__{c}__{t}",
+                terms,
+                sense,
+                0.0,
             )
 
 
 def min_members(model: MilpModel) -> None:
-    """A pooled unit opens only with at least ``min_members`` communes."""
+    """A pooled unit opens only with at least ``min_members`` parties (the EPCI counts: L5211-4-2)."""
     if not model.scenario.rule_on("min_members"):
         return
-    for (s, p), y in model.y.items():
+    for (s, p, t), y in model.y.items():
         k = model.data.pool(s, p).min_members
         if k <= 1:
             continue
-        terms = [(v, 1.0) for _c, v in model.members(s, p)]
+        terms = [(v, 1.0) for _c, v in model.members(s, p, t)]
         terms.append((y, -float(k)))
-        model.add_row("min_members", f"min_members__{s}__{p}", terms, GE, 0.0)
+        model.add_row("min_members", f"min_members__{s}__{p}__{t}", terms, GE, 0.0)
 
 
 def pooled_staffing(model: MilpModel) -> None:
-    """A pooled unit employs enough staff for its members' workload.
+    """A pooled unit employs enough staff for its members' workload, and cuts posts only as agents leave.
 
-    ``fte_step * units_per_fte * n >= sum units[c] x[c]`` with ``n`` integer
-    when ``indivisible_staffing`` is on (DOMAIN.md §4: step-cost functions of
-    FTE, indivisibility of skilled posts), continuous otherwise. Two families
-    of valid inequalities tighten the relaxation: ``n >= ceil(units[c] /
-    step_units) x[c]`` for each member, and ``n <= n_max y`` (no staff in a
-    closed unit).
+    ``fte_step · units_per_fte · n >= Σ units[i] x[i]`` with ``n`` integer when
+    ``indivisible_staffing`` is on (DOMAIN.md §4: step costs, indivisible skilled
+    posts); valid inequalities ``n >= ⌈units[i] / step_units⌉ x[i]`` and ``n <= n_max y``.
+    The long-run posts ``need >= fte_step · n − Σ partial[i] x[i]``: the members'
+    partial shares (made available, kept on their payroll, L5211-4-1, L5211-4-2)
+    count toward the workload and are never saved. Under ``attrition``, ``u − t``
+    years after the change the unit employs ``posts[u] >= need`` and
+    ``posts[u] >= kept[u] + (1 − r)^(u−t) Σ old[i] x[i]``, with the incoming
+    posts still filled ``kept[u] >= (1 − r)^(u−t) Σ posts[i] x[i]`` an integer:
+    agents leave whole, at the departure rate r (DOMAIN.md §3). Under
+    ``abolition``, the unit employs ``need`` at once and ``abolished >= Σ posts[i]
+    x[i] + Σ old[i] x[i] − need``.
     """
     data = model.data
     integral = model.scenario.rule_on("indivisible_staffing")
-    for (s, p), n in model.n.items():
+    abolition = model.scenario.staff_reduction == "abolition"
+    for (s, p, t), n in model.n.items():
         pool = data.pool(s, p)
         per_step = pool.units_per_fte * pool.fte_step
-        members = model.members(s, p)
+        members = model.members(s, p, t)
+        y = model.y[(s, p, t)]
+        need = model.need[(s, p, t)]
         terms = [(n, per_step)] + [(v, -data.pair(s, c).units) for c, v in members]
-        model.add_row("pooled_staffing", f"pooled_staffing__{s}__{p}", terms, GE, 0.0)
+        model.add_row("pooled_staffing", f"pooled_staffing__{s}__{p}__{t}", terms, GE, 0.0)
         for c, v in members:
             k = data.steps_needed(s, p, data.pair(s, c).units, integral=integral)
             if k > 0:
                 model.add_row(
                     "pooled_staffing",
-                    f"staffing_floor__{s}__{p}__{c}",
+                    f"staffing_floor__{s}__{p}__{c}__{t}",
                     [(n, 1.0), (v, -k)],
                     GE,
                     0.0,
                 )
-        ub = n.upBound or 0.0
         model.add_row(
             "pooled_staffing",
-            f"staffing_open__{s}__{p}",
-            [(n, 1.0), (model.y[(s, p)], -ub)],
+            f"staffing_open__{s}__{p}__{t}",
+            [(n, 1.0), (y, -(n.upBound or 0.0))],
             LE,
             0.0,
         )
+        partial = [(v, data.partial_fte(s, c)) for c, v in members if data.partial_fte(s, c)]
+        model.add_row(
+            "pooled_staffing",
+            f"staffing_need__{s}__{p}__{t}",
+            [(need, 1.0), (n, -pool.fte_step), *partial],
+            GE,
+            0.0,
+        )
+        old = data.existing_staff(s, p)
+        arriving = [
+            (v, data.pair(s, c).posts)
+            for c, v in members
+            if data.pair(s, c).arrangement != p and data.pair(s, c).posts
+        ]
+        carried = [(v, old[c]) for c, v in members if old.get(c)]
+        if abolition:
+            # n is the fewest steps the workload needs (keeping surplus staff in place of
+            # abolishing it is the attrition policy, not this one) ...
+            slack = per_step * (1.0 - 1e-6) if integral else 0.0
+            model.add_row(
+                "pooled_staffing",
+                f"staffing_fewest__{s}__{p}__{t}",
+                [(n, per_step)]
+                + [(v, -data.pair(s, c).units) for c, v in members]
+                + [(y, -slack)],
+                LE,
+                0.0,
+            )
+            # ... and need = max(fte_step · n − Q, 0) exactly: the surplus is abolished at once
+            b = model.positive[(s, p, t)]
+            q_max = sum(a for _v, a in partial)
+            model.add_row(
+                "pooled_staffing",
+                f"staffing_need_max__{s}__{p}__{t}",
+                [(need, 1.0), (n, -pool.fte_step), *[(v, a) for v, a in partial], (b, q_max)],
+                LE,
+                q_max,
+            )
+            model.add_row(
+                "pooled_staffing",
+                f"staffing_need_sign__{s}__{p}__{t}",
+                [(need, 1.0), (b, -(need.upBound or 0.0))],
+                LE,
+                0.0,
+            )
+            model.add_row(
+                "pooled_staffing",
+                f"staffing_abolished__{s}__{p}__{t}",
+                [(model.abolished[(s, p, t)], 1.0), (need, 1.0)]
+                + [(v, -a) for v, a in arriving + carried],
+                GE,
+                0.0,
+            )
+            continue
+        for u in data.years:
+            if u < t:
+                continue
+            k = u - t
+            posts = model.posts[(s, p, t, u)]
+            model.add_row(
+                "pooled_staffing",
+                f"staffing_posts_need__{s}__{p}__{t}__{u}",
+                [(posts, 1.0), (need, -1.0)],
+                GE,
+                0.0,
+            )
+            survive = data.survival(k)
+            kept_terms: list[tuple[pulp.LpVariable, float]] = [(posts, 1.0)]
+            kept = model.kept.get((s, p, t, u))
+            if kept is not None:
+                model.add_row(
+                    "pooled_staffing",
+                    f"staffing_kept__{s}__{p}__{t}__{u}",
+                    [(kept, 1.0)] + [(v, -survive * a) for v, a in arriving],
+                    GE,
+                    0.0,
+                )
+                # valid inequality: ⌈(1 − r)^k P⌉ = P − ⌊(1 − r)^k-losses⌋ >= P − ⌊P_max (1 − (1 − r)^k)⌋
+                lost = math.floor(sum(a for _v, a in arriving) * (1.0 - survive) + 1e-9)
+                model.add_row(
+                    "pooled_staffing",
+                    f"staffing_kept_floor__{s}__{p}__{t}__{u}",
+                    [(kept, 1.0)] + [(v, -a) for v, a in arriving],
+                    GE,
+                    -float(lost),
+                )
+                kept_terms.append((kept, -1.0))
+            else:
+                # fewer than one whole agent leaves: every incoming post is still filled
+                kept_terms += [(v, -a) for v, a in arriving]
+            kept_terms += [(v, -survive * a) for v, a in carried]
+            if len(kept_terms) > 1:
+                model.add_row(
+                    "pooled_staffing",
+                    f"staffing_attrition__{s}__{p}__{t}__{u}",
+                    kept_terms,
+                    GE,
+                    0.0,
+                )
+
+
+def _steady_terms(model: MilpModel) -> list[tuple[pulp.LpVariable, float]]:
+    """The plan's long-run yearly cost, minus the constant cost of today's arrangements."""
+    data = model.data
+    terms: list[tuple[pulp.LpVariable, float]] = []
+    for (s, _t), z in model.z.items():
+        terms.append((z, -data.status_quo_cost(s)))
+    for (s, c, m, _t), var in model.x.items():
+        if m == "keep":
+            coef = data.keep_cost(s, c)
+        else:
+            coef = data.member_cost(s, c, m) + data.pool(s, m).cost_per_fte * data.partial_fte(
+                s, c
+            )
+        if coef:
+            terms.append((var, coef))
+    for (s, p, t), y in model.y.items():
+        pool = data.pool(s, p)
+        terms.append((y, pool.fixed_cost))
+        terms.append((model.need[(s, p, t)], pool.cost_per_fte))
+    return terms
 
 
 def cost_cap(model: MilpModel) -> None:
-    """Annual cost of the plan at most ``max_total_cost`` [EUR/year]."""
+    """The plan's long-run yearly cost at most ``max_total_cost`` [EUR/year]."""
     cap = model.scenario.max_total_cost
     if cap is None or not model.scenario.rule_on("cost_cap"):
         return
-    model.add_row("cost_cap", "cost_cap", list(model.objective_terms), LE, float(cap))
+    base = sum(model.data.status_quo_cost(s) for s in model.data.services)
+    model.add_row("cost_cap", "cost_cap", _steady_terms(model), LE, float(cap) - base)
 
 
 def fte_moved_cap(model: MilpModel) -> None:
@@ -311,42 +497,78 @@ def fte_moved_cap(model: MilpModel) -> None:
     if cap is None or not model.scenario.rule_on("fte_moved_cap"):
         return
     data = model.data
-    terms = [(v, f) for (s, c, m), v in model.x.items() if (f := data.fte_changing(s, c, m))]
+    terms = [(v, f) for (s, c, m, _t), v in model.x.items() if (f := data.fte_changing(s, c, m))]
     model.add_row("fte_moved_cap", "fte_moved_cap", terms, LE, float(cap))
 
 
-def no_worse_off(model: MilpModel) -> None:
-    """Opt-in rule: a commune pays a shared unit no more than it pays alone today.
+def phasing_capacity(model: MilpModel) -> None:
+    """At most ``max_changes_per_year`` services start in a year, and one-off transition costs
+    paid in a year stay within ``transition_budget`` [EUR] (PRODUCT.md M5)."""
+    sc = model.scenario
+    if not sc.rule_on("phasing_capacity"):
+        return
+    data = model.data
+    for t in data.start_years:
+        if sc.max_changes_per_year is not None:
+            starts = [(z, 1.0) for (_s, t2), z in model.z.items() if t2 == t]
+            if starts:
+                model.add_row(
+                    "phasing_capacity",
+                    f"phasing_capacity__count__{t}",
+                    starts,
+                    LE,
+                    float(sc.max_changes_per_year),
+                )
+        if sc.transition_budget is not None:
+            spend = [
+                (v, cost)
+                for (s, c, m, t2), v in model.x.items()
+                if t2 == t and (cost := data.one_off(s, c, m))
+            ]
+            if spend:
+                model.add_row(
+                    "phasing_capacity",
+                    f"phasing_capacity__budget__{t}",
+                    spend,
+                    LE,
+                    float(sc.transition_budget),
+                )
 
-    A member's bill is the unit's common cost (fixed + staff) times its
-    billing weight over the members' total weight, plus its own costs
-    (DOMAIN.md §2.4). For member *c*, ``bill_c <= cost_c`` is linear once
-    multiplied by the total weight::
+
+def no_worse_off(model: MilpModel) -> None:
+    """Opt-in rule: a party pays a shared unit no more than it pays alone today (long run).
+
+    A member's bill is the unit's common cost (fixed + staff, its partial shares
+    included) times its billing weight over the members' total weight, plus its
+    own costs (DOMAIN.md §2.4). For member *c*, ``bill_c <= cost_c`` is linear
+    once multiplied by the total weight::
 
         common * w_c - (cost_c - own_c) * sum_k w_k x_k <= M_c (1 - x_c)
 
-    with ``M_c = common_max * w_c``.
+    with ``M_c = common_max * w_c``, in each start year's block.
     """
     if not model.scenario.rule_on("no_worse_off"):
         return
     data = model.data
-    for (s, p), y in model.y.items():
+    for (s, p, t), y in model.y.items():
         if p != "share":
             continue
         pool = data.pool(s, p)
-        n = model.n[(s, p)]
-        members = model.members(s, p)
-        weights = {c: data.weight(s, c) for c, _v in members}
-        step_cost = pool.cost_per_fte * pool.fte_step
-        common_max = pool.fixed_cost + step_cost * (n.upBound or 0.0)
+        cpf = pool.cost_per_fte
+        need = model.need[(s, p, t)]
+        members = model.members(s, p, t)
+        weights = {c: data.bill_weight(s, c) for c, _v in members}
+        partial = {c: data.partial_fte(s, c) for c, _v in members}
+        common_max = pool.fixed_cost + cpf * ((need.upBound or 0.0) + sum(partial.values()))
         for c, xc in members:
             wc = weights[c]
-            room = data.pair(s, c).cost - data.member_coefficient(s, c, p)
-            terms = [(y, pool.fixed_cost * wc), (n, step_cost * wc)]
+            room = data.pair(s, c).cost - data.member_cost(s, c, p)
+            terms = [(y, pool.fixed_cost * wc), (need, cpf * wc)]
+            terms += [(v, cpf * partial[k] * wc) for k, v in members if partial[k]]
             terms += [(v, -room * weights[k]) for k, v in members if room * weights[k]]
             big_m = common_max * wc + max(0.0, -room) * sum(weights.values())
             terms.append((xc, big_m))
-            model.add_row("no_worse_off", f"no_worse_off__{s}__{c}", terms, LE, big_m)
+            model.add_row("no_worse_off", f"no_worse_off__{s}__{c}__{t}", terms, LE, big_m)
 
 
 #: Constraint rules by name, in the order the builder adds their rows.
@@ -358,5 +580,6 @@ CONSTRAINTS: dict[str, Constraint] = {
     "pooled_staffing": pooled_staffing,
     "cost_cap": cost_cap,
     "fte_moved_cap": fte_moved_cap,
+    "phasing_capacity": phasing_capacity,
     "no_worse_off": no_worse_off,
 }

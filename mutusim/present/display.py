@@ -159,9 +159,13 @@ def result_html(r: Result) -> str:
         items = "".join(f"<li>{html.escape(x)}</li>" for x in infeasibility_summary(r))
         return f"<div>{head}<ul>{items}</ul></div>"
     h = headline(r).set_index("key")["value"]
+    sc = r.scenario
+    years = f"{sc.start_year}-{sc.end_year}"
     kpi = (
-        f"<p>Coût actuel {euros(h['baseline_cost'], per_year=True)} ; coût du plan "
-        f"{euros(h['total_cost'], per_year=True)} ; économies "
+        f"<p>Valeur actuelle nette {years} : {euros(h['npv'], signed=True)} ; économies "
+        f"cumulées {years} : {euros(h['cumulative_savings'], signed=True)} ; en régime "
+        f"permanent : coût actuel {euros(h['baseline_cost'], per_year=True)}, coût du plan "
+        f"{euros(h['total_cost'], per_year=True)}, économies "
         f"{euros(h['savings'], per_year=True, signed=True)}.</p>"
     )
     sv = service_view(r)

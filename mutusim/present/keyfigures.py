@@ -1,38 +1,59 @@
 """The headline figures of a plan, from one place: report, workbook, schéma, CLI and notebooks.
 
 Every document that states the plan's key figures takes them from
-:func:`headline` (the indicators), :func:`yearly` (the plan year by year)
-and :func:`staff_by_employer` (staff and money of the EPCI and of each
-commune). They read a :class:`~mutusim.core.result.Result` and the
-:class:`~mutusim.analysis.suite.Analyses` computed once by the caller; they
-never solve. When the plan and its roadmap are reconciled into one table,
-these three functions are the one place to change.
+:func:`headline` (the indicators), :func:`yearly` (the plan year by year,
+reconciled with its steady state) and :func:`staff_by_employer` (staff and
+money of the EPCI and of each commune). They read the
+:class:`~mutusim.core.result.Result` and its roadmap
+(``result.schedule``, a :class:`~mutusim.core.timeline.Schedule`); they
+never solve.
+
+The headline is the roadmap (PRODUCT.md M3): the net present value of the
+savings over the mandate, the savings of each year and their running
+total, then the long-run ("régime permanent") yearly figures once every
+change is in force and the surplus staff has left.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from mutusim.analysis.suite import Analyses
+from mutusim.analysis.followup import planned_by_employer
 from mutusim.core.result import Result
+from mutusim.core.schema import EPCI_PARTY
 from mutusim.present.labels import STATUS_LABELS
 
-__all__ = ["HEADLINE_COLUMNS", "headline", "staff_by_employer", "yearly"]
+__all__ = ["HEADLINE_COLUMNS", "YEARLY_COLUMNS", "headline", "staff_by_employer", "yearly"]
 
 #: Columns of :func:`headline`.
 HEADLINE_COLUMNS = ["key", "label", "value", "kind"]
 
+#: Columns of :func:`yearly`.
+YEARLY_COLUMNS = [
+    "year",
+    "services_starting",
+    "fte_moved",
+    "transition_cost",
+    "posts_not_replaced",
+    "posts_abolished",
+    "cost_status_quo",
+    "cost_plan",
+    "savings",
+    "cumulative_savings",
+    "discounted_savings",
+]
 
-def headline(result: Result, analyses: Analyses | None = None) -> pd.DataFrame:
+#: The label of the steady-state row of :func:`yearly`.
+STEADY_STATE = "Régime permanent (après la période)"
+
+
+def headline(result: Result) -> pd.DataFrame:
     """The plan's key figures, one per row, with their French label and kind of figure.
 
     Parameters
     ----------
     result : Result
         Any result; without a plan only the status is given.
-    analyses : Analyses, optional
-        With a roadmap, the figures over the horizon (NPV, cumulative savings,
-        savings of the last year) are added.
 
     Returns
     -------
@@ -40,42 +61,73 @@ def headline(result: Result, analyses: Analyses | None = None) -> pd.DataFrame:
         ``key``, ``label`` (French, with the unit), ``value`` (a number, or
         text for the status) and ``kind`` (of
         :data:`mutusim.present.formatting.KINDS`, None for text). Savings
-        follow the sign convention: positive = money saved.
+        follow the sign convention: positive = money saved. Keys: ``status``,
+        ``npv`` [EUR] over the horizon, ``discount_rate``,
+        ``cumulative_savings`` [EUR] (undiscounted, over the horizon),
+        ``last_year_savings`` [EUR], ``savings`` [EUR/year] (long run),
+        ``savings_ratio``, ``baseline_cost`` and ``total_cost`` [EUR/year]
+        (today, and the plan in the long run), ``transition_one_off`` [EUR],
+        ``fte_moved`` [FTE], ``services_started``, ``gap`` and, when the
+        solver gave one, ``npv_bound`` [EUR] (the highest NPV any plan could
+        reach, proven by the solver).
 
     Examples
     --------
     >>> import mutusim as ms
-    >>> h = headline(ms.optimise(ms.examples.tiny())).set_index("key")
-    >>> round(h.at["savings", "value"])
-    39000
+    >>> sc = ms.Scenario(end_year=2028, discount_rate=0, departures="all", all_departure_rate=0.5)
+    >>> h = headline(ms.optimise(ms.examples.tiny(), sc)).set_index("key")
+    >>> round(h.at["npv", "value"]), round(h.at["savings", "value"])
+    (32000, 40000)
     """
     rows: list[tuple[str, str, object, str | None]] = [
         ("status", "Statut de la résolution", STATUS_LABELS.get(str(result.status)), None),
     ]
-    if not result.has_plan:
+    sch = result.schedule
+    if not result.has_plan or sch is None:
         return pd.DataFrame(rows, columns=HEADLINE_COLUMNS)
+    sc = result.scenario
+    horizon = f"{sc.start_year}-{sc.end_year}"
     base = float(result.baseline_cost or 0.0)
     savings = float(result.savings or 0.0)
-    sc = result.scenario
+    rm = sch.roadmap
     rows += [
-        ("baseline_cost", "Coût annuel actuel des services étudiés (€/an)", base, "euros"),
         (
-            "total_cost",
-            "Coût annuel du plan en régime permanent, transition étalée (€/an)",
-            float(result.total_cost or 0.0),
-            "euros",
+            "npv",
+            f"Valeur actuelle nette des économies sur {horizon} (€)",
+            float(sch.npv),
+            "signed_euros",
+        ),
+        ("discount_rate", "Taux d'actualisation", float(sc.discount_rate), "percent"),
+        (
+            "cumulative_savings",
+            f"Économies cumulées sur {horizon}, non actualisées (€)",
+            float(sch.total_savings),
+            "signed_euros",
+        ),
+        (
+            "last_year_savings",
+            f"Économies de l'année {sc.end_year} (€)",
+            float(rm["savings"].iloc[-1]) if len(rm) else 0.0,
+            "signed_euros",
         ),
         (
             "savings",
-            "Économies annuelles en régime permanent, tous changements engagés (€/an)",
+            "Économies annuelles en régime permanent, tous changements en vigueur (€/an)",
             savings,
             "signed_euros",
         ),
         (
             "savings_ratio",
-            "Économies rapportées au coût actuel",
+            "Économies en régime permanent rapportées au coût actuel",
             savings / base if base else None,
             "percent",
+        ),
+        ("baseline_cost", "Coût annuel actuel des services étudiés (€/an)", base, "euros"),
+        (
+            "total_cost",
+            "Coût annuel du plan en régime permanent (€/an)",
+            float(result.total_cost or 0.0),
+            "euros",
         ),
         (
             "transition_one_off",
@@ -84,77 +136,48 @@ def headline(result: Result, analyses: Analyses | None = None) -> pd.DataFrame:
             "euros",
         ),
         ("fte_moved", "ETP concernés par un changement", float(result.fte_moved or 0.0), "fte"),
+        ("services_started", f"Services réorganisés sur {horizon}", len(result.starts), "count"),
+        ("gap", "Écart d'optimalité prouvé par le solveur", result.gap, "percent"),
     ]
-    sch = (analyses or Analyses()).schedule
-    if sch is not None and len(sch.roadmap):
-        rm = sch.roadmap
-        horizon = f"{sc.start_year}-{sc.end_year}"
-        started = int(sch.starts["start_year"].notna().sum())
-        rows += [
+    if result.bound is not None:
+        # the solver minimises minus the NPV: minus its bound is the best NPV it could prove
+        rows.append(
             (
-                "npv",
-                f"Valeur actuelle nette du plan sur {horizon} (€)",
-                float(sch.npv),
+                "npv_bound",
+                f"Borne supérieure prouvée de la valeur actuelle nette sur {horizon} (€)",
+                -float(result.bound),
                 "signed_euros",
-            ),
-            ("discount_rate", "Taux d'actualisation", float(sc.discount_rate), "percent"),
-            (
-                "cumulative_savings",
-                f"Économies cumulées sur {horizon} (€)",
-                float(rm["cumulative_savings"].iloc[-1]),
-                "signed_euros",
-            ),
-            (
-                "last_year_savings",
-                f"Économies de l'année {sc.end_year}, changements engagés (€)",
-                float(rm["savings"].iloc[-1]),
-                "signed_euros",
-            ),
-            ("services_started", f"Services réorganisés sur {horizon}", started, "count"),
-            (
-                "services_not_started",
-                f"Changements du plan non engagés sur {horizon}",
-                int(len(sch.starts) - started),
-                "count",
-            ),
-        ]
-    rows.append(("gap", "Écart d'optimalité prouvé par le solveur", result.gap, "percent"))
+            )
+        )
     return pd.DataFrame(rows, columns=HEADLINE_COLUMNS)
 
 
-def yearly(result: Result, analyses: Analyses | None = None) -> pd.DataFrame:
+def yearly(result: Result, *, steady: bool = False) -> pd.DataFrame:
     """The plan year by year over the horizon: what starts, staff, money.
 
     Parameters
     ----------
     result : Result
-        A result with a plan.
-    analyses : Analyses, optional
-        Its roadmap; without one the table is empty.
+        Any result; without a plan or roadmap the table is empty.
+    steady : bool
+        Add a last row, :data:`STEADY_STATE`, with the long-run yearly cost
+        and savings (every change in force, surplus absorbed); its year and
+        cumulated figures are missing (NaN). The ``year`` column is then text.
 
     Returns
     -------
     DataFrame
-        ``year``, ``services_starting`` (names, comma-separated), ``fte_moved``,
-        ``fte_absorbed`` [FTE], ``transition_cost`` [EUR], ``cost_status_quo``,
-        ``cost_plan``, ``savings``, ``cumulative_savings``,
-        ``discounted_savings`` [EUR] (savings > 0 = money saved).
+        :data:`YEARLY_COLUMNS`: ``year``, ``services_starting`` (names,
+        comma-separated), ``fte_moved`` [FTE], ``transition_cost`` [EUR],
+        ``posts_not_replaced``, ``posts_abolished`` [FTE],
+        ``cost_status_quo``, ``cost_plan``, ``savings``,
+        ``cumulative_savings``, ``discounted_savings`` [EUR] (savings > 0 =
+        money saved). The savings add up to ``result.schedule.total_savings``,
+        the discounted savings to ``result.schedule.npv``.
     """
-    cols = [
-        "year",
-        "services_starting",
-        "fte_moved",
-        "fte_absorbed",
-        "transition_cost",
-        "cost_status_quo",
-        "cost_plan",
-        "savings",
-        "cumulative_savings",
-        "discounted_savings",
-    ]
-    sch = (analyses or Analyses()).schedule
+    sch = result.schedule
     if sch is None or not result.has_plan:
-        return pd.DataFrame(columns=cols)
+        return pd.DataFrame(columns=YEARLY_COLUMNS)
     rm = sch.roadmap.copy()
     names = result.territory.services["name"]
     rm["services_starting"] = [
@@ -162,97 +185,68 @@ def yearly(result: Result, analyses: Analyses | None = None) -> pd.DataFrame:
         for v in rm["services_starting"].fillna("")
     ]
     rm["year"] = rm["year"].astype(int)
-    return rm[cols].reset_index(drop=True)
+    out = rm[YEARLY_COLUMNS].reset_index(drop=True)
+    if not steady:
+        return out
+    nan = float("nan")
+    row = dict.fromkeys(YEARLY_COLUMNS, nan) | {
+        "year": STEADY_STATE,
+        "services_starting": "",
+        "fte_moved": 0.0,
+        "transition_cost": 0.0,
+        "cost_status_quo": float(sch.baseline_cost),
+        "cost_plan": float(sch.steady_cost),
+        "savings": float(sch.steady_savings),
+    }
+    out = out.astype({"year": object})
+    return pd.concat([out, pd.DataFrame([row])], ignore_index=True)
 
 
-def staff_by_employer(result: Result, analyses: Analyses | None = None) -> pd.DataFrame:
-    """Staff and annual cost of each employer, the EPCI and every commune, before and after.
+def staff_by_employer(result: Result) -> pd.DataFrame:
+    """Staff and annual cost of each employer, the EPCI and every commune, over the mandate.
 
-    The EPCI employs the staff of every pooled unit (service commun and
-    transferred competence, DOMAIN.md §1.3: agents working entirely in the
-    service move to the managing body); a commune employs the staff of the
-    services it keeps.
+    Staff follow the roadmap (``result.schedule``): a member joining a pooled
+    unit sends its whole posts to the unit's host (the EPCI, or the commune
+    hosting a service commun) and keeps its partial shares, made available;
+    posts leave only as whole agents (DOMAIN.md §1.3, §3). Figures per
+    employer are those of :func:`mutusim.analysis.followup.planned_by_employer`
+    and of ``result.schedule.employers``.
 
     Parameters
     ----------
     result : Result
         A result with a plan.
-    analyses : Analyses, optional
-        With a roadmap, ``fte_end`` gives the staff in the last year of the
-        horizon (changes not started keep today's staff; pooled units shrink
-        only as agents leave).
 
     Returns
     -------
     DataFrame
-        One row per employer (``employer``: INSEE code, or ``EPCI`` first),
-        ``employer_name``, ``fte_today``, ``fte_out`` (leaving for the EPCI;
-        for the EPCI, received), ``fte_steady`` (after every change, surplus
-        absorbed), ``fte_end`` (last year of the horizon, when a roadmap is
-        given) [FTE]; ``cost_before``, ``cost_after`` [EUR/year] and
+        One row per employer, the EPCI first (``employer``: ``EPCI`` or an
+        INSEE code), ``employer_name``, ``fte_today`` (before any change) and
+        ``fte_end`` (last year of the horizon) [FTE]; over the horizon,
+        ``posts_transferred_in``, ``posts_transferred_out``,
+        ``fte_made_available``, ``posts_not_replaced``, ``posts_abolished``
+        [FTE]; ``cost_before``, ``cost_after`` (long run) [EUR/year] and
         ``saving`` [EUR/year, > 0 = money saved] of its budget.
     """
-    d = result.decisions
     t = result.territory
-    kept_today = d["current"] == "keep"
-    kept_after = d["mode"] == "keep"
-    moving = kept_today & ~kept_after
-    per = pd.DataFrame(
-        {
-            "fte_today": d["fte_before"].where(kept_today, 0.0),
-            "fte_out": d["fte_before"].where(moving, 0.0),
-            "fte_steady": d["fte_after"].where(kept_after, 0.0),
-        }
-    )
-    per["commune"] = d["commune"].to_numpy()
-    communes = per.groupby("commune", sort=False)[["fte_today", "fte_out", "fte_steady"]].sum()
-    communes = communes.reindex(t.communes.index, fill_value=0.0)
-    epci = {
-        "fte_today": float(d.loc[~kept_today, "fte_before"].sum()),
-        "fte_out": float(d.loc[moving, "fte_before"].sum()),
-        "fte_steady": float(d.loc[~kept_after, "fte_after"].sum()),
-    }
-    sch = (analyses or Analyses()).schedule
-    end_commune: pd.Series | None = None
-    end_epci = None
-    if sch is not None:
-        starts = sch.start_years
-        end = result.scenario.end_year
-        started = d["service"].map(lambda s: starts.get(s) is not None)
-        # a commune keeps today's staff of a change not started within the horizon
-        own = d["fte_before"].where(kept_today & (kept_after | ~started), 0.0)
-        end_commune = own.groupby(d["commune"]).sum().reindex(t.communes.index, fill_value=0.0)
-        staff = sch.staff
-        pooled_started = (
-            float(staff.loc[staff["year"] == end, "staff"].sum()) if len(staff) else 0.0
-        )
-        not_started = ~started & ~kept_today
-        unchanged = ~d["service"].isin(list(starts)) & ~kept_after
-        end_epci = (
-            pooled_started
-            + float(d.loc[not_started & d["service"].isin(list(starts)), "fte_before"].sum())
-            + float(d.loc[unchanged, "fte_after"].sum())
-        )
-    rows = [
-        {
-            "employer": "EPCI",
-            "employer_name": t.name,
-            **epci,
-            **({"fte_end": end_epci} if end_epci is not None else {}),
-        }
+    sc = result.scenario
+    employers = [EPCI_PARTY, *map(str, t.communes.index)]
+    planned = planned_by_employer(result, [sc.start_year - 1, sc.end_year])
+    fte = planned.groupby(["year", "employer"])["fte"].sum()
+    out = pd.DataFrame({"employer": employers})
+    out["employer_name"] = [
+        t.name if e == EPCI_PARTY else str(t.communes.at[e, "name"]) for e in employers
     ]
-    for c in t.communes.index:
-        row = {
-            "employer": c,
-            "employer_name": str(t.communes.at[c, "name"]),
-            **{k: float(communes.at[c, k]) for k in ("fte_today", "fte_out", "fte_steady")},
-        }
-        if end_commune is not None:
-            row["fte_end"] = float(end_commune.get(c, 0.0))
-        rows.append(row)
-    out = pd.DataFrame(rows)
+    for col, year in (("fte_today", sc.start_year - 1), ("fte_end", sc.end_year)):
+        out[col] = [float(fte.get((year, e), 0.0)) for e in employers]
+    moves = ["posts_transferred_in", "posts_transferred_out", "fte_made_available"]
+    moves += ["posts_not_replaced", "posts_abolished"]
+    emp = result.schedule.employers if result.schedule is not None else pd.DataFrame()
+    totals = emp.groupby("employer")[moves].sum() if len(emp) else pd.DataFrame(columns=moves)
+    for col in moves:
+        out[col] = [float(totals[col].get(e, 0.0)) for e in employers]
     budgets = result.budgets.set_index("commune")
-    out["cost_before"] = out["employer"].map(budgets["cost_before"]).astype(float)
-    out["cost_after"] = out["employer"].map(budgets["cost_after"]).astype(float)
+    out["cost_before"] = out["employer"].map(budgets["cost_before"]).astype(float).fillna(0.0)
+    out["cost_after"] = out["employer"].map(budgets["cost_after"]).astype(float).fillna(0.0)
     out["saving"] = out["cost_before"] - out["cost_after"]
     return out

@@ -9,6 +9,7 @@ sentences here, and every number in them goes through
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +43,7 @@ __all__ = [
     "RULE_LABELS",
     "START_REASON_LABELS",
     "STATUS_LABELS",
+    "STEP_LABELS",
     "explanation",
     "finding_text",
     "french",
@@ -178,7 +180,8 @@ COLUMN_LABELS: dict[str, str] = {
     "services_starting": "Services réorganisés",
     "n_starting": "Nombre de services réorganisés",
     "transition_cost": "Coûts de transition (€)",
-    "fte_absorbed": "ETP non remplacés (départs)",
+    "posts_not_replaced": "Postes non remplacés (départs)",
+    "posts_abolished": "Postes supprimés (surnombre)",
     "abolition_cost": "Coût des suppressions de postes (€)",
     "cost_status_quo": "Coût sans changement (€)",
     "cost_plan": "Coût avec le plan (€)",
@@ -193,18 +196,33 @@ COLUMN_LABELS: dict[str, str] = {
     "best_year": "Année de la meilleure VAN",
     "full_limits": "Limites atteintes",
     "k": "Années depuis le démarrage",
-    "staff": "Effectif (ETP)",
-    "fte_abolished": "Postes supprimés (ETP)",
+    "staff": "Postes (ETP)",
+    "partial": "Temps d'agents mis à disposition (ETP)",
+    "posts": "Postes (ETP)",
+    "host": "Code de l'employeur d'accueil",
+    "host_name": "Employeur d'accueil",
     "surplus_left": "Sureffectif restant (ETP)",
     "fte_in": "ETP d'origine",
+    "posts_in": "Postes transférés (ETP)",
+    "old_staff": "Postes du service existant (ETP)",
+    "target": "Besoin (ETP)",
+    "steady_staff": "Postes en régime permanent (ETP)",
+    "hired": "Recrutements (ETP)",
+    "absorbed_year": "Année d'absorption du sureffectif",
+    "absorbed": "Sureffectif absorbé",
+    "steady_savings": "Économies annuelles en régime (€/an)",
+    "posts_transferred_in": "Postes reçus (ETP)",
+    "posts_transferred_out": "Postes transférés (ETP)",
+    "fte_made_available": "Temps mis à disposition (ETP)",
+    "step": "Étape",
+    "date": "Date au plus tard",
+    "parties": "Parties concernées",
+    "source": "Référence",
+    "npv": "Valeur actuelle nette (€)",
     "fte_target": "ETP cible",
     "surplus": "Sureffectif de départ (ETP)",
-    "hired": "Recrutements (ETP)",
     "reduction": "Réduction des effectifs",
     "years_to_absorb": "Années pour résorber le sureffectif",
-    "absorbed_year": "Année de résorption",
-    "absorbed": "Sureffectif résorbé",
-    "steady_savings": "Économies annuelles en régime (€/an)",
     "transition_one_off_pool": "Coûts de transition ponctuels (€)",
     "delta_ac": "Baisse des attributions de compensation (€/an)",
     "delta_cif": "Hausse du coefficient d'intégration fiscale",
@@ -221,8 +239,9 @@ COLUMN_LABELS: dict[str, str] = {
     # rules
     "rule": "Règle",
     "active": "Active",
-    "cost_without": "Coût sans la règle (€/an)",
-    "price": "Coût de la règle (€/an)",
+    "npv_without": "VAN sans la règle (€)",
+    "cost_without": "Coût annuel sans la règle, régime établi (€/an)",
+    "price": "Coût de la règle (VAN, €)",
     "binds": "Contraignante",
     # yearly follow-up
     "arrangement": "Organisation",
@@ -248,7 +267,6 @@ COLUMN_LABELS: dict[str, str] = {
     "option": "Option",
     "option_code": "Code de l'option (fichier YAML)",
     "default": "Valeur par défaut",
-    "source": "Source",
     "topic": "Objet",
 }
 
@@ -274,7 +292,20 @@ RULE_LABELS: dict[str, str] = {
     "phasing_capacity": "Capacité annuelle de réorganisation",
 }
 
-#: Why a change starts late or not at all (codes of :mod:`mutusim.analysis.phasing`), short form.
+#: The legal steps of a change (codes of :mod:`mutusim.analysis.legal_calendar`).
+STEP_LABELS: dict[str, str] = {
+    "cst_opinion": "Fiche d'impact et avis du comité social territorial",
+    "epci_deliberation": "Délibération du conseil communautaire",
+    "council_votes": "Délibérations des conseils municipaux (3 mois ; le silence vaut accord)",
+    "prefectoral_order": "Arrêté préfectoral",
+    "effective": "Entrée en vigueur",
+    "clect_report": "Rapport de la CLECT (9 mois après le transfert)",
+    "impact_study": "Fiche d'impact (organisation, conditions de travail, rémunérations)",
+    "deliberations": "Délibérations de l'EPCI et des communes concernées",
+    "convention": "Signature de la convention de service commun",
+}
+
+#: Why a change starts late or not at all (codes of :mod:`mutusim.core.timeline`), short form.
 START_REASON_LABELS: dict[str, str] = {
     "negative_npv": "valeur actuelle nette négative sur la période",
     "over_budget": "coût de transition supérieur au budget annuel",
@@ -291,6 +322,10 @@ _METHODS: dict[str, str] = {"exact": "exacte", "sampled": "estimée par tirage"}
 _REDUCTIONS: dict[str, str] = {
     "attrition": "départs non remplacés",
     "abolition": "suppression de postes (surnombre)",
+}
+_DEPARTURES: dict[str, str] = {
+    "retirements": "départs en retraite seulement",
+    "all": "tous les départs (retraites, mutations, fins de contrat)",
 }
 _ABSORBED: dict[str, str] = {"after the horizon": "après l'horizon", "not started": "non engagé"}
 _BOOL_COLUMNS = (
@@ -458,9 +493,10 @@ def finding_text(finding: Finding, territory: Territory | None = None) -> str:
     rule = finding.rule
     if finding.code == "relax" and rule == "cost_cap" and v:
         return (
-            f"Le plafond de coût ({euros(v['cap'], per_year=True)}) est inférieur au coût du "
-            f"meilleur plan permis par les autres règles ({euros(v['cost_without'], per_year=True)}) : "
-            f"le relever d'au moins {euros(v['cost_without'] - v['cap'])}."
+            f"Le plafond de coût ({euros(v['cap'], per_year=True)}) ne peut être tenu avec les "
+            f"autres règles ; sans lui, le meilleur plan coûte "
+            f"{euros(v['cost_without'], per_year=True)} en régime établi : "
+            f"le relever de {euros(v['cost_without'] - v['cap'])} suffit à le permettre."
         )
     if finding.code == "relax" and rule == "fte_moved_cap" and v:
         return (
@@ -491,10 +527,32 @@ def finding_text(finding: Finding, territory: Territory | None = None) -> str:
         return (
             f"Le scénario devient réalisable sans la règle « {RULE_LABELS.get(str(rule), rule)} »."
         )
+    if finding.code == "numerical":
+        return (
+            "Le solveur a rencontré une difficulté numérique : il rend pour "
+            f"{number(v.get('pairs', 0))} décision(s) des valeurs qui ne sont ni 0 ni 1, aucun "
+            f"plan n'est donc présenté. Les coefficients du modèle s'étendent sur "
+            f"{number(_orders(v.get('smallest'), v.get('largest')))} ordres de grandeur (jusqu'à "
+            f"{number(v.get('largest', 0))}) : vérifier les unités des données (coûts en euros "
+            "par an, unités d'œuvre, ETP) et les valeurs extrêmes, ou essayer l'autre solveur."
+        )
+    if finding.code == "explain_time_limit":
+        return (
+            "L'explication est peut-être incomplète : une résolution sans l'une des règles a "
+            f"atteint sa limite de temps ({number(v.get('seconds', 0))} s) ; augmenter la "
+            "limite de temps pour la compléter."
+        )
     return (
         "Le scénario est infaisable sans qu'une règle seule l'explique : plusieurs règles se "
         "contredisent (les lever une à une)."
     )
+
+
+def _orders(smallest: float | None, largest: float | None) -> float:
+    """Orders of magnitude between two positive numbers (0 when unknown)."""
+    if not smallest or not largest or smallest <= 0:
+        return 0.0
+    return max(0.0, math.log10(largest / smallest))
 
 
 def explanation(result: Result) -> list[str]:
@@ -519,10 +577,19 @@ def explanation(result: Result) -> list[str]:
             + " ; ".join(result.check_errors)
         )
     if not lines and str(result.status) == "time_limit":
+        limit = number(result.scenario.time_limit, 1 if result.scenario.time_limit < 10 else 0)
         lines.append(
-            "Le solveur s'est arrêté à sa limite de temps avant de trouver un plan : "
-            "augmenter la limite de temps."
+            f"Le solveur s'est arrêté à sa limite de temps ({limit} s) avant de trouver un plan : "
+            "augmenter la limite de temps (option time_limit du scénario, ou --time-limit)."
         )
+    if not lines and str(result.status) == "unbounded":
+        lines.append(
+            "Le modèle n'est pas borné : c'est une erreur de modélisation de mutusim, à signaler "
+            "avec les données."
+        )
+    if not lines and str(result.status) == "error":
+        what = result.solve.solver_status if result.solve is not None else "inconnu"
+        lines.append(f"Le solveur a échoué (son statut : {what}) ; essayer l'autre solveur.")
     return lines
 
 
@@ -639,6 +706,8 @@ def french(df: pd.DataFrame) -> pd.DataFrame:
         out["rule"] = out["rule"].map(lambda r: RULE_LABELS.get(r, r))
     if "method" in out.columns:
         out["method"] = out["method"].map(lambda m: _METHODS.get(m, m))
+    if "step" in out.columns:
+        out["step"] = out["step"].map(lambda x: STEP_LABELS.get(x, x))
     if "status" in out.columns:
         out["status"] = out["status"].map(lambda s: STATUS_LABELS.get(str(s), s))
     return out.rename(columns=COLUMN_LABELS)
@@ -659,7 +728,6 @@ OPTION_LABELS: dict[str, str] = {
     "perimeter_communes": "Communes du périmètre",
     "perimeter_max_population": "Population maximale d'une commune du périmètre",
     "perimeter_services": "Services du périmètre",
-    "transition_years": "Étalement des coûts de transition dans le coût annuel",
     "disabled_rules": "Règles désactivées",
     "solver": "Solveur",
     "time_limit": "Limite de temps du solveur",
@@ -673,10 +741,14 @@ OPTION_LABELS: dict[str, str] = {
     "cif_current": "Coefficient d'intégration fiscale actuel",
     "tax_receipts": "Recettes fiscales du territoire",
     "dgf_per_inhabitant_per_cif": "Dotation par habitant et par unité de CIF",
-    "attrition_rate": "Taux annuel de départs des agents",
+    "hosts": "Employeur qui porte chaque nouveau service commun",
+    "departures": "Départs d'agents qui réduisent les postes",
+    "retirement_rate": "Taux annuel de départs en retraite",
+    "all_departure_rate": "Taux annuel de départs des agents (tous motifs)",
     "staff_reduction": "Réduction des effectifs",
     "start_year": "Première année du plan",
     "end_year": "Dernière année du plan",
+    "adoption_year": "Année d'adoption du scénario (les changements prennent effet au 1er janvier suivant)",
     "discount_rate": "Taux d'actualisation",
     "max_changes_per_year": "Services réorganisés par an, au plus",
     "transition_budget": "Budget annuel de transition",
@@ -791,7 +863,7 @@ def option_value(name: str, value: Any, territory: Territory | None = None) -> s
 
     Examples
     --------
-    >>> option_value("attrition_rate", 0.069), option_value("allowed_modes", ("keep", "share"))
+    >>> option_value("all_departure_rate", 0.069), option_value("allowed_modes", ("keep", "share"))
     ('6,9\\xa0%', 'conserver, mutualiser')
     """
     if value is None:
@@ -850,7 +922,18 @@ def option_value(name: str, value: Any, territory: Territory | None = None) -> s
         return _REDUCTIONS.get(str(value), str(value))
     if name == "solver":
         return {"highs": "HiGHS", "cbc": "CBC"}.get(str(value), str(value))
-    if name in ("attrition_rate", "discount_rate", "mip_gap"):
+    if name == "departures":
+        return _DEPARTURES.get(str(value), str(value))
+    if name == "hosts":
+        return (
+            " ; ".join(
+                f"{_name(territory, 'services', sv)} : "
+                + ("l'EPCI" if h == "EPCI" else _name(territory, "communes", h))
+                for sv, h in value.items()
+            )
+            or "l'EPCI, ou l'employeur du fichier des modes"
+        )
+    if name in ("retirement_rate", "all_departure_rate", "discount_rate", "mip_gap"):
         return percent(value, 2 if name == "mip_gap" else 1)
     if name == "cif_current":
         return number(value, 2)
@@ -858,10 +941,8 @@ def option_value(name: str, value: Any, territory: Territory | None = None) -> s
         return euros(value, per_year=True)
     if name in ("transition_budget", "dgf_per_inhabitant_per_cif"):
         return euros(value) + (" par an" if name == "transition_budget" else "")
-    if name in ("start_year", "end_year"):
+    if name in ("start_year", "end_year", "adoption_year"):
         return year(value)
-    if name == "transition_years":
-        return f"{number(value, 0 if float(value).is_integer() else 1)} ans"
     if name == "time_limit":
         return f"{number(value, 0 if float(value).is_integer() else 1)} s"
     if name == "max_fte_moved":

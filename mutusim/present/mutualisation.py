@@ -96,8 +96,8 @@ def _need_plan(result: Result) -> None:
         )
 
 
-def _start_years(analyses: Analyses) -> dict[str, int | None]:
-    return {} if analyses.schedule is None else analyses.schedule.start_years
+def _start_years(result: Result) -> dict[str, int | None]:
+    return {} if result.schedule is None else result.schedule.start_years
 
 
 def _proposal(group: pd.DataFrame) -> tuple[str, str]:
@@ -160,7 +160,7 @@ def schema_tables(result: Result, analyses: Analyses | None = None) -> dict[str,
     t = result.territory
     sc = result.scenario
     d = result.decisions
-    starts = _start_years(an)
+    starts = _start_years(result)
 
     # état des lieux: per service, today
     base = t.baseline.reset_index()
@@ -223,12 +223,12 @@ def schema_tables(result: Result, analyses: Analyses | None = None) -> dict[str,
         ],
     )
     return {
-        "summary": headline(result, an),
+        "summary": headline(result),
         "inventory": inventory,
         "plan": plan,
         "pairs": pairs,
-        "employers": staff_by_employer(result, an),
-        "costs": yearly(result, an),
+        "employers": staff_by_employer(result),
+        "costs": yearly(result, steady=True),
         "financing": financing,
         "calendar": _calendar(result, an),
         "governance": _governance(result, an),
@@ -291,8 +291,8 @@ def _financing_row(
         )
     one_off = 0.0
     start: object = None
-    if an.schedule is not None:
-        st = an.schedule.starts.set_index("service")
+    if result.schedule is not None:
+        st = result.schedule.starts.set_index("service")
         if service in st.index:
             one_off = float(st.at[service, "transition_cost"])
             y = st.at[service, "start_year"]
@@ -313,7 +313,7 @@ def _calendar(result: Result, an: Analyses) -> pd.DataFrame:
     sc = result.scenario
     t = result.territory
     d = result.decisions
-    starts = _start_years(an)
+    starts = _start_years(result)
     first = sc.start_year
     rows: list[dict[str, object]] = [
         {
@@ -457,8 +457,9 @@ def _calendar(result: Result, an: Analyses) -> pd.DataFrame:
 
 def _governance(result: Result, an: Analyses) -> pd.DataFrame:
     t = result.territory
-    e = staff_by_employer(result, an)
-    concerned = e[(e["employer"] != "EPCI") & (e["fte_out"] > 1e-9)]["employer_name"].tolist()
+    e = staff_by_employer(result)
+    moving = (e["posts_transferred_out"] > 1e-9) | (e["fte_made_available"] > 1e-9)
+    concerned = e[(e["employer"] != "EPCI") & moving]["employer_name"].tolist()
     cst = (
         f"Comité social territorial de l'EPCI et ceux des {plural(len(concerned), 'commune', 'communes')} "
         "dont des agents changent d'employeur ou de service (pour une commune de moins de "
@@ -540,7 +541,6 @@ def render_schema(result: Result, analyses: Analyses | None = None) -> str:
     from mutusim.present.report import figure_html
 
     tables = schema_tables(result, analyses)
-    an = analyses or Analyses()
     t = result.territory
     sc = result.scenario
     nature = NATURE_LABELS.get(t.nature, t.nature)
@@ -552,7 +552,7 @@ def render_schema(result: Result, analyses: Analyses | None = None) -> str:
                 ax = plot.plot_mode_matrix(result)
                 alt = "Grille du mode proposé pour chaque service et chaque commune."
             else:
-                ax = plot.plot_roadmap(an.schedule, source=plot.source_line(result))  # type: ignore[arg-type]
+                ax = plot.plot_roadmap(result.schedule, source=plot.source_line(result))  # type: ignore[arg-type]
                 alt = "Barres des économies de chaque année du mandat et courbe de leur cumul."
             return figure_html(ax.figure, alt)
 
@@ -588,7 +588,7 @@ def render_schema(result: Result, analyses: Analyses | None = None) -> str:
         f"<div>Économies annuelles visées<b>{kv('savings')}/an</b></div>"
         f"<div>Coûts de transition<b>{kv('transition_one_off')}</b></div>"
         f"<div>Valeur actuelle nette<b>{kv('npv')}</b></div>"
-        f"<div>Agents changeant d'employeur<b>{html.escape(format_value(epci['fte_out'], 'fte'))}\xa0ETP</b></div>"
+        f"<div>Postes changeant d'employeur<b>{html.escape(format_value(e['posts_transferred_out'].sum(), 'fte'))}\xa0ETP</b></div>"
         "</div></div></section>",
         "<section class='major'><div class='keep'><h2>1. État des lieux</h2>"
         f"<p>{count(len(inv))} services étudiés, {format_value(inv['fte_before'].sum(), 'fte')}\xa0ETP, "
@@ -619,15 +619,25 @@ def render_schema(result: Result, analyses: Analyses | None = None) -> str:
         fig("matrix"),
         "</section>",
         "<section class='major'><div class='keep'><h2>3. Effets sur les effectifs, par employeur</h2>"
-        "<p>Les agents affectés en totalité à un service mutualisé ou transféré rejoignent l'EPCI "
-        "de plein droit ; les autres sont mis à disposition pour la part de leur temps. Les "
-        "effectifs ne baissent qu'au rythme des départs non remplacés "
-        f"({percent(sc.attrition_rate)} par an).</p></div>",
+        "<p>Les agents affectés en totalité à un service mutualisé ou transféré rejoignent de "
+        "plein droit l'employeur qui le porte (l'EPCI, ou la commune qui accueille un service "
+        "commun) ; les autres restent dans leur commune et sont mis à disposition pour la part "
+        "de leur temps. Les postes ne baissent qu'au départ d'agents entiers, non remplacés ("
+        + ("départs en retraite" if sc.departures == "retirements" else "tous les départs")
+        + f" : {percent(sc.departure_rate)} par an).</p></div>",
         _table(
             e[
                 [
                     c
-                    for c in ("employer_name", "fte_today", "fte_out", "fte_steady", "fte_end")
+                    for c in (
+                        "employer_name",
+                        "fte_today",
+                        "posts_transferred_out",
+                        "posts_transferred_in",
+                        "fte_made_available",
+                        "posts_not_replaced",
+                        "fte_end",
+                    )
                     if c in e.columns
                 ]
             ]

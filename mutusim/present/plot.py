@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import math
 import textwrap
-from typing import cast
+from collections.abc import Iterable
+from typing import Any, cast
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -24,9 +25,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
-from mutusim.analysis.phasing import Schedule
 from mutusim.core.result import Result
 from mutusim.core.territory import Territory
+from mutusim.core.timeline import Schedule
 from mutusim.errors import NoPlanError
 from mutusim.present.formatting import euros, kilo_euros, number, percent
 from mutusim.present.labels import ALREADY_LABELS, MODE_LABELS, plural, scenario_title
@@ -58,6 +59,15 @@ LOSS = "#d62728"
 _LABEL_PT = 9
 _SOURCE_PT = 8
 _K = 1e-3
+
+
+def _literal(names: Iterable[Any]) -> list[str]:
+    """Names as matplotlib shows them literally: a ``$`` opens no mathtext formula.
+
+    A service called ``$x^$`` would otherwise be parsed as a formula and make
+    the figure (and the report) fail.
+    """
+    return [str(n).replace("$", r"\$") for n in names]
 
 
 def _need_plan(result: Result) -> None:
@@ -164,11 +174,11 @@ def plot_mode_matrix(
     ax.imshow(z, aspect="auto", cmap=cmap, vmin=-0.5, vmax=4.5, interpolation="nearest")
     ax.set_yticks(
         range(len(services)),
-        [_wrap(n, 45) for n in result.territory.services["name"]],
+        [_wrap(n, 45) for n in _literal(result.territory.services["name"])],
         fontsize=_LABEL_PT,
     )
     ax.set_xticks(
-        range(len(shown)), communes.loc[shown, "name"].tolist(), rotation=90, fontsize=_LABEL_PT
+        range(len(shown)), _literal(communes.loc[shown, "name"]), rotation=90, fontsize=_LABEL_PT
     )
     more = "" if len(communes) <= max_communes else f" ({max_communes} communes les plus peuplées)"
     present = set(np.unique(z[~np.isnan(z)]).astype(int).tolist())
@@ -228,7 +238,7 @@ def plot_savings_waterfall(
     _need_plan(result)
     bs = result.by_service
     bs = bs[bs["savings"].abs() > 0.5].sort_values("savings", ascending=False)
-    names = [_wrap(n) for n in bs["name"]] + ["Total des économies"]
+    names = [_wrap(n) for n in _literal(bs["name"])] + ["Total des économies"]
     lefts, widths, colours = [], [], []
     level = 0.0
     for s in bs["savings"].astype(float):
@@ -351,7 +361,7 @@ def plot_commune_balance(
                 ha="left" if v >= 0 else "right",
                 fontsize=_LABEL_PT - 1,
             )
-        a.set_yticks(y, part["name"].tolist(), fontsize=_LABEL_PT)
+        a.set_yticks(y, _literal(part["name"]), fontsize=_LABEL_PT)
         a.set_ylim(len(part) - 0.5, -0.5)
         a.axvline(0, color="#555555", linewidth=0.8)
         a.set_xlim(left, 1.45 * lim)
@@ -469,7 +479,7 @@ def plot_staff(
             g["year"],
             g["staff"],
             marker=".",
-            label=_wrap(f"{names.get(s, s)} ({short})", 45),
+            label=_wrap(f"{_literal([names.get(s, s)])[0]} ({short})", 45),
         )
     years = sorted(st["year"].unique()) if len(st) else []
     ax.set_xticks(years, [str(int(y)) for y in years], fontsize=_LABEL_PT)
@@ -479,7 +489,19 @@ def plot_staff(
     ax.set_title(
         "Effectifs des services mutualisés : réduction par départs non remplacés", fontsize=11
     )
-    ax.legend(frameon=False, fontsize=_LABEL_PT - 1, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    if st.empty:
+        ax.text(
+            0.5,
+            0.5,
+            "Aucun service mutualisé ne change dans la période",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+        )
+    else:
+        ax.legend(
+            frameon=False, fontsize=_LABEL_PT - 1, loc="upper left", bbox_to_anchor=(1.01, 1.0)
+        )
     _finish(ax, source, own)
     return ax
 
@@ -487,9 +509,10 @@ def plot_staff(
 def plot_scenario_savings(
     results: list[Result], ax: Axes | None = None, source: str | None = None
 ) -> Axes:
-    """Annual savings of several scenarios side by side, bars from zero [k€/year].
+    """Net present value of the savings of several scenarios side by side, bars from zero [k€].
 
-    A scenario without a plan has no bar and says so.
+    The headline of each scenario: the NPV of its savings over the mandate
+    (``result.npv``). A scenario without a plan has no bar and says so.
 
     Parameters
     ----------
@@ -503,10 +526,10 @@ def plot_scenario_savings(
     Returns
     -------
     Axes
-        One bar per scenario, top to bottom, widths in k€/year (0 without a plan).
+        One bar per scenario, top to bottom, widths in k€ (0 without a plan).
     """
-    titles = [_wrap(scenario_title(r.scenario), 45) for r in results]
-    values = [float(r.savings) if r.has_plan and r.savings is not None else 0.0 for r in results]
+    titles = [_wrap(_literal([scenario_title(r.scenario)])[0], 45) for r in results]
+    values = [float(r.npv) if r.has_plan and r.npv is not None else 0.0 for r in results]
     own = ax is None
     if ax is None:
         _, ax = plt.subplots(figsize=(9.5, 0.6 * len(results) + 1.8))
@@ -514,15 +537,19 @@ def plot_scenario_savings(
     ax.barh(y, np.array(values) * _K, color=[GAIN if v >= 0 else LOSS for v in values], height=0.6)
     lim = max((abs(v) for v in values), default=0.0) * _K or 1.0
     for yy, v, r in zip(range(len(results)), values, results, strict=True):
-        text = euros(v, per_year=True, signed=True) if r.has_plan else "aucun plan"
+        text = euros(v, signed=True) if r.has_plan else "aucun plan"
         ax.text(max(v * _K, 0.0) + 0.02 * lim, yy, text, va="center", fontsize=_LABEL_PT - 1)
     ax.set_yticks(y, titles, fontsize=_LABEL_PT)
     ax.invert_yaxis()
     ax.axvline(0, color="#555555", linewidth=0.8)
     ax.set_xlim(min(0.0, min(values, default=0.0) * _K * 1.3), lim * 1.35)
-    ax.set_xlabel("Économies annuelles (k€ par an)")
+    years = {f"{r.scenario.start_year}-{r.scenario.end_year}" for r in results}
+    horizon = f" {years.pop()}" if len(years) == 1 else ""
+    ax.set_xlabel(f"Valeur actuelle nette des économies{horizon} (k€)")
     _french_axis(ax.xaxis)
-    ax.set_title("Économies annuelles par scénario", fontsize=11)
+    ax.set_title(
+        f"Valeur actuelle nette des économies sur le mandat{horizon}, par scénario", fontsize=11
+    )
     _finish(
         ax,
         source or (source_line(results[0]).split(", scénario")[0] + "." if results else None),

@@ -156,8 +156,8 @@ def _alt_balance(result: Result) -> str:
     )
 
 
-def _alt_roadmap(result: Result, analyses: Analyses) -> str:
-    rm = analyses.schedule.roadmap  # type: ignore[union-attr]
+def _alt_roadmap(result: Result) -> str:
+    rm = result.schedule.roadmap  # type: ignore[union-attr]
     sc = result.scenario
     return (
         f"Barres : économies de chaque année de {sc.start_year} à {sc.end_year}, de "
@@ -167,13 +167,13 @@ def _alt_roadmap(result: Result, analyses: Analyses) -> str:
     )
 
 
-def _alt_staff(analyses: Analyses) -> str:
-    st = analyses.schedule.staff  # type: ignore[union-attr]
-    units = st.groupby(["service", "mode"]).ngroups
+def _alt_staff(result: Result) -> str:
+    st = result.schedule.staff  # type: ignore[union-attr]
+    units = st.groupby(["service", "mode", "host"]).ngroups
     last = st[st["year"] == st["year"].max()]["staff"].sum() if len(st) else 0.0
     return (
-        f"Courbes : effectif de chacun des {count(units)} services mutualisés engagés, année "
-        "par année ; il baisse au rythme des départs non remplacés, jusqu'à "
+        f"Courbes : postes de chacun des {count(units)} services mutualisés engagés, année "
+        "par année ; ils baissent au rythme des départs d'agents non remplacés, jusqu'à "
         f"{fte(last)} au total la dernière année."
     )
 
@@ -194,8 +194,8 @@ def _no_plan(result: Result) -> list[str]:
     return out
 
 
-def _key_figures(result: Result, analyses: Analyses) -> list[str]:
-    h = headline(result, analyses).set_index("key")
+def _key_figures(result: Result) -> list[str]:
+    h = headline(result).set_index("key")
 
     def box(key: str, label: str, extra: str = "") -> str:
         if key not in h.index:
@@ -203,25 +203,24 @@ def _key_figures(result: Result, analyses: Analyses) -> list[str]:
         text = format_value(h.at[key, "value"], h.at[key, "kind"])
         return f"<div>{html.escape(label)}<b>{html.escape(text + extra)}</b></div>"
 
+    sc = result.scenario
+    years = f"{sc.start_year}-{sc.end_year}"
     ratio = f" ({percent(h.at['savings_ratio', 'value'])})"
     boxes = [
-        box("baseline_cost", "Coût annuel actuel", "/an"),
-        box("total_cost", "Coût annuel du plan", "/an"),
-        box("savings", "Économies annuelles", "/an" + ratio),
+        box("npv", f"Valeur actuelle nette {years}"),
+        box("cumulative_savings", f"Économies cumulées {years}"),
+        box("savings", "Économies annuelles en régime permanent", "/an" + ratio),
         box("transition_one_off", "Coûts de transition ponctuels"),
         box("fte_moved", "ETP concernés", "\xa0ETP"),
-        box(
-            "npv", f"Valeur actuelle nette {result.scenario.start_year}-{result.scenario.end_year}"
-        ),
     ]
-    sc = result.scenario
-    years = format_value(sc.transition_years, "decimal" if sc.transition_years % 1 else "count")
     body = [
         "<div class='kpi keep'>" + "".join(boxes) + "</div>",
-        f"<p class='note'>Le coût du plan est celui du régime permanent, une fois tous les "
-        f"changements engagés ; il inclut les coûts de transition étalés sur {years} ans. "
-        f"Écart d'optimalité prouvé par le solveur : {percent(result.gap, 2)}. Chaque plan est "
-        "revérifié indépendamment du solveur.</p>",
+        f"<p class='note'>Coût annuel actuel des services étudiés : "
+        f"{euros(result.baseline_cost, per_year=True)} ; coût annuel du plan en régime "
+        f"permanent (tous les changements en vigueur, sureffectifs résorbés) : "
+        f"{euros(result.total_cost, per_year=True)}. Ces chiffres sont ceux du plan année par "
+        f"année ci-dessous. Écart d'optimalité prouvé par le solveur : {percent(result.gap, 2)}. "
+        "Chaque plan est revérifié indépendamment du solveur.</p>",
     ]
     rows = h.drop(index=["status"]).reset_index()
     body.append(
@@ -236,28 +235,75 @@ def _key_figures(result: Result, analyses: Analyses) -> list[str]:
     return _section("Chiffres clés", body, major=False)
 
 
-def _yearly_section(result: Result, analyses: Analyses) -> list[str]:
-    y = yearly(result, analyses)
-    if y.empty:
+def _yearly_section(result: Result) -> list[str]:
+    """The reconciled headline: the plan year by year over the mandate, then its steady state."""
+    sch = result.schedule
+    y = yearly(result, steady=True)
+    if sch is None or y.empty:
         return []
     sc = result.scenario
+    limits = []
+    if sc.max_changes_per_year is not None:
+        limits.append(f"au plus {count(sc.max_changes_per_year)} services réorganisés par an")
+    if sc.transition_budget is not None:
+        limits.append(f"un budget de transition de {euros(sc.transition_budget)} par an")
+    departures = (
+        "les départs en retraite" if sc.departures == "retirements" else "tous les départs"
+    )
+    intro = (
+        "<p>Le plan et son calendrier sont choisis ensemble : chaque changement prend effet "
+        f"au 1<sup>er</sup> janvier, au plus tôt en {sc.first_effective_year} (après l'adoption du "
+        "scénario), et un changement qui ne se rembourse pas sur la période n'est pas retenu. "
+        "Les agents travaillant entièrement dans un service suivent le service commun ou le "
+        "transfert ; les agents qui n'y travaillent qu'en partie restent dans leur commune et "
+        "sont mis à disposition : cette part ne produit aucune économie. Les postes ne "
+        f"diminuent qu'au départ d'agents entiers ({departures} : {percent(sc.departure_rate)} "
+        "par an), jamais par licenciement."
+        + (" Contraintes : " + ", ".join(limits) + "." if limits else "")
+        + "</p>"
+    )
     cols = [
         "year",
         "services_starting",
-        "fte_moved",
         "transition_cost",
-        "fte_absorbed",
+        "posts_not_replaced",
+        "cost_plan",
         "savings",
         "cumulative_savings",
+        "discounted_savings",
     ]
-    return _section(
-        f"Le plan année par année, {sc.start_year}-{sc.end_year}",
-        [table_html(y[cols])],
-        major=False,
-        intro="<p class='note'>Les économies de chaque année comparent le coût de l'année à "
-        "celui de la situation actuelle ; les coûts de transition sont payés l'année du "
-        "changement.</p>",
-    )
+    body = [
+        figure_html(
+            plot.plot_roadmap(sch, source=plot.source_line(result)).figure,
+            _alt_roadmap(result),
+        ),
+        table_html(y[cols]),
+        f"<p><b>Valeur actuelle nette du plan sur {sc.start_year}-{sc.end_year} "
+        f"(taux {percent(sc.discount_rate)}) : {euros(sch.npv, signed=True)}</b> ; économies "
+        f"cumulées sur la période : {euros(sch.total_savings, signed=True)} ; économies annuelles "
+        f"en régime permanent : {euros(sch.steady_savings, per_year=True, signed=True)}.</p>",
+    ]
+    late = sch.starts[sch.starts["reason"].notna()] if len(sch.starts) else sch.starts
+    if not late.empty:
+        names = result.territory.services["name"]
+        body.append(
+            "<div class='keep'><h3>Changements qui ne démarrent pas dès la première année "
+            "possible</h3><ul>"
+        )
+        for row in late.to_dict("records"):
+            service = names.get(row["service"], row["service"])
+            body.append(
+                f"<li>{html.escape(str(service))} : {html.escape(start_reason(row, sc))}</li>"
+            )
+        body.append("</ul></div>")
+    if len(sch.staff):
+        body.append(
+            figure_html(
+                plot.plot_staff(sch, result.territory, source=plot.source_line(result)).figure,
+                _alt_staff(result),
+            )
+        )
+    return _section(f"Le plan année par année, {sc.start_year}-{sc.end_year}", body, intro=intro)
 
 
 def _decisions_section(result: Result) -> list[str]:
@@ -328,65 +374,59 @@ def _votes_section(result: Result) -> list[str]:
     return _section("Transferts proposés : votes des conseils municipaux", body, intro=intro)
 
 
-def _roadmap_section(result: Result, analyses: Analyses) -> list[str]:
-    sch = analyses.schedule
-    if sch is None:
-        return []
-    sc = result.scenario
-    limits = []
-    if sc.max_changes_per_year is not None:
-        limits.append(f"au plus {count(sc.max_changes_per_year)} services réorganisés par an")
-    if sc.transition_budget is not None:
-        limits.append(f"un budget de transition de {euros(sc.transition_budget)} par an")
-    intro = (
-        "<p>Les effectifs ne diminuent qu'au rythme des départs non remplacés "
-        f"({percent(sc.attrition_rate)} par an) : les fonctionnaires ne sont pas licenciés. "
-        f"Valeur actuelle nette du plan sur la période (taux {percent(sc.discount_rate)}) : "
-        f"<b>{euros(sch.npv, signed=True)}</b>"
-        + (" ; contraintes : " + ", ".join(limits) if limits else "")
-        + ".</p>"
-    )
-    body = [
-        figure_html(
-            plot.plot_roadmap(sch, source=plot.source_line(result)).figure,
-            _alt_roadmap(result, analyses),
-        )
+def _employers_section(result: Result) -> list[str]:
+    e = staff_by_employer(result)
+    cols = [
+        "employer_name",
+        "fte_today",
+        "posts_transferred_out",
+        "posts_transferred_in",
+        "fte_made_available",
+        "posts_not_replaced",
+        "fte_end",
+        "cost_before",
+        "cost_after",
+        "saving",
     ]
-    changed = set(sch.starts["service"])
-    late = sch.starts[sch.starts["start_year"].isna() & sch.starts["service"].isin(changed)]
-    if not late.empty:
-        names = result.territory.services["name"]
-        body.append(
-            "<div class='keep'><h3>Changements du plan non engagés sur la période</h3><ul>"
-        )
-        for row in late.to_dict("records"):
-            service = names.get(row["service"], row["service"])
-            body.append(
-                f"<li>{html.escape(str(service))} : {html.escape(start_reason(row, sc))}</li>"
-            )
-        body.append("</ul></div>")
-    if len(sch.staff):
-        body.append(
-            figure_html(
-                plot.plot_staff(sch, result.territory, source=plot.source_line(result)).figure,
-                _alt_staff(analyses),
-            )
-        )
-    return _section(f"Feuille de route {sc.start_year}-{sc.end_year}", body, intro=intro)
-
-
-def _employers_section(result: Result, analyses: Analyses) -> list[str]:
-    e = staff_by_employer(result, analyses)
-    cols = ["employer_name", "fte_today", "fte_out", "fte_steady"]
-    if "fte_end" in e.columns:
-        cols.append("fte_end")
-    cols += ["cost_before", "cost_after", "saving"]
     return _section(
         "Effectifs et budgets par employeur",
         [table_html(e[cols])],
-        intro="<p class='note'>L'EPCI emploie les agents des services communs et des compétences "
-        "transférées (les agents affectés en totalité au service le rejoignent de plein droit) ; "
-        "chaque commune emploie ceux des services qu'elle conserve. Première ligne : l'EPCI.</p>",
+        intro="<p class='note'>L'employeur qui porte un service commun ou une compétence "
+        "transférée (l'EPCI, ou une commune pour un service commun qu'elle accueille) emploie "
+        "les agents affectés en totalité au service ; chaque commune emploie ceux des services "
+        "qu'elle conserve et ses agents mis à disposition pour une partie de leur temps. "
+        "Première ligne : l'EPCI.</p>",
+    )
+
+
+def _employer_moves_section(result: Result) -> list[str]:
+    """Staff moves per year and employer: posts transferred, FTE made available, posts not replaced."""
+    sch = result.schedule
+    if sch is None or sch.employers.empty:
+        return []
+    emp = with_names(sch.employers, result.territory).drop(columns=["employer"])
+    emp["year"] = emp["year"].astype(str)
+    return _section(
+        "Les agents, par employeur et par année",
+        [table_html(emp)],
+        major=False,
+        intro="<p class='note'>Postes transférés à l'employeur qui porte le service commun ou la "
+        "compétence (l'EPCI ou une commune), temps d'agents mis à disposition par leur commune, "
+        "postes non remplacés au départ d'agents, postes supprimés (surnombre).</p>",
+    )
+
+
+def _calendar_section(result: Result, analyses: Analyses) -> list[str]:
+    cal = analyses.calendar
+    if cal is None or cal.empty:
+        return []
+    table = with_names(cal, result.territory)
+    table["date"] = [f"{d.day:02d}/{d.month:02d}/{d.year}" for d in table["date"]]
+    return _section(
+        "Calendrier des étapes légales",
+        [table_html(table[["service_name", "mode", "step", "date"]])],
+        intro="<p class='note'>Dates au plus tard pour que chaque changement prenne effet au "
+        "1<sup>er</sup> janvier prévu (délais indicatifs, à ajuster aux instances locales).</p>",
     )
 
 
@@ -419,14 +459,15 @@ def _rules_section(analyses: Analyses) -> list[str]:
     binding = rp[rp["active"].astype(bool) & rp["binds"].astype(bool)]
     if binding.empty:
         body = [
-            "<p>Aucune règle active ne renchérit le plan : lever l'une d'elles ne le rendrait pas "
-            "moins coûteux.</p>"
+            "<p>Aucune règle active ne réduit la valeur actuelle nette du plan : lever l'une "
+            "d'elles ne donnerait pas un meilleur plan.</p>"
         ]
     else:
-        body = [table_html(binding[["rule", "cost_without", "price"]])]
+        body = [table_html(binding[["rule", "npv_without", "price", "cost_without"]])]
     intro = (
-        "<p class='note'>Pour chaque règle qui contraint le plan : le coût annuel du meilleur "
-        "plan si on la levait, et donc ce qu'elle coûte chaque année.</p>"
+        "<p class='note'>Pour chaque règle qui contraint le plan : la valeur actuelle nette du "
+        "meilleur plan si on la levait, donc ce qu'elle coûte sur la période, et le coût annuel "
+        "de ce plan en régime établi.</p>"
     )
     return _section("Règles qui contraignent le plan", body, intro=intro, major=False)
 
@@ -444,7 +485,18 @@ def _pools_section(result: Result) -> list[str]:
         ALREADY_LABELS[m] if s in already and m in ALREADY_LABELS else MODE_LABELS[m]
         for s, m in zip(pools["service"], pools["mode"], strict=True)
     ]
-    cols = ["service_name", "mode", "members", "units", "fte", "fte_in", "cost", "level"]
+    cols = [
+        "service_name",
+        "mode",
+        "members",
+        "units",
+        "fte",
+        "posts",
+        "partial",
+        "cost",
+        "level",
+    ]
+    cols = [c for c in cols if c in pools.columns]
     return _section("Services mutualisés ou transférés", [table_html(pools[cols])], major=False)
 
 
@@ -453,13 +505,14 @@ def _method_section(result: Result) -> list[str]:
     changed = options[options["value"] != options["default"]][["option", "value", "default"]]
     body = [
         "<p class='note'>Optimisation linéaire en nombres entiers (PuLP, solveur HiGHS) : pour "
-        "chaque service et chaque commune, conserver, mutualiser ou transférer, au moindre coût "
-        "annuel sous les règles du scénario (taille minimale des services communs, effectifs par "
-        "postes entiers, transfert de compétence pour toutes les communes, niveaux de service "
-        "minimaux). Les coûts des services mutualisés sont répartis au prorata des unités d'œuvre "
-        "(coût unitaire × unités, art. D5211-16 CGCT). Les paramètres de coût d'un territoire "
-        "issu des données nationales sont illustratifs et doivent être remplacés par les comptes "
-        "de la collectivité.</p>",
+        "chaque service et chaque commune, conserver, mutualiser ou transférer, et l'année de "
+        "chaque changement, pour la plus grande valeur actuelle nette des économies sur la "
+        "période, sous les règles du scénario (taille minimale des services communs, effectifs "
+        "par postes entiers, transfert de compétence pour toutes les communes, niveaux de "
+        "service minimaux). Les coûts des services mutualisés sont répartis au prorata des "
+        "unités d'œuvre (coût unitaire × unités, art. D5211-16 CGCT). Les paramètres de coût "
+        "d'un territoire issu des données nationales sont illustratifs et doivent être "
+        "remplacés par les comptes de la collectivité.</p>",
     ]
     if not changed.empty:
         body += ["<h3>Options du scénario différentes des valeurs par défaut</h3>"]
@@ -503,11 +556,11 @@ def _render(result: Result, analyses: Analyses) -> str:
             "<p class='warn'>La résolution s'est arrêtée à la limite de temps : ce plan est "
             "réalisable mais son optimalité n'est pas prouvée.</p>"
         )
-    parts += _key_figures(result, analyses)
-    parts += _yearly_section(result, analyses)
+    parts += _key_figures(result)
+    parts += _yearly_section(result)
     parts += _decisions_section(result)
     parts += _section(
-        "Économies par service",
+        "Économies annuelles par service, en régime permanent",
         [figure_html(plot.plot_savings_waterfall(result).figure, _alt_waterfall(result))],
         major=False,
     )
@@ -523,9 +576,10 @@ def _render(result: Result, analyses: Analyses) -> str:
             table_html(bc),
         ],
     )
-    parts += _employers_section(result, analyses)
+    parts += _employers_section(result)
+    parts += _employer_moves_section(result)
+    parts += _calendar_section(result, analyses)
     parts += _votes_section(result)
-    parts += _roadmap_section(result, analyses)
     parts += _allocation_section(result, analyses)
     parts += _rules_section(analyses)
     parts += _pools_section(result)

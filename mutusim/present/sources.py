@@ -126,10 +126,17 @@ def source_table(result: Result) -> pd.DataFrame:
         ),
         (
             "Taux de départs des agents",
-            f"{percent(sc.attrition_rate)} par an : ensemble des départs de fonctionnaires "
-            f"territoriaux en 2021 ({count(100_700)} départs, DGAFP, La Gazette des communes) ; "
-            f"les seuls départs en retraite représentent environ {percent(0.032)} par an "
-            "(CNRACL).",
+            (
+                f"Scénario : {percent(sc.departure_rate)} par an, "
+                + (
+                    "départs en retraite seulement (CNRACL, hypothèse prudente). "
+                    if sc.departures == "retirements"
+                    else "tous les départs. "
+                )
+            )
+            + f"Ensemble des départs de fonctionnaires territoriaux en 2021 : "
+            f"{count(100_700)} départs, {percent(0.069)} par an (DGAFP, La Gazette des "
+            f"communes) ; départs en retraite seuls : environ {percent(0.032)} par an (CNRACL).",
         ),
         (
             "Taux d'actualisation",

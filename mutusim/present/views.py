@@ -23,6 +23,8 @@ _NAMED = {
     "service": ("services", "service_name"),
     "commune": ("communes", "commune_name"),
     "largest": ("communes", "largest_name"),
+    "employer": ("communes", "employer_name"),
+    "host": ("communes", "host_name"),
 }
 
 
@@ -30,7 +32,8 @@ def with_names(df: pd.DataFrame, territory: Territory) -> pd.DataFrame:
     """A copy of ``df`` with a column of names right after each code column.
 
     ``service`` gets ``service_name``, ``commune`` gets ``commune_name``
-    (``EPCI`` reads as the EPCI's name), ``largest`` gets ``largest_name``,
+    (``EPCI`` reads as the EPCI's name), ``largest``, ``employer`` and
+    ``host`` get ``largest_name``, ``employer_name`` and ``host_name``,
     and the codes of ``services_starting`` (a roadmap) become names;
     a name column already present is left as it is, and a table that already
     names its communes in ``name`` gets no second column.
@@ -143,7 +146,8 @@ def comparison_view(results: list[Result]) -> pd.DataFrame:
     -------
     DataFrame
         ``scenario`` (the description, or the name in words), ``status``,
-        ``baseline_cost``, ``total_cost``, ``savings`` [EUR/year], ``fte_moved``
+        ``npv`` [EUR] over the horizon, ``baseline_cost``, ``total_cost``,
+        ``savings`` [EUR/year] (long run), ``fte_moved``
         [FTE], ``pairs_share`` and ``pairs_transfer`` (new adhesions to a
         service commun and new transfers, communes × services: what is
         already shared or transferred is not counted) and ``pools_opened``.
@@ -162,6 +166,7 @@ def comparison_view(results: list[Result]) -> pd.DataFrame:
     cols = [
         "scenario",
         "status",
+        "npv",
         "baseline_cost",
         "total_cost",
         "savings",

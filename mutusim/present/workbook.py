@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from mutusim._files import atomic_write
+from mutusim._files import atomic_write, safe_frame, text_cells
 from mutusim.analysis.suite import Analyses
 from mutusim.core.result import Result
 from mutusim.present.keyfigures import headline, staff_by_employer, yearly
@@ -42,8 +42,10 @@ SHEETS: dict[str, str] = {
     "Feuille de route": "roadmap",
     "Démarrages": "starts",
     "Effectifs": "staff",
+    "Employeurs": "employers",
+    "Calendrier": "calendar",
     "Partage des économies": "allocation",
-    "Par employeur": "employers",
+    "Par employeur": "by_employer",
     "Règles": "rules",
     "Options et sources": "options",
 }
@@ -69,6 +71,7 @@ def summary_table(result: Result) -> pd.DataFrame:
         "baseline_cost",
         "total_cost",
         "savings",
+        "npv",
         "transition_one_off",
         "fte_moved",
         "gap",
@@ -96,7 +99,7 @@ def tables(result: Result, analyses: Analyses | None = None) -> dict[str, pd.Dat
         One entry per value of :data:`SHEETS`.
     """
     an = analyses or Analyses()
-    sch = an.schedule
+    sch = result.schedule
     starts = pd.DataFrame()
     if sch is not None:
         starts = sch.starts.copy()
@@ -114,8 +117,10 @@ def tables(result: Result, analyses: Analyses | None = None) -> dict[str, pd.Dat
         "roadmap": sch.roadmap if sch is not None else pd.DataFrame(),
         "starts": starts,
         "staff": sch.staff if sch is not None else pd.DataFrame(),
+        "employers": sch.employers if sch is not None else pd.DataFrame(),
+        "calendar": an.calendar if an.calendar is not None else pd.DataFrame(),
         "allocation": an.allocation if an.allocation is not None else pd.DataFrame(),
-        "employers": staff_by_employer(result, an) if result.has_plan else pd.DataFrame(),
+        "by_employer": staff_by_employer(result) if result.has_plan else pd.DataFrame(),
         "rules": rules,
         "options": option_table(result.scenario, result.territory)[["option_code", "value"]],
     }
@@ -200,10 +205,10 @@ def write_excel(result: Result, path: str | Path, analyses: Analyses | None = No
                 write_key_figures(
                     wb,
                     sheet,
-                    headline(result, analyses),
+                    headline(result),
                     title=title,
                     intro=intro,
-                    table=yearly(result, analyses) if analyses is not None else None,
+                    table=yearly(result, steady=True) if result.has_plan else None,
                     table_title="Le plan année par année",
                 )
                 continue
@@ -214,6 +219,8 @@ def write_excel(result: Result, path: str | Path, analyses: Analyses | None = No
                 append_table(ws, source_table(result), "Sources")
                 continue
             write_table(wb, sheet, df, title=title, notes=notes)
+        for ws in wb.worksheets:
+            text_cells(ws)  # a name like =HYPERLINK(...) stays text
         wb.save(tmp)
 
     return atomic_write(path, write)
@@ -243,7 +250,7 @@ def write_result(
     for name, df in tables(result, analyses).items():
 
         def write(tmp: Path, df: pd.DataFrame = df) -> None:
-            df.to_csv(tmp, index=False)
+            safe_frame(df).to_csv(tmp, index=False)  # no cell read as a formula
 
         out[name] = atomic_write(folder / f"{name}.csv", write)
     out["workbook"] = write_excel(result, folder / "resultats.xlsx", analyses)

@@ -26,6 +26,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from mutusim._files import _quoted
 from mutusim.present.formatting import (
     COLUMN_KINDS,
     MISSING,
@@ -118,6 +119,8 @@ def write_cell(ws: Worksheet, row: int, col: int, value: Any, kind: str | None =
     text = format_value(value, kind) if numeric else str(value)
     cell.value = text
     cell.data_type = "s"  # never a formula, whatever the first character
+    if _quoted(text):  # and still text once edited in Excel (OWASP CSV injection)
+        cell.quotePrefix = True
     if text == MISSING:
         cell.alignment = Alignment(horizontal="center")
         return True

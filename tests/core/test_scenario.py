@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from mutusim.core.scenario import SWITCHABLE_RULES, Decision, Scenario, combine, load_scenarios
-from mutusim.errors import NotFoundError, ScenarioError
+from mutusim.errors import MutusimError, NotFoundError, ScenarioError
 from mutusim.model.pipeline import optimise
 
 
@@ -41,7 +41,23 @@ from mutusim.model.pipeline import optimise
         ({"max_total_cost": -1}, r"max_total_cost must be >= 0, got -1"),
         ({"max_fte_moved": -0.5}, r"max_fte_moved must be >= 0, got -0.5"),
         ({"perimeter_max_population": -10}, r"perimeter_max_population must be >= 0, got -10"),
-        ({"transition_years": 0}, r"transition_years must be > 0, got 0"),
+        (
+            {"departures": "mutations"},
+            r"departures must be one of \['retirements', 'all'\], got 'mutations'",
+        ),
+        ({"retirement_rate": 1.0}, r"retirement_rate must lie in \[0, 1\), got 1.0"),
+        ({"retirement_rate": -0.01}, r"retirement_rate must lie in \[0, 1\), got -0.01"),
+        ({"all_departure_rate": 1.5}, r"all_departure_rate must lie in \[0, 1\), got 1.5"),
+        # changes take effect on 1 January after the adoption year, within 2026-2032
+        (
+            {"adoption_year": 2024},
+            r"adoption_year \(2024\) must lie between start_year - 1 \(2025\) and end_year - 1 "
+            r"\(2031\)",
+        ),
+        ({"adoption_year": 2032}, r"adoption_year \(2032\) must lie between"),
+        ({"end_year": 2025}, r"end_year \(2025\) is before start_year \(2026\)"),
+        ({"discount_rate": 1.0}, r"discount_rate must lie in \(-0.5, 1\), got 1.0"),
+        ({"hosts": ["rh_paie"]}, r"hosts must be a mapping, got \['rh_paie'\]"),
         ({"solver": "gurobi"}, r"solver must be 'highs' or 'cbc', got 'gurobi'"),
         ({"solver": "HiGHS"}, r"solver must be 'highs' or 'cbc', got 'HiGHS'"),
         ({"time_limit": 0}, r"time_limit must be > 0 seconds, got 0"),
@@ -151,10 +167,20 @@ def test_replace_validates():
         {"max_total_cost": math.nan},
         {"max_total_cost": math.inf},
         {"max_fte_moved": math.nan},
-        {"transition_years": math.nan},
+        {"retirement_rate": math.nan},
+        {"all_departure_rate": math.inf},
+        {"adoption_year": math.nan},
         {"time_limit": math.nan},
     ],
-    ids=["cost_nan", "cost_inf", "fte_nan", "years_nan", "time_nan"],
+    ids=[
+        "cost_nan",
+        "cost_inf",
+        "fte_nan",
+        "retire_nan",
+        "departures_inf",
+        "adopt_nan",
+        "time_nan",
+    ],
 )
 def test_non_finite_values_rejected(options):
     with pytest.raises(ScenarioError):
@@ -171,6 +197,71 @@ def test_wrong_type_names_the_option():
         Scenario.from_dict({"min_level": "high"})
     with pytest.raises(ScenarioError, match="min_level"):
         Scenario(min_level="high")
+    with pytest.raises(ScenarioError, match=r"departures must be text, got 3"):
+        Scenario(departures=3)
+    with pytest.raises(ScenarioError, match=r"adoption_year must be a number, got '2026'"):
+        Scenario.from_dict({"adoption_year": "2026"})
+
+
+# ----------------------------------------------------------------------------
+# Departures, calendar and hosts (issue 8)
+# ----------------------------------------------------------------------------
+def test_departure_rate_follows_the_departures_option():
+    # the conservative default: retirements only, 3.2 %/year (DOMAIN.md §3)
+    assert Scenario().departures == "retirements"
+    assert Scenario().departure_rate == 0.032
+    # the variant: every departure, mutations included, 6.9 %/year
+    assert Scenario(departures="all").departure_rate == 0.069
+    # each rate is an option of its own; the other one is then ignored
+    sc = Scenario(departures="all", retirement_rate=0.5, all_departure_rate=0.1)
+    assert sc.departure_rate == 0.1
+    assert sc.replace(departures="retirements").departure_rate == 0.5
+    assert Scenario(retirement_rate=0.0).departure_rate == 0.0  # no departure at all
+
+
+@pytest.mark.parametrize(
+    ("adoption", "first", "years"),
+    [
+        # default: adopted in the horizon's first year, first change on 1 January 2027
+        (None, 2027, [2027, 2028, 2029, 2030, 2031, 2032]),
+        # adopted the year before the horizon: changes may take effect from its first year
+        (2025, 2026, [2026, 2027, 2028, 2029, 2030, 2031, 2032]),
+        (2028, 2029, [2029, 2030, 2031, 2032]),
+        # the last year that leaves one year of change within the horizon
+        (2031, 2032, [2032]),
+    ],
+)
+def test_adoption_year_sets_the_first_effective_year(adoption, first, years):
+    sc = Scenario(adoption_year=adoption)
+    assert sc.years == list(range(2026, 2033))
+    assert sc.first_effective_year == first
+    assert sc.start_years == years
+
+
+def test_adoption_year_follows_a_shifted_horizon():
+    sc = Scenario(start_year=2030, end_year=2035)
+    assert sc.first_effective_year == 2031
+    with pytest.raises(ScenarioError, match=r"adoption_year \(2027\) must lie between"):
+        sc.replace(adoption_year=2027)
+    assert sc.replace(adoption_year=2029).start_years == list(range(2030, 2036))
+
+
+def test_hosts_are_normalised_to_text():
+    sc = Scenario(hosts={"rh_paie": "49001", "ads": "EPCI"})
+    assert sc.hosts == {"rh_paie": "49001", "ads": "EPCI"}
+    assert Scenario.from_dict(sc.to_dict()) == sc
+
+
+@pytest.mark.parametrize("host", ["Angers", "epci", "4900", ""])
+def test_a_host_that_is_no_code_is_refused(host):
+    # a host is EPCI or a commune's INSEE code (5 digits or capital letters)
+    with pytest.raises(ScenarioError, match=r"hosts\[rh_paie\]"):
+        Scenario(hosts={"rh_paie": host})
+
+
+def test_a_host_outside_the_territory_is_refused(tiny):
+    with pytest.raises(MutusimError, match=r"hosts.*49999"):
+        optimise(tiny, Scenario(hosts={"rh_paie": "49999"}))
 
 
 # ----------------------------------------------------------------------------
@@ -179,7 +270,8 @@ def test_wrong_type_names_the_option():
 SCENARIOS_YAML = """\
 name: base
 description: Statu quo amélioré
-transition_years: 6
+departures: all
+all_departure_rate: 0.5
 min_level: 40
 overrides:
   small_communes:
@@ -217,7 +309,7 @@ def test_yaml_base(yaml_file):
     base = Scenario.from_yaml(yaml_file)
     assert base.name == "base"
     assert base.min_level == 40
-    assert base.transition_years == 6
+    assert (base.departures, base.departure_rate) == ("all", 0.5)
     assert base == load_scenarios(yaml_file).get("base")
 
 
@@ -348,7 +440,21 @@ def test_yaml_structure_errors(tmp_path, text, match):
         load_scenarios(p)
 
 
-@pytest.mark.parametrize("entry", ["5", "", "{a: 1}"])
+def test_yaml_override_names_are_text(tmp_path):
+    # names are read as written: an override called 2030 is the text '2030', a combination
+    # naming an override that does not exist fails when it is asked for
+    p = tmp_path / "s.yaml"
+    p.write_text(
+        "overrides:\n  2030: {min_level: 1}\nscenarios:\n  x: 2030\n  y: 5\n", encoding="utf-8"
+    )
+    ss = load_scenarios(p)
+    assert ss.get("x").min_level == 1
+    assert ss.get("2030").min_level == 1
+    with pytest.raises(ScenarioError, match=r"scenario 'y' uses undefined override\(s\) \['5'\]"):
+        ss.get("y")
+
+
+@pytest.mark.parametrize("entry", ["", "{a: 1}"])
 def test_yaml_bad_combination_entry(tmp_path, entry):
     p = tmp_path / "s.yaml"
     p.write_text(
@@ -370,12 +476,25 @@ def test_empty_yaml_is_the_default_scenario(tmp_path):
 
 
 def test_yaml_scenario_runs(tiny, yaml_file):
-    # 'platform': communes under 4,500 inhabitants, no transfer: the payroll
-    # pool {49002, 49003} (saves 7,000, see test_model.TestRulesByHand); the
-    # base's min_level 40 leaves every keep allowed.
+    # The base lets every departure cut posts, at 50 %/year (all_departure_rate 0.5): a
+    # payroll pool of Bourg-Centre (2 posts, 1,200 payslips) and Village-Est (0.5 FTE, a
+    # partial share) needs 1,500 / 500 = 3 steps = 1.5 FTE, of which 0.5 made available:
+    # 1 post in the long run, 2 in 2027, ceil(2 x 0.5) = 1 from 2028. It costs 10,000 +
+    # 2 x 1,000 + 42,000 x (1 + 0.5) = 75,000 a year against 90,000 + 25,000 kept: it
+    # saves 40,000 a year from 2028 and pays back within the mandate, so the base scenario
+    # takes it (total 212,000 - 40,000 = 172,000).
+    base = optimise(tiny, Scenario.from_yaml(yaml_file))
+    assert base.total_cost == pytest.approx(172_000)
+    # 'platform': communes under 4,500 inhabitants only, no transfer. Bourg-Centre (5,000)
+    # is out: a pool of Village-Est and Hameau-Sud brings no post at all (0.5 and 0.3 FTE
+    # are partial shares, never saved): 450 payslips -> 1 step = 0.5 FTE, less than the
+    # 0.8 FTE made available, so 0 posts; it costs 10,000 + 2 x 1,000 + 42,000 x 0.8 =
+    # 45,600 against 41,000 kept. ADS pools lose money too (no post moves but Bourg-Centre's).
+    # Nothing changes; the base's min_level 40 leaves every keep allowed.
     res = optimise(tiny, Scenario.from_yaml(yaml_file, "platform"))
     assert res.status == "optimal"
-    assert res.total_cost == pytest.approx(205_000)
+    assert res.total_cost == pytest.approx(212_000)
+    assert res.starts == {}
 
 
 # ----------------------------------------------------------------------------
@@ -394,7 +513,17 @@ RICH = Scenario(
     perimeter_communes=["49001", "49002"],
     perimeter_max_population=6_000,
     perimeter_services=["rh_paie"],
-    transition_years=4,
+    departures="all",
+    retirement_rate=0.03,
+    all_departure_rate=0.08,
+    staff_reduction="abolition",
+    start_year=2027,
+    end_year=2035,
+    adoption_year=2027,
+    discount_rate=0.03,
+    max_changes_per_year=2,
+    transition_budget=50_000,
+    hosts={"rh_paie": "49001"},
     disabled_rules=("min_members", "perimeter"),
     solver="cbc",
     time_limit=5,

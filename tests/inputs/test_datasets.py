@@ -43,6 +43,20 @@ DECK_SERVICES = [
     "technicien_secteur",
 ]
 DECK_DOMAINS = {"Pilotage et gestion des ressources", "Aménagement", "Interventions techniques"}
+# The support functions the EPCI runs for itself (its own rows, commune "EPCI"), and the
+# services communs of Angers Loire Métropole and Ville d'Angers today (issue 8).
+SUPPORT = [
+    "rh_paie",
+    "juridique",
+    "commande_publique",
+    "informatique",
+    "imprimerie",
+    "controle_gestion",
+    "assemblees",
+    "communication",
+    "prevention",
+    "sig",
+]
 
 
 @pytest.fixture(scope="module")
@@ -168,26 +182,105 @@ def test_angers_by_name_equals_by_siren(angers):
 
 def test_baseline_has_every_pair_and_is_consistent(angers):
     b = angers.baseline
-    assert len(b) == 29 * 14
-    # Roads are a mandatory competence of a CU: already transferred by law; the rest is kept.
-    arr = b["arrangement"]
+    # every (service, commune) pair, plus the EPCI's own rows for the 10 support services
+    assert len(b) == 29 * 14 + 10
+    communes = b.index.get_level_values("commune")
     services = b.index.get_level_values("service")
+    assert sorted(services[communes == "EPCI"]) == sorted(SUPPORT)
+    # Roads are a mandatory competence of a CU: already transferred by law. The support
+    # services are shared today by Angers and the EPCI (services communs since 2001-2008);
+    # the rest is kept.
+    arr = b["arrangement"]
     assert set(arr[services == "bureau_etudes_voirie"]) == {"transfer"}
-    assert set(arr[services != "bureau_etudes_voirie"]) == {"keep"}
+    shared = services.isin(SUPPORT) & communes.isin(["49007", "EPCI"])
+    assert set(arr[shared]) == {"share"}
+    assert set(arr[(services != "bureau_etudes_voirie") & ~shared]) == {"keep"}
     # Communes under 3,500 inhabitants do not depreciate: the CLECT adds an equipment charge.
-    pop = angers.communes["population"].reindex(b.index.get_level_values("commune")).to_numpy()
+    # The EPCI has no attribution de compensation: no equipment charge.
+    pop = angers.communes["population"].reindex(communes).to_numpy()
     small = pop < CALIBRATION.no_depreciation_below
     assert (b.loc[small & (b["cost"] > 0).to_numpy(), "equipment_charge"] > 0).all()
     assert (b.loc[~small, "equipment_charge"] == 0).all()
     active = (b["fte"] > 0) | (b["units"] > 0)
     assert (b.loc[active, "cost"] > 0).all()
     assert b["level"].between(0, 100).all()
-    # cost = fte x cost per FTE x (1 + non-staff share), to the cent
-    share = b.index.get_level_values("service").map(
-        {s.service: s.non_staff_share for s in CALIBRATION.services}
-    )
+    # cost = fte x cost per FTE x (1 + non-staff share), to the cent, for every pair run
+    # alone; the members of today's services communs record their bill instead (next test)
+    share = services.map({s.service: s.non_staff_share for s in CALIBRATION.services})
     expected = b["fte"] * CALIBRATION.cost_per_fte * (1 + np.asarray(share))
-    assert np.allclose(b["cost"], expected, atol=0.01)
+    alone = ~shared
+    assert np.allclose(b.loc[alone, "cost"], expected[alone], atol=0.01)
+    # posts (agents wholly in the service): the whole part of fte, illustratively
+    assert (b["fte_posts"] == np.floor(b["fte"] + 1e-9)).all()
+    assert (b["fte_posts"] <= b["fte"]).all()
+    assert b.at[("rh_paie", "49007"), "fte_posts"] == np.floor(b.at[("rh_paie", "49007"), "fte"])
+
+
+def test_the_epci_runs_its_own_support_services(angers):
+    b = angers.baseline
+    own = b.xs("EPCI", level="commune")
+    assert sorted(own.index) == sorted(SUPPORT)
+    assert (own["fte"] > 0).all()
+    assert (own["equipment_charge"] == 0).all()
+    # sized like a commune of epci_staff_share x the population (illustrative): with the
+    # same productivity curve its rows are those of such a commune
+    from mutusim.inputs.calibration import baseline_frame
+
+    size = round(CALIBRATION.epci_staff_share * angers.population)
+    like = baseline_frame(pd.DataFrame({"commune": ["EPCI"], "population": [size]}), SUPPORT)
+    like = like.set_index("service")
+    for col in ("fte", "fte_posts", "units", "level"):
+        np.testing.assert_allclose(own[col], like.loc[own.index, col], err_msg=col)
+    # its cost is its bill in today's service commun, not the cost of running it alone
+    assert not np.allclose(own["cost"], like.loc[own.index, "cost"])
+    # a territory without support services has no EPCI row
+    t = datasets.angers(services=["ads", "espace_public"])
+    assert "EPCI" not in set(t.baseline.index.get_level_values("commune"))
+
+
+def test_angers_shares_its_support_services_with_the_epci_today(angers):
+    # 2012 deck: Angers Loire Métropole and Ville d'Angers share services since 2001-2008;
+    # which catalogue services they cover is illustrative (existing_pooling.csv)
+    b = angers.baseline.reset_index()
+    shared = b[b["arrangement"] == "share"]
+    assert set(shared["commune"]) == {"49007", "EPCI"}
+    assert sorted(shared["service"].unique()) == sorted(SUPPORT)
+    assert (shared.groupby("service")["commune"].nunique() == 2).all()
+    # the EPCI hosts them; no other service has an existing pool
+    hosts = angers.modes.xs("share", level="mode")["host"]
+    assert set(hosts) == {"EPCI"}
+    from mutusim.inputs.calibration import existing_pooling
+
+    rows = existing_pooling("244900015")
+    assert sorted(r["service"] for r in rows) == sorted(SUPPORT)
+    assert {(r["parties"], r["mode"], r["host"], r["status"]) for r in rows} == {
+        ("49007;EPCI", "share", "EPCI", "illustrative")
+    }
+    assert all("458.5" in r["source"] for r in rows)
+    # other EPCIs have no existing pooling in the data: everything is kept but roads
+    # (mandatory for a CU, METRO or MET69 only)
+    other = datasets.epci("CC de Marie-Galante")
+    assert set(other.baseline["arrangement"]) == {"keep"}
+    assert existing_pooling(other.epci["siren"]) == []
+
+
+def test_angers_recorded_costs_are_todays_bills(angers):
+    # each member of a service commun records its bill there: the status quo priced by the
+    # model is the recorded one, pair by pair, so leaving a unit shows no phantom savings
+    from mutusim.core.costs import CostData
+    from mutusim.core.evaluate import evaluate_plan, status_quo
+    from mutusim.core.scenario import Scenario
+
+    costs = CostData.from_inputs(angers, Scenario())
+    today = evaluate_plan(costs, status_quo(costs)).pairs.set_index(["service", "commune"])
+    # (roads, transferred by law, are paid by the EPCI: the communes' rows record their
+    # cost before the transfer, and the attribution de compensation carries it)
+    kept = angers.baseline[angers.baseline["arrangement"] != "transfer"]
+    recorded = kept["cost"]
+    after = today["cost_after"].reindex(recorded.index)
+    np.testing.assert_allclose(after.to_numpy(), recorded.to_numpy(), rtol=1e-9)
+    # the 10 support services, each shared by Ville d'Angers and the EPCI
+    assert (angers.baseline["arrangement"] == "share").sum() == 20
 
 
 def test_modes_share_for_all_transfer_for_transferable(angers):
@@ -211,7 +304,7 @@ def test_roads_are_mandatory_for_a_cu(angers):
 def test_services_subset_and_errors():
     t = datasets.angers(services=["ads", "rh_paie"])
     assert t.service_codes == ["ads", "rh_paie"]
-    assert len(t.baseline) == 2 * 29
+    assert len(t.baseline) == 2 * 29 + 1  # and the EPCI's own payroll
     full = datasets.angers().baseline.loc[["ads", "rh_paie"]]
     assert t.baseline.equals(full)
     with pytest.raises(NotFoundError, match="unknown service code.*'paie'"):
@@ -244,7 +337,8 @@ def test_every_epci_of_france_builds(epcis):
         assert t.nature == row.nature
         assert len(t.communes) == row.n_communes
         assert t.population == row.population_municipale
-        assert len(t.baseline) == row.n_communes * 14
+        # every pair, and the EPCI's own 10 support services
+        assert len(t.baseline) == row.n_communes * 14 + 10
         b = t.baseline
         active = (b["fte"] > 0) | (b["units"] > 0)
         assert (b.loc[active, "cost"] > 0).all(), row.siren
@@ -299,13 +393,18 @@ def test_calibration_shape_is_monotone_in_population():
         assert (np.diff(g["level"].to_numpy()) >= 0).all(), service
 
 
-def _marginal_pool_cost(t, service, commune, years=6.0):
-    """Annual cost of one commune joining the shared unit, at the margin (no fixed cost)."""
+def _marginal_pool_cost(t, service, commune):
+    """Long-run annual cost of one commune joining the shared unit, at the margin (no fixed cost).
+
+    In the long run the unit employs max(need - Q, 0) posts beside the members' partial
+    shares Q, i.e. its need when the shares do not exceed it: the commune adds its units'
+    staff at the pooled cost per FTE, the variable cost and the overhead. The one-off
+    transition cost is paid once, in the start year: not part of the yearly cost.
+    """
     p = t.modes.loc[(service, "share")]
     b = t.baseline.loc[(service, commune)]
-    transition = p["transition_cost_per_member"] + p["transition_cost_per_fte"] * b["fte"]
     unit_cost = p["cost_per_fte"] / p["units_per_fte"] + p["cost_per_unit"]
-    return b["units"] * unit_cost + p["overhead_per_member"] + transition / years
+    return b["units"] * unit_cost + p["overhead_per_member"]
 
 
 def test_pooling_is_a_genuine_trade_off(angers):
@@ -433,7 +532,7 @@ def test_synthetic_territory():
     assert all(len(c) == 5 and c.isdigit() for c in codes)
     assert t.epci["siren"] == "000000000"
     assert t.nature == "CA"
-    assert len(t.baseline) == 3000 * 14
+    assert len(t.baseline) == 3000 * 14 + 10
     real = set(datasets.communes_2026()["population_municipale"].dropna().astype(int))
     assert set(t.communes["population"]) <= real
     assert datasets.synthetic(50, seed=3).equals(datasets.synthetic(50, seed=3))

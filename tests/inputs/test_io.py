@@ -35,12 +35,41 @@ def rich_frames() -> dict[str, pd.DataFrame]:
     raw["services"]["mandatory_for"] = ["", "CU;METRO"]
     raw["baseline"]["cost"] = [90_000.1, 25_000.0, 1 / 3, 48_000.0, 21_000.0, 1e7 + 0.5]
     raw["baseline"]["arrangement"] = ["share", "keep", "keep"] + ["transfer"] * 3
-    raw["modes"]["units_per_fte"] = [1e-3, 250.0, 1234567.891]
+    raw["modes"]["units_per_fte"] = [0.125, 250.0, 1234567.891]
     return raw
 
 
 def rich() -> Territory:
     return territory_from_frames(**rich_frames(), source="rich")
+
+
+def party_frames() -> dict[str, pd.DataFrame]:
+    """Tiny frames with the EPCI's own services, posts and today's pooling (issue 8).
+
+    The EPCI runs its own payroll and ADS (commune ``EPCI``); Bourg-Centre (01001) and the
+    EPCI share payroll today in a service commun hosted by Bourg-Centre; posts are given
+    for some rows and left empty (the whole part of fte) for others.
+    """
+    raw = tiny_frames()
+    for name in ("communes", "baseline"):
+        raw[name]["commune"] = raw[name]["commune"].map(ZERO_CODES)
+    b = raw["baseline"]
+    own = pd.DataFrame(
+        {
+            "commune": ["EPCI", "EPCI"],
+            "service": ["rh_paie", "ads"],
+            "fte": [3.5, 0.8],
+            "cost": [150_000.0, 36_000.0],
+            "units": [2_000.0, 120.0],
+            "level": [70.0, 60.0],
+        }
+    )
+    b = pd.concat([b, own], ignore_index=True)
+    b["fte_posts"] = [1.0, None, 0.0, None, 0.0, None, 3.0, 0.0]
+    b["arrangement"] = ["share", "keep", "keep", "keep", "keep", "keep", "share", "keep"]
+    raw["baseline"] = b
+    raw["modes"]["host"] = ["01001", "EPCI", None]
+    return raw
 
 
 def write_csvs(folder: Path, frames: dict[str, pd.DataFrame], **options) -> Path:
@@ -77,6 +106,34 @@ def test_folder_round_trip(tmp_path, sep):
     assert again.services.at["ads", "mandatory_for"] == ("CU", "METRO")
 
 
+@pytest.mark.parametrize("fmt", ["csv,", "csv;", "xlsx"])
+def test_parties_posts_and_hosts_round_trip(tmp_path, fmt):
+    t = territory_from_frames(**party_frames())
+    b = t.baseline
+    assert b.at[("rh_paie", "EPCI"), "fte_posts"] == 3.0
+    assert b.at[("rh_paie", "01002"), "fte_posts"] == 0.0  # empty: the whole part of 0.5
+    assert b.at[("ads", "01001"), "fte_posts"] == 1.0  # empty: the whole part of 1.0
+    assert t.modes.at[("rh_paie", "share"), "host"] == "01001"
+    assert t.modes.at[("ads", "transfer"), "host"] == "EPCI"  # empty: the EPCI
+    if fmt == "xlsx":
+        out = write_excel(t, tmp_path / "t.xlsx")
+        sheet = openpyxl.load_workbook(out)["modes"]
+        rows = {(r[0].value, r[1].value): r[-1] for r in sheet.iter_rows(min_row=2)}
+        assert sheet.cell(1, sheet.max_column).value == "host"
+        cell = rows[("rh_paie", "share")]
+        assert cell.value == "01001"  # the host keeps its leading zero, as text
+        assert cell.number_format == "@"
+    else:
+        out = write_folder(t, tmp_path / "f", sep=fmt[-1])
+        lines = (out / "modes.csv").read_text(encoding="utf-8-sig").splitlines()
+        assert lines[0].endswith(f"{fmt[-1]}host")
+        assert any(x.startswith(f"rh_paie{fmt[-1]}share") and x.endswith("01001") for x in lines)
+    again = load_territory(out)
+    assert again.equals(t)
+    assert again.baseline.loc[("rh_paie", "EPCI"), "arrangement"] == "share"
+    assert sorted(again.baseline.xs("EPCI", level="commune").index) == ["ads", "rh_paie"]
+
+
 def test_excel_round_trip(tmp_path):
     t = rich()
     out = write_excel(t, tmp_path / "sub" / "territoire.xlsx")
@@ -94,7 +151,8 @@ def test_semicolon_file_is_written_for_french_excel(tmp_path):
     data = (tmp_path / "baseline.csv").read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     header = ";".join(BASELINE.names).encode()
-    assert data.startswith(b"\xef\xbb\xbf" + header + b"\n49001;ads;1,0;48000,0;250,0;70,0;")
+    # commune;service;fte;fte_posts;cost;units;level;...: Bourg-Centre's 1.0 FTE of ADS is 1 post
+    assert data.startswith(b"\xef\xbb\xbf" + header + b"\n49001;ads;1,0;1,0;48000,0;250,0;70,0;")
 
 
 def test_writing_again_replaces_the_files(tmp_path):

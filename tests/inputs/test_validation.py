@@ -92,7 +92,10 @@ def test_tiny_gives_typed_indexed_tables():
     assert b.index.names == ["service", "commune"]
     assert [lv.dtype for lv in b.index.levels] == [object, object]
     assert list(b.columns) == [n for n in BASELINE.names if n not in ("service", "commune")]
-    assert list(b.columns[:4]) == ["fte", "cost", "units", "level"]
+    assert list(b.columns[:5]) == ["fte", "fte_posts", "cost", "units", "level"]
+    # no fte_posts column: the whole part of fte (2.0, 0.5, 0.3, 1.0, 0.4, 0.2 FTE)
+    assert b["fte_posts"].tolist() == [2.0, 0.0, 0.0, 1.0, 0.0, 0.0]
+    assert b["fte_posts"].dtype == np.float64
     assert (b["arrangement"] == "keep").all()
     assert b["arrangement"].dtype == object
     assert b.loc[("ads", "49002"), "cost"] == 21_000.0
@@ -101,6 +104,7 @@ def test_tiny_gives_typed_indexed_tables():
     assert m["min_members"].dtype == np.int64
     assert m["fte_step"].dtype == np.float64
     assert m.loc[("ads", "transfer"), "min_members"] == 1
+    assert (m["host"] == "EPCI").all()  # no host column: the EPCI runs every pooled unit
 
 
 def test_text_input_gives_the_same_tables():
@@ -139,10 +143,13 @@ def test_numbers_with_decimal_comma_and_spaced_thousands(text, value):
     assert validate_tables(raw)["baseline"].loc[("rh_paie", "49001"), "cost"] == value
 
 
-@given(st.floats(min_value=0, max_value=1e12, allow_nan=False))
+@given(st.floats(min_value=1e-9, max_value=1e7, allow_nan=False))  # plausible units
 @settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 def test_any_float_written_with_a_comma_reads_back_exactly(x):
-    raw = set_cell(as_text(tiny_frames()), "baseline", 0, "units", repr(x).replace(".", ","))
+    text = repr(x)
+    if re.fullmatch(r"[1-9]\d{0,2}\.\d{3}", text):
+        text += "0"  # 243,517 alone would be ambiguous (243517?): a writer adds a digit
+    raw = set_cell(as_text(tiny_frames()), "baseline", 0, "units", text.replace(".", ","))
     assert validate_tables(raw)["baseline"].loc[("rh_paie", "49001"), "units"] == x
 
 
@@ -312,9 +319,9 @@ def test_above_maximum():
     assert "score 0-100" in p.fix
 
 
-def test_positive_minimum_reads_greater_than_zero():
+def test_positive_minimum_reads_at_least():
     raw = bad("modes", 0, "units_per_fte", 0)
-    expect(raw, "it must be greater than 0", ("modes.csv", 2, "units_per_fte"))
+    expect(raw, "it must be at least 0.001", ("modes.csv", 2, "units_per_fte"))
 
 
 def test_choice_not_allowed_suggests():
@@ -479,6 +486,128 @@ def test_mandatory_for_items_are_natures():
         ("services.csv", 3, "mandatory_for"),
     )
     assert "separated by ';'" in p.fix
+
+
+# ------------------------------------------------------------ posts, parties and hosts
+@pytest.mark.parametrize(
+    ("cell", "posts"),
+    [("", 2.0), (None, 2.0), ("1", 1.0), ("0", 0.0), ("2,0", 2.0), (2, 2.0)],
+)
+def test_fte_posts_is_a_whole_number_of_posts_defaulting_to_the_whole_part(cell, posts):
+    # Bourg-Centre's payroll: 2.0 FTE (line 2)
+    b = validate_tables(bad("baseline", 0, "fte_posts", cell))["baseline"]
+    assert b.at[("rh_paie", "49001"), "fte_posts"] == posts
+
+
+def test_empty_fte_posts_takes_the_whole_part_of_fte():
+    raw = set_cell(tiny_frames(), "baseline", 0, "fte", "2,75")
+    assert validate_tables(raw)["baseline"].at[("rh_paie", "49001"), "fte_posts"] == 2.0
+    # a value written as 2.9999999999 by a spreadsheet is 3 posts, not 2
+    raw = set_cell(tiny_frames(), "baseline", 0, "fte", 3 - 1e-12)
+    assert validate_tables(raw)["baseline"].at[("rh_paie", "49001"), "fte_posts"] == 3.0
+
+
+def test_fte_posts_not_a_whole_number():
+    p = expect(
+        bad("baseline", 0, "fte_posts", "1,5"),
+        r"fte_posts is 1\.5, not a whole number of posts",
+        ("baseline.csv", 2, "fte_posts"),
+    )
+    assert "agents who work entirely in the service (a whole number)" in p.fix
+    assert "made available" in p.fix
+
+
+def test_fte_posts_above_fte():
+    # Village-Est's payroll: 0.5 FTE (line 3), which cannot hold a whole post
+    p = expect(
+        bad("baseline", 1, "fte_posts", 1),
+        r"fte_posts is 1, more than fte \(0\.5\)",
+        ("baseline.csv", 3, "fte_posts"),
+    )
+    assert "at most fte" in p.fix
+
+
+def test_fte_posts_below_zero():
+    expect(
+        bad("baseline", 0, "fte_posts", "-1"),
+        "value -1 is too small: it must be at least 0",
+        ("baseline.csv", 2, "fte_posts"),
+    )
+
+
+def test_a_bad_fte_is_one_problem_even_with_fte_posts():
+    raw = set_cell(bad("baseline", 1, "fte", "-3"), "baseline", 1, "fte_posts", 0.0)
+    expect(raw, "value -3 is too small", ("baseline.csv", 3, "fte"), n=1)
+
+
+def test_epci_rows_are_the_epcis_own_services():
+    raw = tiny_frames()
+    own = pd.DataFrame(
+        [
+            {
+                "commune": "EPCI",
+                "service": "rh_paie",
+                "fte": 3.5,
+                "cost": 150_000.0,
+                "units": 2_000.0,
+                "level": 70.0,
+            }
+        ]
+    )
+    raw["baseline"] = pd.concat([raw["baseline"], own], ignore_index=True)
+    b = validate_tables(raw)["baseline"]
+    assert b.at[("rh_paie", "EPCI"), "fte_posts"] == 3.0
+    # optional: no EPCI row for ADS is no problem, and the EPCI needs no communes.csv row
+    assert ("ads", "EPCI") not in b.index
+    # the EPCI's rows are checked like a commune's (line 8)
+    raw = set_cell(raw, "baseline", 6, "fte_posts", 4)
+    expect(raw, r"fte_posts is 4, more than fte \(3\.5\)", ("baseline.csv", 8, "fte_posts"))
+    # 'epci' in lower case is no code; the fix names the EPCI spelling
+    raw = set_cell(tiny_frames(), "baseline", 0, "commune", "epci")
+    problems = validate_problems(raw)
+    p = next(p for p in problems if p.row == 2)
+    assert (p.file, p.column) == ("baseline.csv", "commune")
+    assert "'epci' is not a code of 5 digits or capital letters" in p.message
+    assert "or EPCI for the EPCI's own service" in p.fix
+
+
+def test_a_host_is_the_epci_or_a_commune():
+    t = validate_tables(bad("modes", 0, "host", "49001"))
+    assert t["modes"].at[("rh_paie", "share"), "host"] == "49001"
+    for cell in ("EPCI", "", None):
+        m = validate_tables(bad("modes", 0, "host", cell))["modes"]
+        assert m.at[("rh_paie", "share"), "host"] == "EPCI"
+
+
+def test_a_host_that_is_no_commune_of_the_territory():
+    p = expect(
+        bad("modes", 0, "host", "49009"),
+        "host '49009' is neither EPCI nor a commune of communes.csv",
+        ("modes.csv", 2, "host"),
+    )
+    assert p.fix == "Write EPCI, or the INSEE code of the member commune that employs the staff."
+
+
+def test_a_transfer_is_hosted_by_the_epci():
+    # line 4: ads, transfer
+    p = expect(
+        bad("modes", 2, "host", "49001"),
+        "a transfer is hosted by the EPCI, not by commune '49001'",
+        ("modes.csv", 4, "host"),
+    )
+    assert "Write EPCI" in p.fix
+
+
+@pytest.mark.parametrize("cell", ["Angers", "epci", "4900x"])
+def test_a_host_that_is_no_code(cell):
+    # the cell is reported as no code, and (as for any code column) as no commune either
+    p = expect(
+        bad("modes", 0, "host", cell),
+        f"'{cell}' is not a code of 5 digits or capital letters",
+        ("modes.csv", 2, "host"),
+        n=2,
+    )
+    assert "EPCI (default) or the INSEE code of a member commune" in p.fix
 
 
 # ------------------------------------------------------------ all at once

@@ -7,6 +7,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 from collections.abc import Callable  # noqa: E402
+from html.parser import HTMLParser  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -16,13 +17,24 @@ import pytest  # noqa: E402
 import mutusim as ms  # noqa: E402
 from mutusim._files import atomic_write  # noqa: E402
 from mutusim.present import plot  # noqa: E402
+from mutusim.present.formatting import euros, number, percent  # noqa: E402
 from mutusim.present.report import render_html  # noqa: E402
 from mutusim.present.workbook import write_excel, write_result  # noqa: E402
+
+# Every departure cuts posts, at 50 %/year: on tiny the payroll pool of Bourg-Centre and
+# Village-Est then pays back within the mandate. By hand (tests/analysis/test_law_money.py,
+# test_payroll_pool_by_hand): it starts in 2027; -8,000 in 2027 (2 posts + 0.5 FTE made
+# available + 6,000 one-off), then 40,000 a year (1 post + 0.5); NPV at 4.5 %
+# -8,000 / 1.045 + 40,000 x (1.045^-2 + ... + 1.045^-6) = 160,381.88; cumulative 192,000.
+# (At the default 3.2 %/year nothing changes on tiny: test_default_plan_changes_nothing.)
+FAST = ms.Scenario(departures="all", all_departure_rate=0.5)
+NPV = -8_000 / 1.045 + 40_000 * sum(1.045**-k for k in range(2, 7))
+SAVINGS = [0.0, -8_000.0] + [40_000.0] * 5
 
 
 @pytest.fixture(scope="module")
 def solved() -> ms.Result:
-    return ms.optimise(ms.examples.tiny())
+    return ms.optimise(ms.examples.tiny(), FAST)
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +45,55 @@ def analyses(solved: ms.Result) -> ms.Analyses:
 @pytest.fixture(scope="module")
 def infeasible() -> ms.Result:
     return ms.optimise(ms.examples.tiny(), ms.Scenario(name="cap", max_total_cost=1.0))
+
+
+class _Tables(HTMLParser):
+    """The tables of an HTML page, each a list of rows of cell texts (header row first)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[list[list[str]]] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr":
+            self.tables[-1].append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None:
+            self.tables[-1][-1].append("".join(self._cell))
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def html_tables(html: str) -> list[list[list[str]]]:
+    parser = _Tables()
+    parser.feed(html)
+    return parser.tables
+
+
+def table_with(html: str, header: str) -> list[dict[str, str]]:
+    """The one table whose header has ``header``, as records keyed by (French) header."""
+    found = [t for t in html_tables(html) if t and header in t[0]]
+    assert len(found) == 1, [t[0] for t in html_tables(html)]
+    head, *rows = found[0]
+    return [dict(zip(head, row, strict=True)) for row in rows]
+
+
+def test_the_tiny_plan_is_the_hand_computed_one(solved: ms.Result) -> None:
+    # the premise of every figure below
+    assert solved.starts == {"rh_paie": 2027}
+    assert solved.schedule.roadmap["savings"].tolist() == pytest.approx(SAVINGS)
+    assert solved.npv == pytest.approx(NPV)
+    assert solved.schedule.total_savings == pytest.approx(192_000)
+    assert solved.savings == solved.schedule.steady_savings == pytest.approx(40_000)
 
 
 def test_tables_are_consistent(solved: ms.Result) -> None:
@@ -60,10 +121,30 @@ def test_excel_has_french_sheets_and_headers(
         "Mutualisé (service commun)",
         "Transféré à l'EPCI",
     }
-    # the analyses given reach the workbook: roadmap and allocation sheets are filled
+    # the roadmap is the result's; the analyses given reach the workbook (calendar, allocation)
     assert "Année" in sheets["Feuille de route"].columns
-    assert len(sheets["Feuille de route"]) == len(analyses.schedule.roadmap)
+    assert len(sheets["Feuille de route"]) == len(solved.schedule.roadmap)
+    assert sheets["Feuille de route"]["Économies (€/an)"].tolist() == pytest.approx(SAVINGS)
     assert "Économies selon Shapley (€/an)" in sheets["Partage des économies"].columns
+    assert {"Employeurs", "Calendrier"} <= set(sheets)
+    # Synthèse: the NPV over the mandate beside the long-run figures, as the report shows them
+    summary = sheets["Synthèse"].set_index("Indicateur")["Valeur"]
+    assert (
+        summary["Valeur actuelle nette sur la période"] == euros(solved.npv) == "160\u202f382\xa0€"
+    )
+    assert summary["Économies annuelles en régime permanent"] == "40\u202f000\xa0€"
+    # Employeurs: 2 payroll posts move from Bourg-Centre to the EPCI in 2027, Village-Est
+    # makes 0.5 FTE available, 1 post is not replaced in 2028 (2 -> 1)
+    emp = sheets["Employeurs"].astype({"Employeur": str}).set_index(["Année", "Employeur"])
+    assert emp.at[(2027, "EPCI"), "Postes reçus (ETP)"] == 2.0
+    assert emp.at[(2027, "49001"), "Postes transférés (ETP)"] == 2.0
+    assert emp.at[(2027, "49002"), "Temps mis à disposition (ETP)"] == 0.5
+    assert emp.at[(2028, "EPCI"), "Postes non remplacés (départs)"] == 1.0
+    # Calendrier: the steps of the service commun, effective on 1 January 2027
+    cal = sheets["Calendrier"]
+    assert cal["Étape"].iloc[-1] == "Entrée en vigueur"
+    assert str(cal["Date au plus tard"].iloc[-1])[:10] == "2027-01-01"
+    assert len(cal) == len(analyses.calendar) == 5
 
 
 def test_write_result_csv_round_trip(
@@ -103,19 +184,116 @@ def test_html_report_is_french_and_self_contained(
     assert "data:image/png;base64," in html
     assert "http://" not in html
     assert "https://" not in html
-    assert "39\u202f000\xa0€" in html  # the hand-computed savings of the tiny case
-    # the sections built from the analyses are there
-    assert "Feuille de route" in html
+    # the sections built from the result and from the analyses are there
+    assert "Le plan année par année, 2026-2032" in html
+    assert "Les agents, par employeur et par année" in html
+    assert "Calendrier des étapes légales" in html
     assert "Partage des économies" in html
     assert "Règles qui contraignent le plan" in html
+    # the departure rate the plan assumes is said
+    assert f"tous les départs : {percent(0.5)}" in html
+
+
+def test_html_headline_is_the_roadmap(solved: ms.Result, analyses: ms.Analyses) -> None:
+    html = render_html(solved, analyses)
+    sch = solved.schedule
+    # key figures: NPV over the mandate, cumulative savings, long-run savings (by hand
+    # 160,382, 192,000 and 40,000 = 18.9 % of 212,000), and the same in the closing sentence
+    for value, text in (
+        (sch.npv, "160\u202f382\xa0€"),
+        (sch.total_savings, "192\u202f000\xa0€"),
+        (sch.steady_savings, "40\u202f000\xa0€"),
+    ):
+        assert euros(value) == text
+        assert html.count(text) >= 2, text
+    assert f"Valeur actuelle nette 2026-2032<b>{euros(sch.npv)}</b>" in html
+    assert f"{euros(sch.steady_savings)} ({percent(40_000 / 212_000)})" in html
+    assert (
+        "Valeur actuelle nette du plan sur 2026-2032 (taux 4,5\xa0%) : 160\u202f382\xa0€" in html
+    )
+
+
+def test_html_reconciled_table_equals_the_schedule(solved: ms.Result) -> None:
+    # one row per year of the horizon, then the steady state; every figure is the
+    # schedule's, formatted to the euro
+    rows = table_with(render_html(solved), "Économies cumulées (€)")
+    rm = solved.schedule.roadmap
+    assert [r["Année"] for r in rows] == [
+        *map(str, range(2026, 2033)),
+        "Régime permanent (après la période)",
+    ]
+    columns = {
+        "Coûts de transition (€)": "transition_cost",
+        "Postes non remplacés (départs)": "posts_not_replaced",
+        "Coût avec le plan (€)": "cost_plan",
+        "Économies (€/an)": "savings",
+        "Économies cumulées (€)": "cumulative_savings",
+        "Économies actualisées (€)": "discounted_savings",
+    }
+    for row, year in zip(rows, rm.to_dict("records"), strict=False):
+        for label, key in columns.items():
+            assert row[label] == number(year[key]), (year["year"], label)
+    # by hand: 2027 pays 6,000 once and loses 8,000; 2028 saves 40,000, 32,000 cumulated,
+    # 40,000 / 1.045^2 = 36,629 discounted; 192,000 cumulated in 2032
+    assert rows[1]["Services réorganisés"] == "Ressources humaines et paie"
+    assert rows[1]["Coûts de transition (€)"] == "6\u202f000"
+    assert rows[1]["Économies (€/an)"] == "\u22128\u202f000"
+    assert rows[2]["Économies cumulées (€)"] == "32\u202f000"
+    assert rows[2]["Économies actualisées (€)"] == "36\u202f629"
+    assert rows[6]["Économies cumulées (€)"] == "192\u202f000"
+    # the NPV is the sum of the discounted savings
+    assert sum(rm["discounted_savings"]) == pytest.approx(solved.npv)
+    steady = rows[-1]
+    assert steady["Coût avec le plan (€)"] == number(solved.schedule.steady_cost) == "172\u202f000"
+    assert steady["Économies (€/an)"] == number(solved.savings) == "40\u202f000"
+    assert steady["Économies cumulées (€)"] == "—"
+
+
+def test_html_staff_per_employer(solved: ms.Result) -> None:
+    rows = table_with(render_html(solved), "Postes reçus (ETP)")
+    got = {(r["Année"], r["Nom"]): r for r in rows}
+    # employers by name: the EPCI (CC Exemple), Bourg-Centre, Village-Est
+    assert got[("2027", "CC Exemple")]["Postes reçus (ETP)"] == "2,0"
+    assert got[("2027", "Bourg-Centre")]["Postes transférés (ETP)"] == "2,0"
+    assert got[("2027", "Village-Est")]["Temps mis à disposition (ETP)"] == "0,5"
+    assert got[("2028", "CC Exemple")]["Postes non remplacés (départs)"] == "1,0"
+    assert len(rows) == len(solved.schedule.employers)
+
+
+def test_html_calendar(solved: ms.Result, analyses: ms.Analyses) -> None:
+    rows = table_with(render_html(solved, analyses), "Date au plus tard")
+    # a service commun effective on 1 January 2027: fiche d'impact by 31 May 2026, CST
+    # opinion by 30 June, deliberations by 30 September, convention by 30 November
+    assert [(r["Étape"], r["Date au plus tard"]) for r in rows] == [
+        ("Fiche d'impact (organisation, conditions de travail, rémunérations)", "31/05/2026"),
+        ("Fiche d'impact et avis du comité social territorial", "30/06/2026"),
+        ("Délibérations de l'EPCI et des communes concernées", "30/09/2026"),
+        ("Signature de la convention de service commun", "30/11/2026"),
+        ("Entrée en vigueur", "01/01/2027"),
+    ]
+    assert {r["Service"] for r in rows} == {"Ressources humaines et paie"}
 
 
 def test_html_report_without_analyses_leaves_their_sections_out(solved: ms.Result) -> None:
     html = render_html(solved)
     assert "Chiffres clés" in html
-    assert "Feuille de route" not in html
+    # the roadmap and the staff per employer are the result's own
+    assert "Le plan année par année" in html
+    assert "Les agents, par employeur et par année" in html
+    assert "Calendrier des étapes légales" not in html
     assert "Partage des économies" not in html
     assert "Règles qui contraignent le plan" not in html
+
+
+def test_default_plan_changes_nothing() -> None:
+    # At 3.2 %/year Bourg-Centre's 2 payroll posts stay until 2048 (ceil(2 x 0.968^k) = 2
+    # for k <= 21) and the other communes' FTE are partial shares: no pool pays back by
+    # 2032. The report says so with zeros, never with a long-run figure of a plan not made.
+    res = ms.optimise(ms.examples.tiny())
+    assert res.starts == {}
+    html = render_html(res, ms.analyse(res, prices=False))
+    assert "Valeur actuelle nette 2026-2032<b>0\xa0€</b>" in html
+    assert "Calendrier des étapes légales" not in html
 
 
 def test_html_report_without_plan_explains(infeasible: ms.Result) -> None:
@@ -123,10 +301,20 @@ def test_html_report_without_plan_explains(infeasible: ms.Result) -> None:
 
     html = html_module.unescape(render_html(infeasible, ms.analyse(infeasible)))
     assert "Aucun plan" in html
-    # the cost cap, in French: 1 €/an against the 173 000 €/an of the best plan
     assert "Le plafond de coût (1\xa0€/an)" in html
-    assert "le relever d'au moins 172\u202f999\xa0€" in html
     assert "data:image/png" not in html
+
+
+def test_html_cost_cap_explanation_names_a_sufficient_raise(infeasible: ms.Result) -> None:
+    import html as html_module
+
+    # without the cap the best (NPV) plan changes nothing: 212,000 a year, so raising the
+    # cap of 1 by 211,999 suffices (tests/test_cli.py, the same with a cap of 1,000)
+    html = html_module.unescape(render_html(infeasible))
+    assert "le meilleur plan coûte 212\u202f000\xa0€/an en régime établi" in html
+    assert "le relever de 211\u202f999\xa0€ suffit à le permettre" in html
+    raised = ms.optimise(ms.examples.tiny(), infeasible.scenario.replace(max_total_cost=212_000))
+    assert raised.has_plan
 
 
 class _Counter:
@@ -161,10 +349,16 @@ def test_rendering_never_solves(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     monkeypatch.setattr(solve_module, "run_highs", counter.wrap("solve.run_highs", run_highs))
     monkeypatch.setattr(phasing_module, "run_highs", counter.wrap("phasing.run_highs", run_highs))
 
-    res = ms.optimise(ms.examples.tiny())
+    res = ms.optimise(ms.examples.tiny(), FAST)
+    assert {"solve", "solve.run_highs"} <= set(counter.calls)  # the wrappers are in place
+    counter.calls.clear()
     an = ms.analyse(res)
-    # the wrappers are in place: optimising and analysing (rule prices, roadmap) do solve
-    assert {"solve", "solve.run_highs", "phasing.run_highs"} <= set(counter.calls)
+    # the roadmap is the optimiser's (one multi-period model): only rule prices re-solve
+    assert "phasing.run_highs" not in counter.calls
+    assert "solve" in counter.calls
+    counter.calls.clear()
+    assert ms.roadmap(res) is res.schedule
+    assert counter.calls == []
 
     counter.calls.clear()
     html = render_html(res, an)
@@ -175,7 +369,7 @@ def test_rendering_never_solves(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     render_html(res)  # without analyses, their sections are left out, never computed
     write_result(res, tmp_path / "bare")
     assert counter.calls == []
-    assert "Feuille de route" in html
+    assert "Le plan année par année" in html
     assert paths["workbook"].is_file()
 
 
@@ -260,10 +454,12 @@ def test_scenario_html_lists_changed_options() -> None:
 
 
 def test_compare_and_diff(solved: ms.Result) -> None:
-    keep = ms.optimise(ms.examples.tiny(), ms.Scenario(name="keep", allowed_modes=("keep",)))
+    keep = ms.optimise(ms.examples.tiny(), FAST.replace(name="keep", allowed_modes=("keep",)))
     table = ms.compare([solved, keep])
     assert list(table.index) == ["base", "keep"]
     assert table.loc["keep", "savings"] == pytest.approx(0.0)
+    assert table.loc["keep", "npv"] == pytest.approx(0.0)
+    assert table.loc["base", "npv"] == pytest.approx(NPV)
     assert table.loc["base", "pairs_share"] == 2
     diff = ms.diff_decisions(solved, keep)
     assert len(diff) == 2
@@ -272,22 +468,23 @@ def test_compare_and_diff(solved: ms.Result) -> None:
         ms.compare([solved, solved])
 
 
-def test_every_workbook_header_is_french(solved: ms.Result, analyses: ms.Analyses) -> None:
-    from mutusim.present.labels import COLUMN_LABELS, french
+def _sheet_params() -> list:
+    from mutusim.present.workbook import SHEETS
+
+    return [sheet for sheet, key in SHEETS.items() if key != "summary"]
+
+
+@pytest.mark.parametrize("sheet", _sheet_params())
+def test_every_workbook_header_is_french(
+    solved: ms.Result, analyses: ms.Analyses, sheet: str
+) -> None:
+    from mutusim.present.labels import COLUMN_LABELS
     from mutusim.present.workbook import SHEETS, tables
 
-    frames = tables(solved, analyses)
-    for sheet, key in SHEETS.items():
-        if key == "summary":
-            continue
-        assert not frames[key].empty, (sheet, "empty table: the check would be vacuous")
-        missing = [c for c in frames[key].columns if c not in COLUMN_LABELS]
-        assert not missing, (sheet, missing)
-    # a transition budget below the payroll pool's 6,000 € one-off cost: 'over_budget'
-    capped = ms.optimise(ms.examples.tiny(), ms.Scenario(transition_budget=1_000))
-    reasons = french(ms.roadmap(capped).starts)["Motif"].dropna()
-    assert "coût de transition supérieur au budget annuel" in set(reasons)
-    assert not reasons.str.contains("_").any()
+    frame = tables(solved, analyses)[SHEETS[sheet]]
+    assert not frame.empty, (sheet, "empty table: the check would be vacuous")
+    missing = [c for c in frame.columns if c not in COLUMN_LABELS]
+    assert not missing, (sheet, missing)
 
 
 # ------------------------------------------------------------ issue 10, item 4
@@ -372,3 +569,42 @@ def test_infeasible_scenario_explained_in_a_short_grouped_paragraph_first() -> N
     # by hand: the best level on offer is 75 for payroll (shared), 85 for ADS (transferred)
     assert "abaisser le niveau de service minimal exigé (95,0) à 75,0 au plus" in paragraph
     assert detail.count("Aucun mode possible") == 6  # the detail comes after, pair by pair
+
+
+def test_start_reasons_are_french(solved: ms.Result) -> None:
+    from mutusim.present.labels import french
+
+    # min_level 45 forces Hameau-Sud's ADS into a pool that loses money: it starts as late
+    # as possible, in 2032 (tests/analysis/test_law_money.py, test_rule_prices_by_hand)
+    forced = ms.optimise(ms.examples.tiny(), FAST.replace(min_level=45))
+    starts = french(ms.roadmap(forced).starts).set_index("Code service")
+    assert starts.at["ads", "Année de démarrage"] == 2032
+    assert starts.at["ads", "Motif"] == "un démarrage plus tardif est plus avantageux"
+    assert not starts["Motif"].dropna().str.contains("_").any()
+    # a transition budget below the payroll pool's 6,000 € one-off cost: no start at all
+    capped = ms.optimise(ms.examples.tiny(), FAST.replace(transition_budget=1_000))
+    assert capped.starts == {}
+
+
+@pytest.mark.slow
+def test_angers_report_headline_is_its_roadmap() -> None:
+    # The demo (mutusim demo): every figure of the headline is the schedule's, to the euro
+    # as printed, and the table's last year and steady state are those of the key figures.
+    res = ms.optimise(ms.datasets.angers(), ms.datasets.angers_scenarios().base)
+    assert res.status == "optimal"
+    sch = res.schedule
+    html = render_html(res)
+    assert f"Valeur actuelle nette 2026-2032<b>{euros(sch.npv)}</b>" in html
+    assert f"Économies cumulées sur la période<b>{euros(sch.total_savings)}</b>" in html
+    assert f"Économies annuelles en régime permanent<b>{euros(res.savings)} " in html
+    assert res.savings == pytest.approx(sch.steady_savings)
+    rows = table_with(html, "Économies cumulées (€)")
+    rm = sch.roadmap
+    assert [r["Économies (€/an)"] for r in rows[:-1]] == [number(x) for x in rm["savings"]]
+    assert rows[-2]["Économies cumulées (€)"] == number(sch.total_savings)
+    assert rows[-1]["Économies (€/an)"] == number(res.savings)
+    assert sum(rm["discounted_savings"]) == pytest.approx(sch.npv)
+    # the employers' table lists the EPCI and the communes by name, never by code
+    staff = table_with(html, "Postes reçus (ETP)")
+    assert {r["Nom"] for r in staff} >= {"CU Angers Loire Métropole"}
+    assert not any(r["Nom"] == "EPCI" or r["Nom"].isdigit() for r in staff)
