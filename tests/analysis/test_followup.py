@@ -1,9 +1,15 @@
 """The yearly follow-up: what the plan foresees per year, service and employer, and the gaps.
 
-The tiny case by hand: payroll is shared by Bourg-Centre and Village-Est from
-2026 (one-off 6 000 €), Hameau-Sud keeps it; ADS stays in every commune. The
-shared unit starts with the 2.5 FTE of its members and loses 6.9 % a year
-until it reaches the 1.5 FTE it needs.
+The tiny case by hand, under the hand scenario of tests/model/test_model.py
+(horizon 2026-2028, no discounting, half of the agents leave each year):
+payroll is shared by Bourg-Centre and Village-Est from 1 January 2027,
+Hameau-Sud keeps it; ADS stays in every commune. Bourg-Centre's 2 whole posts
+move to the unit, hosted by the EPCI; Village-Est's 0.5 FTE is a partial share:
+it stays on its payroll, made available to the unit. The unit employs
+ceil(2 x 0.5^k) posts k years after the start: 2 in 2027, 1 in 2028.
+Its cost: fixed 10,000 + 2 members x 1,000 + 42,000 per FTE of staff (posts and
+partial shares), + 2 x 3,000 one-off in 2027: 2027 2.5 FTE -> 123,000;
+2028 1.5 FTE -> 75,000 (docs/model.md; test_model.TestTinyByHand).
 """
 
 from __future__ import annotations
@@ -17,66 +23,66 @@ import mutusim as ms
 from mutusim.analysis.followup import follow_up, planned_by_employer
 from mutusim.inputs.actuals import read_actuals
 
+HAND = ms.Scenario(end_year=2028, discount_rate=0.0, departures="all", all_departure_rate=0.5)
+
 
 @pytest.fixture(scope="module")
 def solved() -> ms.Result:
-    return ms.optimise(ms.examples.tiny())
+    res = ms.optimise(ms.examples.tiny(), HAND)
+    assert res.starts == {"rh_paie": 2027}
+    return res
 
 
-@pytest.fixture(scope="module")
-def schedule(solved: ms.Result) -> ms.analysis.phasing.Schedule:
-    return ms.roadmap(solved)
-
-
-def test_planned_by_hand(solved: ms.Result, schedule) -> None:  # noqa: ANN001
-    p = planned_by_employer(solved, schedule, [2026, 2027]).set_index(
-        ["year", "service", "employer"]
-    )
-    # 2027, payroll: the communes that share employ nobody in it, Hameau-Sud its 0.3 FTE
-    assert p.loc[(2027, "rh_paie", "49001"), ["arrangement", "fte", "cost"]].tolist() == [
-        "share",
-        0.0,
-        0.0,
-    ]
-    assert p.loc[(2027, "rh_paie", "49003"), ["arrangement", "fte", "cost"]].tolist() == [
-        "keep",
-        0.3,
-        16_000.0,
-    ]
-    # the EPCI: 2.5 FTE less 6.9 % departures; fixed cost + two members' overheads + staff
-    staff = 2.5 * (1 - 0.069)
-    assert p.at[(2027, "rh_paie", "EPCI"), "fte"] == pytest.approx(staff)
-    assert p.at[(2027, "rh_paie", "EPCI"), "cost"] == pytest.approx(
-        10_000 + 2 * 1_000 + 42_000 * staff
-    )
-    # 2026, the start year: the full staff and the one-off transition costs
-    assert p.at[(2026, "rh_paie", "EPCI"), "cost"] == pytest.approx(
-        10_000 + 2_000 + 42_000 * 2.5 + 6_000
-    )
+def test_planned_by_hand(solved: ms.Result) -> None:
+    p = planned_by_employer(solved, [2026, 2027, 2028]).set_index(["year", "service", "employer"])
+    cols = ["arrangement", "fte", "cost"]
+    # 2026: nothing has started, today's arrangements
+    assert p.loc[(2026, "rh_paie", "49001"), cols].tolist() == ["keep", 2.0, 90_000.0]
+    assert p.loc[(2026, "rh_paie", "EPCI"), ["fte", "cost"]].tolist() == [0.0, 0.0]
+    # 2027: Bourg-Centre's posts have left for the unit; Village-Est keeps its partial share
+    assert p.loc[(2027, "rh_paie", "49001"), cols].tolist() == ["share", 0.0, 0.0]
+    assert p.loc[(2027, "rh_paie", "49002"), cols].tolist() == ["share", 0.5, 0.0]
+    assert p.loc[(2027, "rh_paie", "49003"), cols].tolist() == ["keep", 0.3, 16_000.0]
+    # the EPCI hosts the unit: 2 posts; 10,000 + 2,000 + 2.5 x 42,000 + 6,000 one-off
+    assert p.at[(2027, "rh_paie", "EPCI"), "fte"] == pytest.approx(2.0)
+    assert p.at[(2027, "rh_paie", "EPCI"), "cost"] == pytest.approx(123_000)
+    # 2028: one post has left (ceil(2 x 0.5) = 1): 10,000 + 2,000 + 1.5 x 42,000
+    assert p.at[(2028, "rh_paie", "EPCI"), "fte"] == pytest.approx(1.0)
+    assert p.at[(2028, "rh_paie", "EPCI"), "cost"] == pytest.approx(75_000)
     # ADS is kept: each commune its own, the EPCI nothing
     assert p.loc[(2027, "ads", "49002"), ["fte", "cost"]].tolist() == [0.4, 21_000.0]
     assert p.loc[(2027, "ads", "EPCI"), ["fte", "cost"]].tolist() == [0.0, 0.0]
+    # a year after the horizon repeats the last one
+    later = planned_by_employer(solved, [2030]).set_index(["service", "employer"])
+    assert later.at[("rh_paie", "EPCI"), "cost"] == pytest.approx(75_000)
 
 
-def test_planned_totals_reconcile_with_the_roadmap(solved: ms.Result, schedule) -> None:  # noqa: ANN001
-    p = planned_by_employer(solved, schedule)
+def test_planned_totals_reconcile_with_the_roadmap(solved: ms.Result) -> None:
+    p = planned_by_employer(solved)
     by_year = p.groupby("year")["cost"].sum()
-    rm = schedule.roadmap.set_index("year")["cost_plan"]
+    # the roadmap of the hand scenario: 212,000 today, 220,000 in 2027, 172,000 in 2028
+    assert by_year.tolist() == pytest.approx([212_000, 220_000, 172_000])
+    rm = solved.schedule.roadmap.set_index("year")["cost_plan"]
     assert by_year.tolist() == pytest.approx(rm.tolist())
 
 
+def test_no_plan_no_follow_up() -> None:
+    capped = ms.optimise(ms.examples.tiny(), ms.Scenario(max_total_cost=1.0))
+    with pytest.raises(ms.errors.NoPlanError):
+        planned_by_employer(capped)
+
+
+@pytest.mark.slow
 def test_planned_totals_reconcile_on_the_demo() -> None:
     from mutusim.inputs import datasets
-    from mutusim.present.keyfigures import staff_by_employer
 
     res = ms.optimise(datasets.angers(), datasets.angers_scenarios().base)
-    an = ms.analyse(res, prices=False)
-    p = planned_by_employer(res, an.schedule)
-    rm = an.schedule.roadmap.set_index("year")["cost_plan"]
+    p = planned_by_employer(res)
+    rm = res.schedule.roadmap.set_index("year")["cost_plan"]
     assert p.groupby("year")["cost"].sum().tolist() == pytest.approx(rm.tolist())
-    end = staff_by_employer(res, an).set_index("employer")["fte_end"]
-    last = p[p["year"] == 2032].groupby("employer")["fte"].sum()
-    assert last.reindex(end.index).tolist() == pytest.approx(end.tolist())
+    # staff: today's FTE are all somewhere, once
+    today = planned_by_employer(res, [2025])
+    assert today["fte"].sum() == pytest.approx(res.decisions["fte_before"].sum())
 
 
 def _write(path: Path, text: str) -> Path:
@@ -85,7 +91,7 @@ def _write(path: Path, text: str) -> Path:
 
 
 ACTUALS_2027 = """year;service;employer;fte;cost;arrangement
-2027;rh_paie;EPCI;3,0;120 000;
+2027;rh_paie;EPCI;3,0;130 000;
 2027;rh_paie;49001;0;0;share
 2027;rh_paie;49002;0,5;25000;keep
 2027;rh_paie;49003;0,3;16000;keep
@@ -95,19 +101,19 @@ ACTUALS_2027 = """year;service;employer;fte;cost;arrangement
 """
 
 
-def test_gaps_are_flagged_by_hand(solved: ms.Result, schedule, tmp_path: Path) -> None:  # noqa: ANN001
+def test_gaps_are_flagged_by_hand(solved: ms.Result, tmp_path: Path) -> None:
     actuals = read_actuals(_write(tmp_path / "realise.csv", ACTUALS_2027), solved.territory)
-    f = follow_up(solved, schedule, actuals)
+    f = follow_up(solved, actuals)
     assert f.years == [2027]
     d = f.detail.set_index(["year", "service", "employer"])
     epci = d.loc[(2027, "rh_paie", "EPCI")]
-    # 3.0 FTE against 2.5 × 0.931 = 2.3275: +0.6725 > 0.5
-    assert epci["fte_gap"] == pytest.approx(3.0 - 2.3275)
+    # 3.0 FTE against 2 posts planned: +1.0 > 0.5
+    assert epci["fte_gap"] == pytest.approx(1.0)
     assert epci["gap_fte"]
-    # 120 000 € against 109 755 €: 10 245 € more, over 5 % of the plan
-    assert epci["cost_gap"] == pytest.approx(109_755 - 120_000)
+    # 130 000 € against 123 000 €: 7 000 € more, over 5 % of the plan (6 150 €)
+    assert epci["cost_gap"] == pytest.approx(123_000 - 130_000)
     assert epci["gap_cost"]
-    # Village-Est still runs its payroll: an arrangement gap (its +0.5 FTE is within tolerance)
+    # Village-Est still runs its payroll: an arrangement gap (its 0.5 FTE is the plan's)
     village = d.loc[(2027, "rh_paie", "49002")]
     assert village["gap_arrangement"]
     assert not village["gap_fte"]
@@ -129,16 +135,16 @@ def test_gaps_are_flagged_by_hand(solved: ms.Result, schedule, tmp_path: Path) -
     assert by.at[2027, "services_with_gaps"] == 1
 
 
-@pytest.mark.parametrize("years", [[2026], [2026, 2027, 2028], [2032]])
-def test_the_plan_itself_shows_no_gap(solved: ms.Result, schedule, years: list[int]) -> None:  # noqa: ANN001
-    plan = planned_by_employer(solved, schedule, years)
-    f = follow_up(solved, schedule, plan)
+@pytest.mark.parametrize("years", [[2026], [2026, 2027, 2028], [2030]])
+def test_the_plan_itself_shows_no_gap(solved: ms.Result, years: list[int]) -> None:
+    plan = planned_by_employer(solved, years)
+    f = follow_up(solved, plan)
     assert not f.detail["gap_flag"].any()
     assert f.detail["reported"].all()
     assert f.by_year["cost_gap"].abs().max() < 1e-6
 
 
-def test_progress_note(solved: ms.Result, schedule, tmp_path: Path) -> None:  # noqa: ANN001
+def test_progress_note(solved: ms.Result, tmp_path: Path) -> None:
     import html
 
     import openpyxl
@@ -146,12 +152,12 @@ def test_progress_note(solved: ms.Result, schedule, tmp_path: Path) -> None:  # 
     from mutusim.present.progress_note import gap_sentences, render_followup, write_followup
 
     actuals = read_actuals(_write(tmp_path / "r.csv", ACTUALS_2027), solved.territory)
-    f = follow_up(solved, schedule, actuals)
+    f = follow_up(solved, actuals)
     sentences = gap_sentences(solved, f, 2027)
     assert sentences == [
         "Ressources humaines et paie, l'EPCI (CC Exemple) : 3,0\xa0ETP réalisés contre "
-        "2,3\xa0ETP prévus (+0,7\xa0ETP) ; dépense de 120\u202f000\xa0€ contre 109\u202f755\xa0€ "
-        "prévus, soit 10\u202f245\xa0€ de plus que prévu.",
+        "2,0\xa0ETP prévus (+1,0\xa0ETP) ; dépense de 130\u202f000\xa0€ contre 123\u202f000\xa0€ "
+        "prévus, soit 7\u202f000\xa0€ de plus que prévu.",
         "Ressources humaines et paie, Village-Est : le plan prévoit de mutualiser, "
         "l'organisation en vigueur est de conserver ; dépense de 25\u202f000\xa0€ contre 0\xa0€ "
         "prévus, soit 25\u202f000\xa0€ de plus que prévu.",
