@@ -19,9 +19,14 @@ from conftest import make_territory  # noqa: E402
 from mutusim.present import plot  # noqa: E402
 
 
+#: The hand scenario of tests/model/test_model.py (TestTinyByHand): payroll shared by
+#: Bourg-Centre and Village-Est from 2027; NPV 32,000 €; long run 40,000 €/year.
+HAND = ms.Scenario(end_year=2028, discount_rate=0.0, departures="all", all_departure_rate=0.5)
+
+
 @pytest.fixture(scope="module")
 def solved() -> ms.Result:
-    return ms.optimise(ms.examples.tiny())
+    return ms.optimise(ms.examples.tiny(), HAND)
 
 
 def _bars(ax) -> list[tuple[float, float, float]]:  # noqa: ANN001
@@ -37,18 +42,19 @@ def _texts(ax) -> list[str]:  # noqa: ANN001
 def test_savings_bars_start_from_zero_on_the_tiny_case(solved: ms.Result) -> None:
     ax = plot.plot_savings_waterfall(solved)
     bars = _bars(ax)
-    # by hand: one service saves 39 000 €/year (payroll shared by two communes), then the total
+    # by hand: one service saves 40 000 €/year in the long run (payroll: 131 000 € today,
+    # 75 000 € for the pool + 16 000 € kept by Hameau-Sud), then the total
     assert [(round(left, 6), round(width, 6)) for left, width, _ in bars] == [
-        (0.0, 39.0),
-        (0.0, 39.0),
+        (0.0, 40.0),
+        (0.0, 40.0),
     ]
     assert [t.get_text() for t in ax.get_yticklabels()] == [
         "Ressources humaines et paie",
         "Total des économies",
     ]
-    assert _texts(ax) == ["+39\u202f000\xa0€", "+39\u202f000\xa0€"]
+    assert _texts(ax) == ["+40\u202f000\xa0€", "+40\u202f000\xa0€"]
     assert ax.get_xlim()[0] <= 0.0
-    assert "39\u202f000\xa0€/an" in ax.get_title()
+    assert "40\u202f000\xa0€/an" in ax.get_title()
     assert "coût actuel" in ax.get_title()
 
 
@@ -73,10 +79,12 @@ def test_savings_bars_add_up_to_the_total_on_the_demo() -> None:
 def test_commune_balance_shows_every_commune_from_zero(solved: ms.Result) -> None:
     ax = plot.plot_commune_balance(solved)
     bars = _bars(ax)
-    # by hand: Bourg-Centre saves 30 100 €/year, Village-Est 8 900, Hameau-Sud nothing
+    # by hand: the pool's 73 000 € (fixed + staff) billed 1 200 : 300 payslips, plus each
+    # member's overhead of 1 000 €: Bourg-Centre 90 000 - 59 400 = 30 600 €/year,
+    # Village-Est 25 000 - 15 600 = 9 400, Hameau-Sud nothing
     assert [(left, round(width, 6)) for left, width, _ in bars] == [
-        (0.0, 30.1),
-        (0.0, 8.9),
+        (0.0, 30.6),
+        (0.0, 9.4),
         (0.0, 0.0),
     ]
     assert [t.get_text() for t in ax.get_yticklabels()] == [
@@ -84,7 +92,7 @@ def test_commune_balance_shows_every_commune_from_zero(solved: ms.Result) -> Non
         "Village-Est",
         "Hameau-Sud",
     ]
-    assert _texts(ax) == ["+30\u202f100\xa0€", "+8\u202f900\xa0€", "0\xa0€"]
+    assert _texts(ax) == ["+30\u202f600\xa0€", "+9\u202f400\xa0€", "0\xa0€"]
     assert ax.get_yscale() == "linear"
     assert ax.get_xlim()[0] < 0.0 < ax.get_xlim()[1]
     assert ax.figure.get_suptitle().startswith("Gagnants et perdants")
@@ -140,7 +148,8 @@ def test_scenario_savings_bars(solved: ms.Result) -> None:
     capped = ms.optimise(ms.examples.tiny(), ms.Scenario(name="plafond", max_total_cost=1.0))
     ax = plot.plot_scenario_savings([solved, keep, capped])
     widths = [w for _, w, _ in _bars(ax)]
-    assert widths == pytest.approx([39.0, 0.0, 0.0])
+    # the NPV over the mandate, by hand: -8 000 + 40 000 = 32 000 € (no discounting)
+    assert widths == pytest.approx([32.0, 0.0, 0.0])
     assert [t.get_text() for t in ax.get_yticklabels()] == ["base", "rien", "plafond"]
     assert _texts(ax)[-1] == "aucun plan"
     assert pd.Series(widths).ge(0).all()

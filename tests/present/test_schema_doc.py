@@ -19,9 +19,23 @@ from mutusim.present.mutualisation import (
 
 @pytest.fixture(scope="module")
 def plan() -> tuple[ms.Result, ms.Analyses]:
-    """Payroll shared by two communes (the optimum) and ADS transferred (forced)."""
-    sc = ms.Scenario(name="schema", force=(ms.Decision("ads", "*", "transfer"),))
+    """Payroll shared by two communes (the optimum) and ADS transferred (forced).
+
+    The hand scenario of tests/model/test_model.py (horizon 2026-2028, no
+    discounting, half of the agents leave each year): payroll from 2027 (-8 000 €,
+    then +40 000 €); the ADS transfer loses money, so it starts as late as
+    possible, in 2028 (-22 500 €, test_mandatory_competence_forces_transfer).
+    """
+    sc = ms.Scenario(
+        name="schema",
+        force=(ms.Decision("ads", "*", "transfer"),),
+        end_year=2028,
+        discount_rate=0.0,
+        departures="all",
+        all_departure_rate=0.5,
+    )
     res = ms.optimise(ms.examples.tiny(), sc)
+    assert res.starts == {"rh_paie": 2027, "ads": 2028}
     return res, ms.analyse(res, prices=False)
 
 
@@ -39,11 +53,7 @@ def test_plan_per_service_with_its_legal_instrument(plan: tuple[ms.Result, ms.An
     assert p.at["ads", "proposed_text"] == "Transfert de compétence pour 3 communes"
     assert "L5211-17" in p.at["ads", "instrument"]
     assert "CLECT" in p.at["ads", "instrument"]
-    starts = an.schedule.start_years
-    for s in ("rh_paie", "ads"):
-        assert p.at[s, "start"] == (
-            starts[s] if starts[s] is not None else "non engagé sur la période"
-        )
+    assert (p.at["rh_paie", "start"], p.at["ads", "start"]) == (2027, 2028)
     pairs = t["pairs"]
     assert len(pairs) == 6
     assert set(pairs.loc[pairs["service"] == "ads", "instrument"]) == {INSTRUMENTS["transfer"]}
@@ -54,12 +64,18 @@ def test_effects_on_staff_and_costs_per_employer(plan: tuple[ms.Result, ms.Analy
     t = schema_tables(res, an)
     e = t["employers"].set_index("employer")
     assert list(e.index) == ["EPCI", "49001", "49002", "49003"]
-    # every agent of ADS (1.6 FTE) and of the shared payroll (2.5 FTE) joins the EPCI
-    assert e.at["EPCI", "fte_out"] == pytest.approx(1.6 + 2.5)
+    # whole posts join the EPCI: Bourg-Centre's 2 payroll posts and its ADS post; the
+    # partial shares stay with their communes, made available (Village-Est 0.5 + 0.4,
+    # Hameau-Sud its 0.2 of ADS: it keeps its payroll)
+    assert e["posts_transferred_out"].tolist() == pytest.approx([0, 3, 0, 0])
+    assert e.at["EPCI", "posts_transferred_in"] == pytest.approx(3)
+    assert e["fte_made_available"].tolist() == pytest.approx([0, 0, 0.9, 0.2])
     assert e["cost_after"].sum() == pytest.approx(res.total_cost)
     costs = t["costs"]
-    assert list(costs["year"]) == list(range(2026, 2033))
-    assert costs["savings"].sum() == pytest.approx(an.schedule.roadmap["savings"].sum())
+    assert list(costs["year"])[:3] == [2026, 2027, 2028]
+    # by hand: 0, -8 000, +40 000 - 22 500; then the steady state
+    assert costs["savings"].tolist()[:3] == pytest.approx([0, -8_000, 17_500])
+    assert costs["year"].iloc[-1] == "Régime permanent (après la période)"
 
 
 def test_financing_of_each_change(plan: tuple[ms.Result, ms.Analyses]) -> None:
@@ -94,7 +110,7 @@ def test_calendar_has_the_legal_steps_of_each_change(plan: tuple[ms.Result, ms.A
         else:
             assert rows["basis"].str.contains("L5211-4-2").any()
     dob = cal[cal["period"] == "débat d'orientation budgétaire"]
-    assert list(dob["year"]) == list(range(2026, 2033))  # reported on every year
+    assert list(dob["year"]) == [2026, 2027, 2028]  # reported on every year
     assert list(cal["year"]) == sorted(cal["year"])
 
 

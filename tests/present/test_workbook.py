@@ -14,9 +14,15 @@ from mutusim.inputs.examples import tiny_frames
 from mutusim.present.workbook import SHEETS, write_excel
 
 
+#: The hand scenario of tests/model/test_model.py (TestTinyByHand): payroll shared by
+#: Bourg-Centre and Village-Est from 2027; roadmap 0, -8 000, +40 000 €; NPV 32 000 €
+#: (no discounting); 212 000 €/year today, 172 000 €/year in the long run.
+HAND = ms.Scenario(end_year=2028, discount_rate=0.0, departures="all", all_departure_rate=0.5)
+
+
 @pytest.fixture(scope="module")
 def solved() -> ms.Result:
-    return ms.optimise(ms.examples.tiny())
+    return ms.optimise(ms.examples.tiny(), HAND)
 
 
 @pytest.fixture(scope="module")
@@ -51,20 +57,29 @@ def test_synthese_is_numeric_with_the_npv(
 ) -> None:
     ws = book["Synthèse"]
     rows = {ws.cell(row=i, column=1).value: ws.cell(row=i, column=2) for i in range(2, 30)}
-    savings = rows["Économies annuelles en régime permanent, tous changements engagés (€/an)"]
-    assert isinstance(savings.value, int | float)  # a number (Excel keeps 39000.0 as 39000)
-    assert savings.value == pytest.approx(39_000.0)  # the tiny case by hand
+    savings = rows["Économies annuelles en régime permanent, tous changements en vigueur (€/an)"]
+    assert isinstance(savings.value, int | float)  # a number (Excel keeps 40000.0 as 40000)
+    assert savings.value == pytest.approx(40_000.0)  # the tiny case by hand
     assert "€" in savings.number_format
-    npv = rows["Valeur actuelle nette du plan sur 2026-2032 (€)"]
-    assert npv.value == pytest.approx(analyses.schedule.npv, abs=0.01)
+    npv = rows["Valeur actuelle nette des économies sur 2026-2028 (€)"]
+    assert npv.value == pytest.approx(32_000, abs=0.01)  # -8 000 + 40 000
     assert "€" in npv.number_format
-    assert rows["Économies rapportées au coût actuel"].number_format == "0.0%"
-    assert rows["Économies rapportées au coût actuel"].value == pytest.approx(39_000 / 212_000)
+    cumulative = rows["Économies cumulées sur 2026-2028, non actualisées (€)"]
+    assert cumulative.value == pytest.approx(32_000, abs=0.01)
+    # the solver's proven bound, signed as an NPV (the solver minimises minus the NPV)
+    bound = rows["Borne supérieure prouvée de la valeur actuelle nette sur 2026-2028 (€)"]
+    assert bound.value == pytest.approx(32_000, abs=1.0)
+    assert "€" in bound.number_format
+    assert not any("Borne inférieure" in str(k) for k in rows)
+    ratio = rows["Économies en régime permanent rapportées au coût actuel"]
+    assert ratio.number_format == "0.0%"
+    assert ratio.value == pytest.approx(40_000 / 212_000)
     assert rows["ETP concernés par un changement"].number_format == "0.0"
-    # then the plan year by year, numbers too
+    # then the plan year by year, numbers too, and its steady state
     years = [ws.cell(row=i, column=1).value for i in range(1, ws.max_row + 1)]
     first = years.index(2026) + 1
     assert ws.cell(row=first, column=1).number_format == "0"  # a year is not grouped
+    assert years[first - 1 : first + 3] == [2026, 2027, 2028, "Régime permanent (après la période)"]
 
 
 def test_numbers_are_numbers_with_french_display_formats(book: openpyxl.Workbook) -> None:
@@ -76,7 +91,8 @@ def test_numbers_are_numbers_with_french_display_formats(book: openpyxl.Workbook
     assert all(isinstance(c.value, int | float) for c in cost)
     assert cost[0].number_format == '#,##0\\ "€";\\-#,##0\\ "€";0\\ "€"'
     saving = _column(ws, "Économie annuelle (€/an)")  # the sign convention: before − after
-    assert [c.value for c in saving] == pytest.approx([30_100.0, 8_900.0, 0.0])
+    # by hand: Bourg-Centre 90 000 - 59 400, Village-Est 25 000 - 15 600, Hameau-Sud 0
+    assert [c.value for c in saving] == pytest.approx([30_600.0, 9_400.0, 0.0])
     assert saving[0].number_format.startswith("+")
     assert (
         "Convention de signe"
@@ -131,7 +147,15 @@ def test_names_beside_codes(book: openpyxl.Workbook) -> None:
         h = _header(book[sheet])
         assert h[h.index("Code service") + 1] == "Service", sheet
     roadmap = _column(book["Feuille de route"], "Services réorganisés")
-    assert roadmap[0].value == "Ressources humaines et paie"  # names, not "rh_paie"
+    assert roadmap[1].value == "Ressources humaines et paie"  # names, not "rh_paie"
+    # the employers by name, never by code (the EPCI by its name)
+    employers = [c.value for c in _column(book["Employeurs"], "Employeur")]
+    assert employers == ["Bourg-Centre", "Village-Est", "CC Exemple", "CC Exemple"]
+    for sheet in ("Employeurs", "Par employeur"):
+        h = _header(book[sheet])
+        assert h[h.index("Code employeur") + 1] == "Employeur", sheet
+    hosts = [c.value for c in _column(book["Effectifs"], "Employeur d'accueil")]
+    assert hosts == ["CC Exemple", "CC Exemple"]
 
 
 def test_options_and_sources_sheet(book: openpyxl.Workbook) -> None:
@@ -140,7 +164,9 @@ def test_options_and_sources_sheet(book: openpyxl.Workbook) -> None:
     fields = [f.name for f in dataclasses.fields(ms.Scenario) if f.name != "description"]
     assert [c for c in codes if c in fields] == fields
     values = dict(zip(codes, [c.value for c in _column(ws, "Valeur")], strict=True))
-    assert values["attrition_rate"] == "6,9\xa0%"
+    assert values["departures"] == "tous les départs (retraites, mutations, fins de contrat)"
+    assert values["all_departure_rate"] == "50,0\xa0%"
+    assert values["retirement_rate"] == "3,2\xa0%"
     assert values["allowed_modes"] == "conserver, mutualiser, transférer"
     texts = [ws.cell(row=i, column=1).value for i in range(1, ws.max_row + 1)]
     assert "Sources" in texts
@@ -158,22 +184,17 @@ def test_text_is_never_a_formula(tmp_path: Path) -> None:
     assert cell.data_type == "s"
 
 
-def test_a_missing_value_is_a_dash_with_a_note(tmp_path: Path) -> None:
-    # a transition budget below the payroll pool's one-off cost: it starts late, NA start year
-    res = ms.optimise(ms.examples.tiny(), ms.Scenario(transition_budget=1_000))
-    path = write_excel(res, tmp_path / "m.xlsx", ms.analyse(res, prices=False))
-    ws = openpyxl.load_workbook(path)["Démarrages"]
-    assert [c.value for c in _column(ws, "Année de démarrage")] == ["non engagé"]
-    motif = _column(ws, "Motif")
-    assert [c.value for c in motif] == ["coût de transition supérieur au budget annuel"]
-    best = _column(ws, "Valeur actuelle nette (€)")
-    assert best[0].value == 0  # not started: contributes nothing
+def test_a_missing_value_is_a_dash_with_a_note(book: openpyxl.Workbook) -> None:
+    # payroll starts in the first possible year (2027): no reason to give for a late start
+    ws = book["Démarrages"]
+    assert [c.value for c in _column(ws, "Année de démarrage")] == [2027]
+    assert [c.value for c in _column(ws, "Motif")] == ["—"]
     # a missing figure reads "—", and the header of its column says what it means
     found = False
-    for sheet in openpyxl.load_workbook(path).worksheets:
+    for sheet in book.worksheets:
         for row in sheet.iter_rows(min_row=2):
             for c in row:
-                if c.value == "—":
+                if c.value == "—" and sheet.title != "Synthèse":
                     found = True
                     note = sheet.cell(row=1, column=c.column).comment
                     assert note is not None, sheet.title
