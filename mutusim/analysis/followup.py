@@ -85,8 +85,8 @@ def planned_by_employer(result: Result, years: list[int] | None = None) -> pd.Da
     -------
     DataFrame
         ``year``, ``service``, ``employer`` (INSEE code, or ``EPCI``),
-        ``arrangement`` (the commune's arrangement in force; empty for an
-        employer that only hosts a unit), ``fte`` [FTE], ``cost`` [EUR/year];
+        ``arrangement`` (the commune's arrangement in force; empty for the
+        EPCI), ``fte`` [FTE], ``cost`` [EUR/year];
         one row per commune and service, and one per service for each host
         of a pooled unit (the EPCI at least).
 
@@ -177,6 +177,8 @@ def planned_by_employer(result: Result, years: list[int] | None = None) -> pd.Da
         )
         .reset_index()
     )
+    # the EPCI's arrangement is not reported (its own services and the units it hosts)
+    out.loc[out["employer"] == EPCI_EMPLOYER, "arrangement"] = ""
     out["cost"] = out["cost"].where(out["cost"].abs() > 1e-6, 0.0)
     return out
 

@@ -166,8 +166,12 @@ def plot_mode_matrix(
     z = grid.to_numpy(dtype=float)
     own = ax is None
     if ax is None:
-        _, ax = plt.subplots(
-            figsize=(max(7.0, 0.3 * len(shown) + 4.5), 0.42 * len(services) + 2.8)
+        longest = max((len(str(n)) for n in communes.loc[shown, "name"]), default=0)
+        _, ax = plt.subplots(  # room for the commune names, written upwards
+            figsize=(
+                max(7.0, 0.3 * len(shown) + 4.5),
+                0.42 * len(services) + 2.8 + 0.075 * min(longest, 60),
+            )
         )
     keys = ["keep", "share", "transfer", "already_share", "already_transfer"]
     cmap = ListedColormap([MODE_COLOURS[k] for k in keys])

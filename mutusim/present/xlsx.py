@@ -14,6 +14,7 @@ first header. Text cells are always stored as text, never as formulas.
 
 from __future__ import annotations
 
+import datetime as dt
 import numbers
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -99,6 +100,10 @@ def write_cell(ws: Worksheet, row: int, col: int, value: Any, kind: str | None =
         True when the value was missing (``—`` written).
     """
     cell = ws.cell(row=row, column=col)
+    if isinstance(value, dt.date):  # a date stays a date, shown the French way
+        cell.value = value
+        cell.number_format = "DD/MM/YYYY"
+        return False
     numeric = isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
     if numeric and kind is None:  # a number is stored as a number, whatever its column
         kind = "count" if isinstance(value, numbers.Integral) else "decimal"

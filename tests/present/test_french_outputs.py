@@ -87,7 +87,7 @@ def _check_workbook(path: Path, codes: list[str]) -> list[str]:
 
 def _actuals(res: ms.Result, an: ms.Analyses, path: Path) -> Path:
     """A hand-made actuals file: the plan's own figures for 2026-2027, a few changed."""
-    plan = planned_by_employer(res, an.schedule, [2026, 2027])
+    plan = planned_by_employer(res, [2026, 2027])
     plan = plan[(plan["fte"] > 0) | (plan["cost"] > 0) | (plan["employer"] != "EPCI")].copy()
     first = plan.index[(plan["employer"] != "EPCI") & (plan["arrangement"] == "share")][0]
     plan.loc[first, "arrangement"] = "keep"
@@ -108,7 +108,7 @@ def _render_all(res: ms.Result, an: ms.Analyses, tmp: Path, codes: list[str]) ->
         found += _check_html(schema["html"].read_text(encoding="utf-8"), codes, "schéma")
         found += _check_workbook(schema["workbook"], codes)
         actuals = read_actuals(_actuals(res, an, tmp / "realise.csv"), res.territory)
-        note = write_followup(res, follow_up(res, an.schedule, actuals), tmp / "suivi")
+        note = write_followup(res, follow_up(res, actuals), tmp / "suivi")
         found += _check_html(note["html"].read_text(encoding="utf-8"), codes, "suivi")
         found += _check_workbook(note["workbook"], codes)
         figures = [
