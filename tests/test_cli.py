@@ -155,12 +155,12 @@ def test_solve_writes_tables_workbook_and_report(tiny_folder: Path, tmp_path: Pa
     # The headline is the roadmap (by hand): payroll pool from 2027, -8,000 in 2027 then
     # +40,000 a year; NPV -8,000 / 1.045 + 40,000 x (1.045^-2 + ... + 1.045^-6) = 160,381.88;
     # cumulative 2026-2032: 192,000; long run 212,000 - 172,000 = 40,000 a year.
-    assert "valeur actuelle nette 2026-2032 : 160\u202f382\xa0€" in p.stdout
-    assert "économies cumulées 2026-2032 : 192\u202f000\xa0€" in p.stdout
+    assert "valeur actuelle nette 2026-2032 : +160\u202f382\xa0€" in p.stdout
+    assert "économies cumulées 2026-2032 : +192\u202f000\xa0€" in p.stdout
     assert "212\u202f000\xa0€/an" in p.stdout
     assert "172\u202f000\xa0€/an" in p.stdout
     assert "économies en régime permanent" in p.stdout
-    assert "40\u202f000\xa0€/an" in p.stdout
+    assert "+40\u202f000\xa0€/an" in p.stdout
     assert "changements : Ressources humaines et paie (2027)" in p.stdout
     for name in (
         "decisions.csv",

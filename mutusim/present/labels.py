@@ -1120,6 +1120,7 @@ def infeasibility_summary(result: Result) -> list[str]:
     if not out and str(result.status) == "time_limit":
         out.append(
             "Le solveur s'est arrêté à sa limite de temps avant de trouver un plan : "
-            "augmenter la limite de temps."
+            "augmenter la limite de temps du solveur (option du scénario, ou --time-limit "
+            "en ligne de commande)."
         )
     return out
