@@ -79,7 +79,7 @@ def test_notebook_runs_and_exports_without_code(path: Path, tmp_path: Path) -> N
     assert "<img" in page
     assert "No description has been provided" not in page
     # no cell printed an error or a warning (e.g. a figure legend without lines)
-    assert "application/vnd.jupyter.stderr" not in page, path.name
+    assert 'data-mime-type="application/vnd.jupyter.stderr"' not in page, path.name
     codes = [
         c
         for c in [

@@ -131,7 +131,9 @@ def test_excel_has_french_sheets_and_headers(
     import openpyxl
 
     ws = openpyxl.load_workbook(path)["Synthèse"]
-    summary = {ws.cell(row=i, column=1).value: ws.cell(row=i, column=2).value for i in range(1, 40)}
+    summary = {
+        ws.cell(row=i, column=1).value: ws.cell(row=i, column=2).value for i in range(1, 40)
+    }
     assert summary["Valeur actuelle nette des économies sur 2026-2032 (€)"] == pytest.approx(
         NPV, abs=0.01
     )
@@ -629,8 +631,7 @@ def test_angers_report_headline_is_its_roadmap() -> None:
     assert f"Valeur actuelle nette 2026-2032<b>{euros(sch.npv, signed=True)}</b>" in html
     assert f"Économies cumulées 2026-2032<b>{euros(sch.total_savings, signed=True)}</b>" in html
     assert (
-        f"Économies annuelles en régime permanent<b>{euros(res.savings, signed=True)}/an ("
-        in html
+        f"Économies annuelles en régime permanent<b>{euros(res.savings, signed=True)}/an (" in html
     )
     assert res.savings == pytest.approx(sch.steady_savings)
     rows = table_with(html, "Économies cumulées (€)")

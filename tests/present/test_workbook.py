@@ -79,7 +79,12 @@ def test_synthese_is_numeric_with_the_npv(
     years = [ws.cell(row=i, column=1).value for i in range(1, ws.max_row + 1)]
     first = years.index(2026) + 1
     assert ws.cell(row=first, column=1).number_format == "0"  # a year is not grouped
-    assert years[first - 1 : first + 3] == [2026, 2027, 2028, "Régime permanent (après la période)"]
+    assert years[first - 1 : first + 3] == [
+        2026,
+        2027,
+        2028,
+        "Régime permanent (après la période)",
+    ]
 
 
 def test_numbers_are_numbers_with_french_display_formats(book: openpyxl.Workbook) -> None:
