@@ -18,7 +18,6 @@ import mutusim as ms  # noqa: E402
 from conftest import make_territory  # noqa: E402
 from mutusim.present import plot  # noqa: E402
 
-
 #: The hand scenario of tests/model/test_model.py (TestTinyByHand): payroll shared by
 #: Bourg-Centre and Village-Est from 2027; NPV 32,000 €; long run 40,000 €/year.
 HAND = ms.Scenario(end_year=2028, discount_rate=0.0, departures="all", all_departure_rate=0.5)

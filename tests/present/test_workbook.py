@@ -13,7 +13,6 @@ import mutusim as ms
 from mutusim.inputs.examples import tiny_frames
 from mutusim.present.workbook import SHEETS, write_excel
 
-
 #: The hand scenario of tests/model/test_model.py (TestTinyByHand): payroll shared by
 #: Bourg-Centre and Village-Est from 2027; roadmap 0, -8 000, +40 000 €; NPV 32 000 €
 #: (no discounting); 212 000 €/year today, 172 000 €/year in the long run.
