@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 OUT    ?= out/demo
 
-.PHONY: demo test venv install install-dev lint typecheck format bench docs clean
+.PHONY: demo test venv install install-dev lint typecheck format bench docs notebooks-html clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ install-dev: $(VENV)/.installed-dev
 ## make demo: optimise the embedded default territory (Angers Loire Métropole) and write its report
 demo: install
 	$(VENV)/bin/mutusim demo --out $(OUT)
+
+## make notebooks-html: execute the notebooks and export them to HTML without code ($(OUT)/carnets)
+notebooks-html: install-dev
+	$(VENV)/bin/mutusim notebook-html notebooks/*.ipynb --out $(OUT)/carnets
 
 ## make test: lint, format and type checks, then the whole suite (doctests, notebooks, wheel)
 test: install-dev

@@ -1,7 +1,8 @@
-"""Command line: ``mutusim validate | solve | votes | national | demo`` (PRODUCT.md R6).
+"""Command line: ``mutusim validate | solve | votes | schema | suivi | notebook-html | national | demo``.
 
-The console script only parses arguments and calls library functions; what
-it prints for the user is French. Exit codes:
+PRODUCT.md R6. The console script only parses arguments and calls library
+functions; what it prints for the user is French, ``--help`` included, and a
+long run prints one line per stage as it starts. Exit codes:
 
 * 0 — done: the data are valid, or a plan was found — status ``optimal``
   (proven within the MIP gap) or ``feasible`` (the time limit stopped the
@@ -24,9 +25,11 @@ Results go to one folder written as a whole (tables, workbook, report and
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from mutusim.errors import DataError, MutusimError
 
@@ -36,6 +39,72 @@ if TYPE_CHECKING:
     from mutusim.core.territory import Territory
 
 __all__ = ["build_parser", "main"]
+
+
+class _Progress:
+    """One line per stage of a long run, as it starts; the total time at the end."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+
+    def __call__(self, stage: str) -> None:
+        print(f"· {stage}…", flush=True)
+
+    def done(self) -> None:
+        from mutusim.present.formatting import number
+
+        print(f"Terminé en {number(time.perf_counter() - self.start, 1)} s.", flush=True)
+
+
+#: argparse's English messages and their French (patterns of Python 3.11-3.13).
+_USAGE_ERRORS: tuple[tuple[str, str], ...] = (
+    (r"the following arguments are required: (.*)", r"arguments obligatoires manquants : \1"),
+    (r"unrecognized arguments: (.*)", r"arguments inconnus : \1"),
+    (
+        r"argument (.*?): invalid choice: (.*?) \(choose from (.*)\)",
+        r"\1 : choix invalide \2 (choisir parmi \3)",
+    ),
+    (r"argument (.*?): expected one argument", r"\1 : une valeur est attendue"),
+    (r"argument (.*?): invalid (\w+) value: (.*)", r"\1 : valeur invalide \3"),
+    (r"argument (.*?): not allowed with argument (.*)", r"\1 : incompatible avec \2"),
+    (r"argument (.*?): ignored explicit argument (.*)", r"\1 : valeur inattendue \2"),
+)
+
+
+class _Formatter(argparse.HelpFormatter):
+    """Help in French: ``utilisation :`` rather than ``usage:``."""
+
+    def add_usage(
+        self,
+        usage: str | None,
+        actions: Any,
+        groups: Any,
+        prefix: str | None = None,
+    ) -> None:
+        super().add_usage(usage, actions, groups, "utilisation : " if prefix is None else prefix)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser that speaks French (help, section titles, usage errors)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        add_help = kwargs.pop("add_help", True)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        # a no-break space: argparse adds the colon, French puts a space before it
+        self._positionals.title = "arguments\xa0"
+        self._optionals.title = "options\xa0"
+        if add_help:
+            self.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
+
+    def error(self, message: str) -> NoReturn:
+        for pattern, french in _USAGE_ERRORS:
+            if re.fullmatch(pattern, message):
+                message = re.sub(pattern, french, message)
+                break
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog} : erreur d'utilisation : {message}\n")
 
 
 def _territory(args: argparse.Namespace) -> Territory:
@@ -62,41 +131,48 @@ def _scenario(args: argparse.Namespace) -> Scenario:
 
 def _print_result(res: Result, out_dir: Path | None) -> None:
     from mutusim.present.formatting import euros, number, percent
-    from mutusim.present.labels import STATUS_LABELS, explanation
+    from mutusim.present.keyfigures import headline
+    from mutusim.present.labels import STATUS_LABELS, infeasibility_summary, scenario_title
 
     s = res.summary()
     status = STATUS_LABELS.get(s["status"], s["status"])
-    print(f"Scénario « {s['scenario']} » sur {res.territory.name} : {status}")
-    sch = res.schedule
-    if res.has_plan and sch is not None:
+    print(f"Scénario « {scenario_title(res.scenario)} » sur {res.territory.name} : {status}")
+    if res.has_plan and res.schedule is not None:
+        h = headline(res).set_index("key")["value"]
         years = f"{res.scenario.start_year}-{res.scenario.end_year}"
-        starts = ", ".join(
-            f"{res.territory.services.at[srv, 'name']} ({y})" for srv, y in res.starts.items()
+        names = res.territory.services["name"]
+        starts = ", ".join(f"{names.get(srv, srv)} ({y})" for srv, y in res.starts.items())
+        print(f"  valeur actuelle nette {years} : {euros(h['npv'], signed=True)}")
+        print(f"  économies cumulées {years} : {euros(h['cumulative_savings'], signed=True)}")
+        print(f"  coût actuel                      {euros(h['baseline_cost'], per_year=True):>22}")
+        print(f"  coût du plan en régime permanent {euros(h['total_cost'], per_year=True):>22}")
+        print(
+            f"  économies en régime permanent    "
+            f"{euros(h['savings'], per_year=True, signed=True):>22}"
         )
-        print(f"  valeur actuelle nette {years} : {euros(sch.npv)}")
-        print(f"  économies cumulées {years} : {euros(sch.total_savings)}")
-        print(f"  coût actuel                      {euros(s['baseline_cost'], per_year=True):>22}")
-        print(f"  coût du plan en régime permanent {euros(s['total_cost'], per_year=True):>22}")
-        print(f"  économies en régime permanent    {euros(s['savings'], per_year=True):>22}")
         print(f"  changements : {starts or 'aucun'}")
         print(
             f"  construction {number(s['build_seconds'], 2)} s, résolution "
             f"{number(s['solve_seconds'], 2)} s, écart d'optimalité {percent(s['gap'], 2)}"
         )
-    for line in explanation(res):
+    for line in infeasibility_summary(res):
         print(f"  - {line}")
     if out_dir is not None:
         print(f"  résultats écrits dans {out_dir}")
 
 
-def _write(res: Result, out: Path, args: argparse.Namespace) -> None:
+def _write(res: Result, out: Path, args: argparse.Namespace, progress: _Progress) -> None:
     from mutusim.analysis.suite import analyse
     from mutusim.present.outputs import write_outputs
 
+    if res.has_plan:
+        progress("analyses : feuille de route, partage des économies, prix des règles")
     analyses = analyse(res)
+    progress("écriture des tableaux, du classeur et du rapport")
     inputs = [p for p in (getattr(args, "territory", None), getattr(args, "scenario", None)) if p]
     write_outputs(res, out, analyses, inputs=inputs, force=getattr(args, "force", False))
     _print_result(res, out)
+    progress.done()
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -112,13 +188,81 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_solve(args: argparse.Namespace) -> int:
-    """``mutusim solve``: optimise a scenario, write tables, workbook and report."""
+def _solve(args: argparse.Namespace, progress: _Progress) -> Result:
     from mutusim.model.pipeline import optimise
 
-    res = optimise(_territory(args), _scenario(args))
-    _write(res, Path(args.out), args)
+    progress("chargement du territoire")
+    territory = _territory(args)
+    scenario = _scenario(args)
+    progress(f"optimisation du scénario ({territory.name})")
+    return optimise(territory, scenario)
+
+
+def cmd_solve(args: argparse.Namespace) -> int:
+    """``mutusim solve``: optimise a scenario, write tables, workbook and report."""
+    progress = _Progress()
+    res = _solve(args, progress)
+    _write(res, Path(args.out), args, progress)
     return 0 if res.has_plan else 3
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """``mutusim schema``: the schéma de mutualisation of a plan (HTML and workbook)."""
+    from mutusim.analysis.suite import analyse
+    from mutusim.present.mutualisation import write_schema
+
+    progress = _Progress()
+    res = _solve(args, progress)
+    if not res.has_plan:
+        _print_result(res, None)
+        return 3
+    progress("feuille de route et effets par employeur")
+    analyses = analyse(res, prices=False)
+    progress("écriture du schéma (HTML et classeur)")
+    paths = write_schema(res, Path(args.out), analyses)
+    _print_result(res, None)
+    print(f"  schéma de mutualisation : {paths['html']} et {paths['workbook']}")
+    progress.done()
+    return 0
+
+
+def cmd_suivi(args: argparse.Namespace) -> int:
+    """``mutusim suivi``: the plan against the actuals of the year (progress note)."""
+    from mutusim.analysis.followup import follow_up
+    from mutusim.inputs.actuals import read_actuals
+    from mutusim.present.labels import explanation
+    from mutusim.present.progress_note import _year_paragraph, write_followup
+
+    progress = _Progress()
+    res = _solve(args, progress)
+    if not res.has_plan:
+        for line in explanation(res):
+            print(f"  - {line}")
+        return 3
+    progress("lecture des réalisations")
+    actuals = read_actuals(args.actuals, res.territory)
+    progress("feuille de route du plan et comparaison")
+    followup = follow_up(res, actuals)
+    progress("écriture de la note d'avancement (HTML et classeur)")
+    paths = write_followup(res, followup, Path(args.out))
+    for y in followup.years:
+        print(_year_paragraph(res, followup, y))
+    print(f"  note d'avancement : {paths['html']} et {paths['workbook']}")
+    progress.done()
+    return 0
+
+
+def cmd_notebook_html(args: argparse.Namespace) -> int:
+    """``mutusim notebook-html``: execute notebooks and export them to HTML without code."""
+    from mutusim.present.notebook_export import export_notebook
+
+    progress = _Progress()
+    for nb in args.notebooks:
+        progress(f"exécution et export de {Path(nb).name}")
+        path = export_notebook(nb, Path(args.out), execute=not args.no_execute)
+        print(f"  {path}")
+    progress.done()
+    return 0
 
 
 def cmd_votes(args: argparse.Namespace) -> int:
@@ -134,14 +278,20 @@ def cmd_votes(args: argparse.Namespace) -> int:
     check_scenario(sc, t)
     votes, majorities = vote_tables(t, sc)
     if args.service not in set(majorities["service"]):
-        known = sorted(set(majorities["service"]))
+        known = (
+            ", ".join(
+                f"{s} ({t.services.at[s, 'name']})" for s in sorted(set(majorities["service"]))
+            )
+            or "aucune"
+        )
         if args.service in t.services.index and t.is_mandatory(args.service):
             raise NotFoundError(
-                f"'{args.service}' is a competence mandatory for a {t.nature}: the law transfers "
-                f"it without a vote of the councils; services put to the vote: {known}"
+                f"« {args.service} » est une compétence obligatoire d'une {t.nature} : la loi "
+                f"la transfère sans vote des conseils ; compétences soumises au vote : {known}"
             )
         raise NotFoundError(
-            f"'{args.service}' is not a transferable service of {t.name}; transferable: {known}"
+            f"« {args.service} » n'est pas une compétence transférable de {t.name} ; "
+            f"codes des compétences transférables : {known}"
         )
     m = majorities.set_index("service").loc[args.service]
     name = t.services.at[args.service, "name"]
@@ -206,19 +356,45 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from mutusim.inputs import datasets
     from mutusim.model.pipeline import optimise
 
-    res = optimise(datasets.angers(), datasets.angers_scenarios().base)
-    _write(res, Path(args.out), args)
+    progress = _Progress()
+    progress("chargement d'Angers Loire Métropole et du scénario de base")
+    territory, scenario = datasets.angers(), datasets.angers_scenarios().base
+    progress("optimisation du scénario")
+    res = optimise(territory, scenario)
+    _write(res, Path(args.out), args, progress)
     return 0 if res.has_plan else 3
 
 
 _FORCE_HELP = (
-    "write into an output folder that holds other files (mutusim's files are replaced, "
-    "the others kept)"
+    "écrire dans un dossier de sortie qui contient d'autres fichiers (les fichiers de "
+    "mutusim sont remplacés, les autres conservés)"
 )
 
 
+def _sources(p: argparse.ArgumentParser, *, scenario_help: str) -> None:
+    """The territory and scenario options shared by solve, schema and suivi."""
+    src = p.add_mutually_exclusive_group()
+    src.add_argument(
+        "--territory",
+        metavar="DOSSIER",
+        help="dossier de fichiers CSV ou classeur .xlsx du territoire",
+    )
+    src.add_argument(
+        "--epci",
+        metavar="EPCI",
+        help="SIREN ou nom de n'importe quel EPCI de France (calibration illustrative) ; "
+        "par défaut Angers Loire Métropole",
+    )
+    p.add_argument("--scenario", metavar="FICHIER", help=scenario_help)
+    p.add_argument(
+        "--name",
+        metavar="NOM",
+        help="nom du scénario dans le fichier YAML (une variante ou une combinaison)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``mutusim`` command.
+    """The argument parser of the ``mutusim`` command (help and messages in French).
 
     Returns
     -------
@@ -226,96 +402,191 @@ def build_parser() -> argparse.ArgumentParser:
     """
     from mutusim import __version__
 
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     # SUPPRESS: a subcommand's default must not undo a --debug given before it.
     common.add_argument(
-        "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks"
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="afficher la trace complète d'une erreur",
     )
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="mutusim",
-        description="Mutualisation scenarios for an EPCI and its communes.",
+        description="Scénarios de mutualisation des services entre un EPCI et ses communes : "
+        "conserver, mutualiser ou transférer, au moindre coût sous les règles de droit.",
         parents=[common],
     )
-    p.add_argument("--version", action="version", version=f"mutusim {__version__}")
-    sub = p.add_subparsers(dest="command", required=True)
+    p.add_argument(
+        "--version",
+        action="version",
+        version=f"mutusim {__version__}",
+        help="afficher la version et quitter",
+    )
+    sub = p.add_subparsers(
+        dest="command", required=True, title="commandes\xa0", metavar="COMMANDE"
+    )
 
     v = sub.add_parser(
         "validate",
         parents=[common],
-        help="check a territory (folder of CSVs or .xlsx) and report every problem",
+        help="vérifier les données d'un territoire et signaler tous les problèmes",
+        description="Vérifie un territoire (dossier de CSV ou classeur .xlsx) et signale tous "
+        "les problèmes à la fois : fichier, ligne, colonne et correction.",
     )
-    v.add_argument("path")
+    v.add_argument("path", metavar="CHEMIN", help="dossier de fichiers CSV ou classeur .xlsx")
     v.set_defaults(func=cmd_validate)
 
     s = sub.add_parser(
         "solve",
         parents=[common],
-        help="optimise a scenario and write CSV tables, an .xlsx and an HTML report",
+        help="optimiser un scénario ; écrire les tableaux CSV, le classeur et le rapport HTML",
+        description="Optimise un scénario et écrit les tableaux CSV, le classeur Excel "
+        "(resultats.xlsx) et le rapport HTML (rapport.html) pour le comité.",
     )
-    src = s.add_mutually_exclusive_group()
-    src.add_argument("--territory", help="folder of CSV files or .xlsx workbook")
-    src.add_argument(
-        "--epci", help="SIREN or name of any EPCI of France (illustrative calibration)"
-    )
-    s.add_argument("--scenario", help="scenario YAML file (default: every rule on)")
+    _sources(s, scenario_help="fichier YAML du scénario (par défaut : toutes les règles)")
+    s.add_argument("--solver", choices=["highs", "cbc"], help="solveur (par défaut : highs)")
     s.add_argument(
-        "--name", help="scenario name within the YAML file (an override or combination)"
+        "--time-limit",
+        type=float,
+        dest="time_limit",
+        metavar="SECONDES",
+        help="limite de temps du solveur, en secondes",
     )
-    s.add_argument("--solver", choices=["highs", "cbc"])
-    s.add_argument(
-        "--time-limit", type=float, dest="time_limit", help="solver time limit in seconds"
-    )
-    s.add_argument("--out", required=True, help="output folder")
+    s.add_argument("--out", required=True, metavar="DOSSIER", help="dossier de sortie")
     s.add_argument("--force", action="store_true", help=_FORCE_HELP)
     s.set_defaults(func=cmd_solve)
 
     vt = sub.add_parser(
-        "votes", parents=[common], help="who votes for a transfer, and which communes block it"
+        "votes",
+        parents=[common],
+        help="qui vote pour un transfert, et quelles communes le bloquent",
+        description="Votes des conseils municipaux sur le transfert d'une compétence "
+        "(majorité qualifiée, art. L5211-5 II CGCT).",
     )
-    vt.add_argument("--service", required=True, help="service code, e.g. espace_public")
+    vt.add_argument(
+        "--service",
+        required=True,
+        metavar="CODE",
+        help="code du service, par exemple espace_public",
+    )
     vsrc = vt.add_mutually_exclusive_group()
-    vsrc.add_argument("--territory", help="folder of CSV files or .xlsx workbook")
-    vsrc.add_argument("--epci", help="SIREN or name of any EPCI of France")
-    vt.add_argument("--scenario", help="scenario YAML file (stances, vote tolerance)")
-    vt.add_argument("--name", help="scenario name within the YAML file")
+    vsrc.add_argument(
+        "--territory", metavar="DOSSIER", help="dossier de fichiers CSV ou classeur .xlsx"
+    )
+    vsrc.add_argument(
+        "--epci", metavar="EPCI", help="SIREN ou nom de n'importe quel EPCI de France"
+    )
+    vt.add_argument(
+        "--scenario",
+        metavar="FICHIER",
+        help="fichier YAML du scénario (positions connues, tolérance du vote)",
+    )
+    vt.add_argument("--name", metavar="NOM", help="nom du scénario dans le fichier YAML")
     vt.set_defaults(func=cmd_votes)
 
     n = sub.add_parser(
         "national",
         parents=[common],
-        help="optimise every EPCI of France (or a selection) on Dask; resumable",
+        help="optimiser tous les EPCI de France (ou une sélection) sur Dask ; reprend un calcul interrompu",
     )
-    n.add_argument("--out", required=True, help="output folder (an existing run there is resumed)")
+    n.add_argument(
+        "--out", required=True, help="dossier de sortie (un calcul déjà commencé y est repris)"
+    )
     n.add_argument(
         "--filter",
         action="append",
         metavar="KEY=VALUE",
-        help="select EPCIs: region=52, departement=49, nature=CC, fiscalite=FPU, siren=...; "
-        "repeat to combine, commas for several values",
+        help="sélection des EPCI : region=52, departement=49, nature=CC, fiscalite=FPU, "
+        "siren=... ; à répéter pour combiner, virgules pour plusieurs valeurs",
     )
-    n.add_argument("--scheduler", help="address of a Dask scheduler (default: local processes)")
-    n.add_argument("--workers", type=int, help="local worker processes (default: the cores)")
-    n.add_argument("--scenario", help="scenario YAML file (default: every rule on)")
-    n.add_argument("--name", help="scenario name within the YAML file")
     n.add_argument(
-        "--time-limit", type=float, dest="time_limit", help="solver time limit per EPCI [s]"
+        "--scheduler", help="adresse d'un ordonnanceur Dask (par défaut : processus locaux)"
+    )
+    n.add_argument(
+        "--workers", type=int, help="processus de calcul locaux (par défaut : un par cœur)"
+    )
+    n.add_argument("--scenario", help="fichier YAML du scénario (par défaut : toutes les règles)")
+    n.add_argument("--name", help="nom du scénario dans le fichier YAML")
+    n.add_argument(
+        "--time-limit",
+        type=float,
+        dest="time_limit",
+        help="limite de temps du solveur par EPCI (s)",
     )
     n.add_argument(
         "--no-rules",
         action="store_true",
-        help="skip the measure of binding rules (one solve less)",
+        help="ne pas mesurer les règles contraignantes (une résolution de moins)",
     )
     n.add_argument(
-        "--retry-failed", action="store_true", help="compute again the EPCIs that failed before"
+        "--retry-failed",
+        action="store_true",
+        help="recalculer les EPCI en échec lors d'un calcul précédent",
     )
     n.set_defaults(func=cmd_national)
+
+    sch = sub.add_parser(
+        "schema",
+        parents=[common],
+        help="écrire le schéma de mutualisation d'un plan (HTML et classeur)",
+        description="Optimise un scénario et écrit le schéma de mutualisation (art. "
+        "L5211-39-1 CGCT) : état des lieux, projet par service et par commune avec son "
+        "instrument juridique, effets sur les effectifs et les dépenses, financement, "
+        "calendrier et gouvernance (schema_mutualisation.html et .xlsx).",
+    )
+    _sources(sch, scenario_help="fichier YAML du scénario (par défaut : toutes les règles)")
+    sch.add_argument("--out", required=True, metavar="DOSSIER", help="dossier de sortie")
+    sch.set_defaults(func=cmd_schema)
+
+    su = sub.add_parser(
+        "suivi",
+        parents=[common],
+        help="comparer les réalisations de l'année au plan (note d'avancement)",
+        description="Compare les réalisations (effectifs, dépenses et organisation par année, "
+        "service et employeur : docs/suivi.md) au plan et à sa feuille de route, signale les "
+        "écarts et écrit la note d'avancement du débat d'orientation budgétaire (suivi.html "
+        "et suivi.xlsx).",
+    )
+    su.add_argument(
+        "--actuals",
+        required=True,
+        metavar="FICHIER",
+        help="tableau des réalisations (.csv ou .xlsx, docs/suivi.md)",
+    )
+    _sources(su, scenario_help="fichier YAML du scénario du plan adopté")
+    su.add_argument("--out", required=True, metavar="DOSSIER", help="dossier de sortie")
+    su.set_defaults(func=cmd_suivi)
+
+    nb = sub.add_parser(
+        "notebook-html",
+        parents=[common],
+        help="exécuter des carnets et les exporter en HTML sans le code",
+        description="Exécute des carnets Jupyter et les exporte en HTML sans les cellules de "
+        "code, pour les partager avec le comité.",
+    )
+    nb.add_argument("notebooks", nargs="+", metavar="CARNET", help="carnets .ipynb")
+    nb.add_argument("--out", required=True, metavar="DOSSIER", help="dossier de sortie")
+    nb.add_argument(
+        "--no-execute",
+        action="store_true",
+        dest="no_execute",
+        help="exporter les sorties déjà présentes sans exécuter les carnets",
+    )
+    nb.set_defaults(func=cmd_notebook_html)
 
     d = sub.add_parser(
         "demo",
         parents=[common],
-        help="optimise the embedded default territory (Angers Loire Métropole)",
+        help="optimiser le territoire par défaut (Angers Loire Métropole)",
+        description="Optimise le scénario de base d'Angers Loire Métropole et écrit ses "
+        "résultats et son rapport.",
     )
-    d.add_argument("--out", default="out/demo")
+    d.add_argument(
+        "--out",
+        default="out/demo",
+        metavar="DOSSIER",
+        help="dossier de sortie (par défaut : out/demo)",
+    )
     d.add_argument("--force", action="store_true", help=_FORCE_HELP)
     d.set_defaults(func=cmd_demo)
     return p

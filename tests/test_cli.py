@@ -155,12 +155,12 @@ def test_solve_writes_tables_workbook_and_report(tiny_folder: Path, tmp_path: Pa
     # The headline is the roadmap (by hand): payroll pool from 2027, -8,000 in 2027 then
     # +40,000 a year; NPV -8,000 / 1.045 + 40,000 x (1.045^-2 + ... + 1.045^-6) = 160,381.88;
     # cumulative 2026-2032: 192,000; long run 212,000 - 172,000 = 40,000 a year.
-    assert "valeur actuelle nette 2026-2032 : 160\u202f382\xa0€" in p.stdout
-    assert "économies cumulées 2026-2032 : 192\u202f000\xa0€" in p.stdout
+    assert "valeur actuelle nette 2026-2032 : +160\u202f382\xa0€" in p.stdout
+    assert "économies cumulées 2026-2032 : +192\u202f000\xa0€" in p.stdout
     assert "212\u202f000\xa0€/an" in p.stdout
     assert "172\u202f000\xa0€/an" in p.stdout
     assert "économies en régime permanent" in p.stdout
-    assert "40\u202f000\xa0€/an" in p.stdout
+    assert "+40\u202f000\xa0€/an" in p.stdout
     assert "changements : Ressources humaines et paie (2027)" in p.stdout
     for name in (
         "decisions.csv",
@@ -324,7 +324,8 @@ def test_votes_with_stance_against_from_angers_blocks(tmp_path: Path) -> None:
 def test_votes_unknown_service_one_line() -> None:
     p = run("votes", "--service", "ads")
     assert p.returncode == 1
-    assert "not a transferable service" in p.stderr
+    assert "« ads » n'est pas une compétence transférable" in p.stderr
+    assert "espace_public (Entretien de l'espace public" in p.stderr
     assert len(p.stderr.strip().splitlines()) == 1, p.stderr
     assert p.stderr.startswith("mutusim: erreur : ")
 
@@ -345,3 +346,127 @@ def test_solve_unknown_epci_one_line(tmp_path: Path) -> None:
     assert p.returncode == 1
     assert len(p.stderr.strip().splitlines()) == 1
     assert p.stderr.startswith("mutusim: erreur : ")
+
+
+# ------------------------------------------------------------------ issue 10
+def test_help_is_french() -> None:
+    p = run("--help")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.startswith("utilisation : mutusim")
+    assert "afficher cette aide et quitter" in p.stdout
+    assert "afficher la version et quitter" in p.stdout
+    for command in ("validate", "solve", "votes", "schema", "suivi", "notebook-html", "demo"):
+        assert command in p.stdout
+    assert "show this help" not in p.stdout
+    assert "usage:" not in p.stdout
+    sub = run("schema", "--help")
+    assert "L5211-39-1" in sub.stdout
+    assert "--out DOSSIER" in sub.stdout
+
+
+def test_usage_errors_are_french() -> None:
+    p = run("solve")
+    assert p.returncode == 2
+    assert "erreur d'utilisation : arguments obligatoires manquants : --out" in p.stderr
+    p = run("solve", "--out", "x", "--solver", "glpk")
+    assert p.returncode == 2
+    assert "--solver : choix invalide 'glpk'" in p.stderr
+
+
+def test_progress_line_per_stage(tiny_folder: Path, tmp_path: Path) -> None:
+    p = run("solve", "--territory", str(tiny_folder), "--out", str(tmp_path / "o"))
+    assert p.returncode == 0, p.stderr
+    stages = [line for line in p.stdout.splitlines() if line.startswith("· ")]
+    assert stages == [
+        "· chargement du territoire…",
+        "· optimisation du scénario (CC Exemple)…",
+        "· analyses : feuille de route, partage des économies, prix des règles…",
+        "· écriture des tableaux, du classeur et du rapport…",
+    ]
+    assert p.stdout.rstrip().splitlines()[-1].startswith("Terminé en ")
+
+
+def test_schema_writes_html_and_workbook(tiny_folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "schema"
+    p = run("schema", "--territory", str(tiny_folder), "--out", str(out))
+    assert p.returncode == 0, p.stderr
+    page = (out / "schema_mutualisation.html").read_text(encoding="utf-8")
+    assert "Schéma de mutualisation des services — CC Exemple" in page
+    sheets = pd.read_excel(out / "schema_mutualisation.xlsx", sheet_name=None)
+    assert "Calendrier" in sheets
+    assert "Gouvernance" in sheets
+    assert "schéma de mutualisation :" in p.stdout
+
+
+def test_schema_without_plan_exit_3(tiny_folder: Path, tmp_path: Path) -> None:
+    yml = tmp_path / "sc.yaml"
+    yml.write_text("name: plafond\nmax_total_cost: 1000\n", encoding="utf-8")
+    p = run(
+        "schema",
+        "--territory",
+        str(tiny_folder),
+        "--scenario",
+        str(yml),
+        "--out",
+        str(tmp_path / "s"),
+    )
+    assert p.returncode == 3
+    assert "Le plafond de coût" in p.stdout
+    assert not (tmp_path / "s" / "schema_mutualisation.html").exists()
+
+
+def test_suivi_compares_actuals_with_the_plan(tiny_folder: Path, tmp_path: Path) -> None:
+    actuals = tmp_path / "realise.csv"
+    actuals.write_text(
+        "year;service;employer;fte;cost;arrangement\n"
+        "2027;rh_paie;EPCI;3,0;120000;\n"
+        "2027;rh_paie;49002;0,5;25000;keep\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "suivi"
+    p = run("suivi", "--actuals", str(actuals), "--territory", str(tiny_folder), "--out", str(out))
+    assert p.returncode == 0, p.stderr
+    assert "En 2027" in p.stdout
+    assert "1 service présente un écart à examiner : Ressources humaines et paie" in p.stdout
+    assert (out / "suivi.html").is_file()
+    assert "Écarts" in pd.read_excel(out / "suivi.xlsx", sheet_name=None)
+
+
+def test_suivi_bad_actuals_lists_every_problem(tiny_folder: Path, tmp_path: Path) -> None:
+    actuals = tmp_path / "realise.csv"
+    actuals.write_text(
+        "year,service,employer,fte,cost\n2027,ad,49001,1,1\n2027,ads,Paris,1,1\n",
+        encoding="utf-8",
+    )
+    p = run(
+        "suivi", "--actuals", str(actuals), "--territory", str(tiny_folder), "--out", str(tmp_path)
+    )
+    assert p.returncode == 1
+    lines = p.stderr.strip().splitlines()
+    assert lines[0].startswith("mutusim: erreur : 2 problème(s) dans ")
+    assert len(lines) == 3
+
+
+def test_notebook_html_exports_without_code(tmp_path: Path) -> None:
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Essai"),
+        nbformat.v4.new_code_cell("valeur_secrete = 6 * 7\nprint('Résultat :', valeur_secrete)"),
+    ]
+    path = tmp_path / "essai.ipynb"
+    nbformat.write(nb, path)
+    out = tmp_path / "html"
+    p = run("notebook-html", str(path), "--out", str(out))
+    assert p.returncode == 0, p.stderr
+    page = (out / "essai.html").read_text(encoding="utf-8")
+    assert "Résultat : 42" in page
+    assert "valeur_secrete" not in page  # the code is left out
+    failing = tmp_path / "panne.ipynb"
+    nb.cells = [nbformat.v4.new_code_cell("1 / 0")]
+    nbformat.write(nb, failing)
+    p = run("notebook-html", str(failing), "--out", str(out))
+    assert p.returncode == 1
+    assert "panne.ipynb : une cellule a échoué" in p.stderr
+    assert "ZeroDivisionError" in p.stderr

@@ -66,7 +66,7 @@ def test_votes_with_a_misspelt_commune_is_one_line(tmp_path):
 
 def test_votes_on_a_mandatory_competence_says_the_law_transfers_it():
     line = one_line_error(run("votes", "--service", "bureau_etudes_voirie"))
-    assert "mandatory for a CU: the law transfers it without a vote" in line
+    assert "compétence obligatoire d'une CU : la loi la transfère sans vote" in line
 
 
 def test_solve_with_a_misspelt_perimeter_is_one_line(tiny_folder, tmp_path):

@@ -16,7 +16,16 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from mutusim.core.findings import Finding, Reason
-from mutusim.present.formatting import MISSING, euros, fte, number
+from mutusim.present.formatting import (
+    MISSING,
+    count,
+    euros,
+    fte,
+    is_missing,
+    number,
+    percent,
+    year,
+)
 
 if TYPE_CHECKING:
     from mutusim.core.result import Result
@@ -24,12 +33,16 @@ if TYPE_CHECKING:
     from mutusim.core.territory import Territory
 
 __all__ = [
+    "ALREADY_LABELS",
     "BILLING_LABELS",
     "COLUMN_LABELS",
     "FINANCING_LABELS",
+    "INSTRUMENTS",
     "INSTRUMENT_LABELS",
     "MODE_LABELS",
     "MODE_SHORT",
+    "NATURE_LABELS",
+    "OPTION_LABELS",
     "RULE_LABELS",
     "START_REASON_LABELS",
     "STATUS_LABELS",
@@ -38,7 +51,12 @@ __all__ = [
     "finding_text",
     "fiscal_regime_text",
     "french",
+    "infeasibility_summary",
+    "name_list",
+    "option_value",
+    "plural",
     "reason_text",
+    "scenario_title",
     "start_reason",
     "vote_reason",
 ]
@@ -50,6 +68,37 @@ MODE_LABELS: dict[str, str] = {
 }
 #: Short verbs of the modes, inside sentences.
 MODE_SHORT: dict[str, str] = {"keep": "conserver", "share": "mutualiser", "transfer": "transférer"}
+#: A mode the plan keeps from today's arrangements: nothing to decide ("déjà transféré").
+ALREADY_LABELS: dict[str, str] = {
+    "share": "Déjà mutualisé (service commun existant)",
+    "transfer": "Déjà transféré à l'EPCI",
+}
+#: Legal category of an EPCI, in words.
+NATURE_LABELS: dict[str, str] = {
+    "CC": "communauté de communes",
+    "CA": "communauté d'agglomération",
+    "CU": "communauté urbaine",
+    "METRO": "métropole",
+    "MET69": "Métropole de Lyon",
+}
+#: The legal instrument of each mode (DOMAIN.md §1): what the councils adopt.
+INSTRUMENTS: dict[str, str] = {
+    "keep": "Gestion communale : aucun acte",
+    "share": (
+        "Service commun (art. L5211-4-2 CGCT) : convention entre l'EPCI et chaque commune "
+        "membre, après fiche d'impact et avis des comités sociaux territoriaux"
+    ),
+    "transfer": (
+        "Transfert de compétence (art. L5211-17 CGCT) : délibérations concordantes à la "
+        "majorité qualifiée (art. L5211-5 II), arrêté préfectoral, évaluation des charges "
+        "par la CLECT (art. 1609 nonies C CGI)"
+    ),
+    "transfer_a_la_carte": (
+        "Transfert à la carte (art. L5211-17-2 CGCT) : délibérations concordantes à la "
+        "majorité qualifiée, pour les seules communes qui transfèrent"
+    ),
+    "already": "Situation actuelle maintenue : aucun acte",
+}
 
 STATUS_LABELS: dict[str, str] = {
     "optimal": "optimal (prouvé)",
@@ -77,8 +126,21 @@ COLUMN_LABELS: dict[str, str] = {
     "cost_after": "Coût après (€/an)",
     "level_before": "Niveau de service avant (0-100)",
     "level_after": "Niveau de service après (0-100)",
-    "balance": "Solde (€/an, négatif = économie)",
+    "balance": "Économie annuelle (€/an)",
+    "saving": "Économie annuelle (€/an)",
     "savings": "Économies (€/an)",
+    "transferred_before": "Communes ayant déjà transféré",
+    "largest_name": "Commune la plus peuplée",
+    "instrument": "Instrument juridique",
+    "employer": "Code employeur",
+    "employer_name": "Employeur",
+    "fte_posts": "dont postes entiers (ETP)",
+    "ratio": "Part",
+    "services_started": "Services réorganisés",
+    "fte_today": "ETP employés aujourd'hui",
+    "fte_out": "ETP rejoignant l'EPCI (reçus, pour l'EPCI)",
+    "fte_steady": "ETP employés après le plan (régime permanent)",
+    "fte_end": "ETP employés la dernière année de la période",
     "keep": "Communes conservant",
     "share": "Communes mutualisant",
     "transfer": "Communes transférant",
@@ -101,8 +163,14 @@ COLUMN_LABELS: dict[str, str] = {
     "total_cost": "Coût du plan (€/an)",
     "transition_one_off": "Coûts de transition ponctuels (€)",
     "fte_moved": "ETP concernés par un changement",
+    "pairs_keep": "Services conservés (communes × services)",
+    "pairs_share": "Nouvelles adhésions à un service commun (communes × services)",
+    "pairs_transfer": "Nouveaux transferts (communes × services)",
+    "pools_opened": "Services mutualisés ou transférés, existants compris",
+    "cost_per_inhabitant": "Coût par habitant (€/an)",
     # votes and majorities
-    "balance_if_transferred": "Effet du transfert sur le budget communal (€/an)",
+    "balance_if_transferred": "Économie pour la commune en cas de transfert (€/an)",
+    "saving_if_transferred": "Économie pour la commune en cas de transfert (€/an)",
     "vote": "Vote favorable",
     "vote_basis": "Motif du vote",
     "councils": "Conseils municipaux",
@@ -110,7 +178,7 @@ COLUMN_LABELS: dict[str, str] = {
     "yes_population": "Population des communes favorables",
     "branch_two_thirds": "2/3 des conseils et plus de 1/2 de la population",
     "branch_half": "1/2 des conseils et au moins 2/3 de la population",
-    "largest": "Commune la plus peuplée",
+    "largest": "Code INSEE de la commune la plus peuplée",
     "veto_applies": "Accord de la plus peuplée requis (> 1/4)",
     "largest_yes": "Accord de la plus peuplée",
     "majority": "Majorité qualifiée atteinte",
@@ -121,7 +189,6 @@ COLUMN_LABELS: dict[str, str] = {
     "transition_cost": "Coûts de transition (€)",
     "posts_not_replaced": "Postes non remplacés (départs)",
     "posts_abolished": "Postes supprimés (surnombre)",
-    "instrument": "Instrument juridique",
     "article": "Article",
     "manager": "Gestionnaire",
     "new_members": "Nouveaux membres",
@@ -134,8 +201,6 @@ COLUMN_LABELS: dict[str, str] = {
     "largest_loss": "Plus forte perte (€/an)",
     "epci_balance": "Solde de l'EPCI (€/an)",
     "charged_on_ac": "Imputé sur l'attribution de compensation (€/an)",
-    "delta_cif": "Hausse du CIF",
-    "dgf_per_year": "Dotation d'intercommunalité en plus (€/an)",
     "abolition_cost": "Coût des suppressions de postes (€)",
     "cost_status_quo": "Coût sans changement (€)",
     "cost_plan": "Coût avec le plan (€)",
@@ -153,7 +218,8 @@ COLUMN_LABELS: dict[str, str] = {
     "staff": "Postes (ETP)",
     "partial": "Temps d'agents mis à disposition (ETP)",
     "posts": "Postes (ETP)",
-    "host": "Employeur",
+    "host": "Code de l'employeur d'accueil",
+    "host_name": "Employeur d'accueil",
     "surplus_left": "Sureffectif restant (ETP)",
     "fte_in": "ETP d'origine",
     "posts_in": "Postes transférés (ETP)",
@@ -164,7 +230,6 @@ COLUMN_LABELS: dict[str, str] = {
     "absorbed_year": "Année d'absorption du sureffectif",
     "absorbed": "Sureffectif absorbé",
     "steady_savings": "Économies annuelles en régime (€/an)",
-    "employer": "Employeur",
     "posts_transferred_in": "Postes reçus (ETP)",
     "posts_transferred_out": "Postes transférés (ETP)",
     "fte_made_available": "Temps mis à disposition (ETP)",
@@ -173,6 +238,16 @@ COLUMN_LABELS: dict[str, str] = {
     "parties": "Parties concernées",
     "source": "Référence",
     "npv": "Valeur actuelle nette (€)",
+    "fte_target": "ETP cible",
+    "surplus": "Sureffectif de départ (ETP)",
+    "reduction": "Réduction des effectifs",
+    "years_to_absorb": "Années pour résorber le sureffectif",
+    "transition_one_off_pool": "Coûts de transition ponctuels (€)",
+    "delta_ac": "Baisse des attributions de compensation (€/an)",
+    "delta_cif": "Hausse du coefficient d'intégration fiscale",
+    "dgf_per_year": "Dotation d'intercommunalité supplémentaire (€/an)",
+    "dgf_upside": "Dotation d'intercommunalité supplémentaire (€)",
+    "discounted_dgf_upside": "Dotation supplémentaire actualisée (€)",
     # allocation
     "cost_alone": "Coût sans mutualisation (€/an)",
     "savings_key": "Économies selon la clé (€/an)",
@@ -187,6 +262,31 @@ COLUMN_LABELS: dict[str, str] = {
     "cost_without": "Coût annuel sans la règle, régime établi (€/an)",
     "price": "Coût de la règle (VAN, €)",
     "binds": "Contraignante",
+    # yearly follow-up
+    "arrangement": "Organisation",
+    "arrangement_planned": "Organisation prévue",
+    "arrangement_actual": "Organisation réalisée",
+    "fte_planned": "ETP prévus",
+    "fte_actual": "ETP réalisés",
+    "fte_gap": "Écart d'effectif (ETP, réalisé − prévu)",
+    "cost_planned": "Dépense prévue (€)",
+    "cost_actual": "Dépense réalisée (€)",
+    "cost_gap": "Écart de dépense (€, positif = dépense inférieure au plan)",
+    "reported": "Renseigné",
+    "gap_arrangement": "Écart d'organisation",
+    "gap_fte": "Écart d'effectif",
+    "gap_cost": "Écart de dépense",
+    "gap_flag": "Écart à examiner",
+    "employers_reported": "Employeurs renseignés",
+    "employers_missing": "Employeurs non renseignés",
+    "arrangement_gaps": "Organisations différentes du plan",
+    "services_reported": "Services renseignés",
+    "services_with_gaps": "Services avec un écart",
+    # options and sources
+    "option": "Option",
+    "option_code": "Code de l'option (fichier YAML)",
+    "default": "Valeur par défaut",
+    "topic": "Objet",
 }
 
 #: French name of every rule of :data:`mutusim.core.rulebook.RULES`.
@@ -238,8 +338,22 @@ _LIMITS: dict[str, str] = {
     "transition_budget": "budget annuel de transition",
 }
 _METHODS: dict[str, str] = {"exact": "exacte", "sampled": "estimée par tirage"}
+_REDUCTIONS: dict[str, str] = {
+    "attrition": "départs non remplacés",
+    "abolition": "suppression de postes (surnombre)",
+}
+_DEPARTURES: dict[str, str] = {
+    "retirements": "départs en retraite seulement",
+    "all": "tous les départs (retraites, mutations, fins de contrat)",
+}
+_ABSORBED: dict[str, str] = {"after the horizon": "après l'horizon", "not started": "non engagé"}
 _BOOL_COLUMNS = (
     "changed",
+    "reported",
+    "gap_arrangement",
+    "gap_fte",
+    "gap_cost",
+    "gap_flag",
     "vote",
     "branch_two_thirds",
     "branch_half",
@@ -329,11 +443,17 @@ def vote_reason(basis: str, balance: float | None = None) -> str:
     basis : str
         ``stance_for``, ``stance_against``, ``stance_undecided`` or ``budget``.
     balance : float, optional
-        Effect of the transfer on the commune's budget [EUR/year] (``budget``).
+        Change of the commune's budget if the service is transferred
+        [EUR/year], positive = the commune pays more (``budget``).
 
     Returns
     -------
     str
+
+    Examples
+    --------
+    >>> vote_reason("budget", 907.0)
+    'le transfert coûterait 907\xa0€/an de plus à la commune'
     """
     if basis == "stance_for":
         return "position connue : pour"
@@ -341,7 +461,13 @@ def vote_reason(basis: str, balance: float | None = None) -> str:
         return "position connue : contre"
     if basis == "stance_undecided":
         return "sans position : le silence vaut accord"
-    return f"effet sur le budget communal : {euros(balance, signed=True, per_year=True)}"
+    if balance is None or is_missing(balance):
+        return "effet sur le budget communal non chiffré"
+    if balance > 0.5:
+        return f"le transfert coûterait {euros(balance, per_year=True)} de plus à la commune"
+    if balance < -0.5:
+        return f"le transfert ferait économiser {euros(-balance, per_year=True)} à la commune"
+    return "le transfert ne change pas le budget communal"
 
 
 def reason_text(reason: Reason, territory: Territory | None = None) -> str:
@@ -368,7 +494,8 @@ def reason_text(reason: Reason, territory: Territory | None = None) -> str:
     if code == "mode_not_allowed":
         return f"le scénario n'autorise pas ce mode ({mode})"
     if code == "mandatory":
-        return f"compétence obligatoire pour une {v.get('nature')} : transférée par la loi"
+        nature = NATURE_LABELS.get(str(v.get("nature")), str(v.get("nature")))
+        return f"compétence obligatoire pour une {nature} : transférée par la loi"
     if code == "service_outside":
         return "service hors du périmètre du scénario (garde sa situation actuelle)"
     if code == "commune_outside":
@@ -597,8 +724,13 @@ def start_reason(row: Mapping[str, Any], scenario: Scenario) -> str:
 def french(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` with French headers and French values for modes, booleans, codes.
 
-    Modes, statuses, booleans (oui/non), rule names, vote bases, start
-    reasons and Shapley methods are translated; other cells are unchanged.
+    Modes (``déjà transféré`` when the plan keeps today's transfer), statuses,
+    booleans (oui/non), rule names, vote bases, start reasons, staff
+    reductions and Shapley methods are translated. Balances follow the sign
+    convention of :data:`mutusim.present.formatting.SIGN_CONVENTION`:
+    ``balance`` (after − before) becomes the saving (before − after), and
+    ``balance_if_transferred`` the saving of a transfer. Other cells are
+    unchanged.
 
     Parameters
     ----------
@@ -610,9 +742,19 @@ def french(df: pd.DataFrame) -> pd.DataFrame:
     DataFrame
     """
     out = df.copy()
-    for col in ("mode", "current"):
+    if "mode" in out.columns:
+        current = out["current"] if "current" in out.columns else None
+        out["mode"] = [
+            ALREADY_LABELS[m]
+            if current is not None and m == current.iloc[i] and m in ALREADY_LABELS
+            else MODE_LABELS.get(m, m)
+            for i, m in enumerate(out["mode"])
+        ]
+    if "current" in out.columns:
+        out["current"] = out["current"].map(lambda m: MODE_LABELS.get(m, m))
+    for col in ("arrangement", "arrangement_planned", "arrangement_actual"):
         if col in out.columns:
-            out[col] = out[col].map(lambda m: MODE_LABELS.get(m, m))
+            out[col] = out[col].map(lambda m: MODE_LABELS.get(m, m) if m else MISSING)
     for col in _BOOL_COLUMNS:
         if col in out.columns:
             out[col] = out[col].map({True: "oui", False: "non"})
@@ -622,6 +764,9 @@ def french(df: pd.DataFrame) -> pd.DataFrame:
             vote_reason(b, None if balance is None else balance.iloc[i])
             for i, b in enumerate(out["vote_basis"])
         ]
+    for col in ("balance", "balance_if_transferred"):  # the sign convention: saving > 0
+        if col in out.columns:
+            out[col] = -pd.to_numeric(out[col]) + 0.0
     if "reason" in out.columns:
         out["reason"] = out["reason"].map(
             lambda r: START_REASON_LABELS.get(r, r) if isinstance(r, str) else MISSING
@@ -630,6 +775,14 @@ def french(df: pd.DataFrame) -> pd.DataFrame:
         out["full_limits"] = out["full_limits"].map(
             lambda x: ", ".join(_LIMITS.get(v, v) for v in str(x).split(";") if v) or MISSING
         )
+    if "start_year" in out.columns:
+        out["start_year"] = [
+            "non engagé" if is_missing(y) else int(y) for y in out["start_year"].tolist()
+        ]
+    if "absorbed" in out.columns:
+        out["absorbed"] = out["absorbed"].map(lambda a: _ABSORBED.get(str(a), a))
+    if "reduction" in out.columns:
+        out["reduction"] = out["reduction"].map(lambda r: _REDUCTIONS.get(str(r), r))
     if "rule" in out.columns:
         out["rule"] = out["rule"].map(lambda r: RULE_LABELS.get(r, r))
     if "method" in out.columns:
@@ -639,3 +792,416 @@ def french(df: pd.DataFrame) -> pd.DataFrame:
     if "status" in out.columns:
         out["status"] = out["status"].map(lambda s: STATUS_LABELS.get(str(s), s))
     return out.rename(columns=COLUMN_LABELS)
+
+
+# ---------------------------------------------------------------- scenarios
+#: French name of every option of :class:`mutusim.core.scenario.Scenario`.
+OPTION_LABELS: dict[str, str] = {
+    "name": "Nom du scénario",
+    "description": "Description",
+    "allowed_modes": "Modes autorisés",
+    "min_level": "Niveau de service minimal (0-100)",
+    "min_level_by_service": "Niveau de service minimal par service (0-100)",
+    "max_total_cost": "Plafond du coût annuel du plan",
+    "max_fte_moved": "Plafond des ETP concernés par un changement",
+    "force": "Décisions imposées",
+    "forbid": "Décisions exclues",
+    "perimeter_communes": "Communes du périmètre",
+    "perimeter_max_population": "Population maximale d'une commune du périmètre",
+    "perimeter_services": "Services du périmètre",
+    "disabled_rules": "Règles désactivées",
+    "solver": "Solveur",
+    "time_limit": "Limite de temps du solveur",
+    "mip_gap": "Écart d'optimalité toléré",
+    "decompose": "Résolution service par service (quand aucune règle ne les lie)",
+    "vote_tolerance": "Tolérance du vote (hausse admise du budget communal)",
+    "stances": "Positions connues des conseils municipaux",
+    "billing_keys": "Clés de facturation des services communs",
+    "no_worse_off": "Aucune commune perdante",
+    "cif_upside": "Effet du CIF sur la dotation d'intercommunalité",
+    "cif_current": "Coefficient d'intégration fiscale actuel",
+    "tax_receipts": "Recettes fiscales du territoire",
+    "dgf_per_inhabitant_per_cif": "Dotation par habitant et par unité de CIF",
+    "hosts": "Employeur qui porte chaque nouveau service commun",
+    "departures": "Départs d'agents qui réduisent les postes",
+    "retirement_rate": "Taux annuel de départs en retraite",
+    "all_departure_rate": "Taux annuel de départs des agents (tous motifs)",
+    "staff_reduction": "Réduction des effectifs",
+    "start_year": "Première année du plan",
+    "end_year": "Dernière année du plan",
+    "adoption_year": "Année d'adoption du scénario (les changements prennent effet au 1er janvier suivant)",
+    "discount_rate": "Taux d'actualisation",
+    "max_changes_per_year": "Services réorganisés par an, au plus",
+    "transition_budget": "Budget annuel de transition",
+}
+_KEYS: dict[str, str] = {
+    "units": "unités d'œuvre (coût unitaire × unités, art. D5211-16 CGCT)",
+    "population": "population",
+    "fte": "ETP",
+}
+_STANCES: dict[str, str] = {"for": "pour", "against": "contre", "undecided": "sans position"}
+
+
+def scenario_title(scenario: Scenario) -> str:
+    """How a scenario is named in a document: its description, else its name in words.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from mutusim.core.scenario import Scenario
+    >>> scenario_title(Scenario(name="plan_optimal"))
+    'plan optimal'
+    """
+    if scenario.description:
+        return scenario.description
+    return scenario.name.replace("_", " ").strip() or "scénario"
+
+
+def plural(n: int, one: str, many: str) -> str:
+    """A count and its noun, agreed in number: ``1 commune perd``, ``3 perdent``.
+
+    Parameters
+    ----------
+    n : int
+        The count.
+    one, many : str
+        The words after it, singular (0 and 1, as French does) and plural.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> plural(1, "commune", "communes"), plural(12345, "commune", "communes")
+    ('1 commune', '12\u202f345 communes')
+    """
+    return f"{count(n)} {one if abs(n) < 2 else many}"
+
+
+def name_list(names: list[str], *, most: int = 6, total: int | None = None) -> str:
+    """A French list of names, shortened: ``A, B et 12 autres``.
+
+    Parameters
+    ----------
+    names : list of str
+        The names, in the order to show.
+    most : int
+        Most names written out.
+    total : int, optional
+        Size of the whole set: ``toutes (29)`` when every one is listed.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> name_list(["Angers", "Avrillé", "Trélazé"])
+    'Angers, Avrillé et Trélazé'
+    >>> name_list(["A", "B", "C"], total=3)
+    'toutes (3)'
+    """
+    if not names:
+        return "aucune"
+    if total is not None and len(names) == total and total > 2:
+        return f"toutes ({count(total)})"
+    if len(names) == 1:
+        return names[0]
+    if len(names) <= most:
+        return ", ".join(names[:-1]) + " et " + names[-1]
+    rest = len(names) - (most - 1)
+    return ", ".join(names[: most - 1]) + f" et {count(rest)} autres"
+
+
+def _names(territory: Territory | None, table: str, codes: Any) -> list[str]:
+    return [_name(territory, table, c) for c in codes]
+
+
+def option_value(name: str, value: Any, territory: Territory | None = None) -> str:
+    """The value of a scenario option, in French words and figures.
+
+    Parameters
+    ----------
+    name : str
+        An option of :data:`OPTION_LABELS`.
+    value : object
+        Its value.
+    territory : Territory, optional
+        To name services and communes.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> option_value("all_departure_rate", 0.069), option_value("allowed_modes", ("keep", "share"))
+    ('6,9\\xa0%', 'conserver, mutualiser')
+    """
+    if value is None:
+        return "non fixé"
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if name == "name":
+        return str(value).replace("_", " ")
+    if name == "allowed_modes":
+        return ", ".join(MODE_SHORT.get(m, m) for m in value)
+    if name == "disabled_rules":
+        return ", ".join(RULE_LABELS.get(r, r) for r in value) or "aucune"
+    if name == "perimeter_communes":
+        return name_list(_names(territory, "communes", value), most=12)
+    if name == "perimeter_services":
+        return name_list(_names(territory, "services", value), most=12)
+    if name in ("force", "forbid"):
+        parts = []
+        for d in value:
+            service = (
+                "tous les services"
+                if d.service == "*"
+                else _name(territory, "services", d.service)
+            )
+            commune = (
+                "toutes les communes"
+                if d.commune == "*"
+                else _name(territory, "communes", d.commune)
+            )
+            parts.append(f"{service}, {commune} : {MODE_SHORT.get(d.mode, d.mode)}")
+        return " ; ".join(parts) or "aucune"
+    if name == "min_level_by_service":
+        return (
+            " ; ".join(
+                f"{_name(territory, 'services', s)} : {number(v, 1)}" for s, v in value.items()
+            )
+            or "aucun"
+        )
+    if name == "billing_keys":
+        return (
+            " ; ".join(
+                f"{_name(territory, 'services', s)} : {_KEYS.get(k, k)}" for s, k in value.items()
+            )
+            or "unités d'œuvre pour tous les services"
+        )
+    if name == "stances":
+        parts = []
+        for s, m in value.items():
+            service = "tous les services" if s == "*" else _name(territory, "services", s)
+            who = ", ".join(
+                f"{_name(territory, 'communes', c)} {_STANCES.get(v, v)}" for c, v in m.items()
+            )
+            parts.append(f"{service} : {who}")
+        return " ; ".join(parts) or "aucune"
+    if name == "staff_reduction":
+        return _REDUCTIONS.get(str(value), str(value))
+    if name == "solver":
+        return {"highs": "HiGHS", "cbc": "CBC"}.get(str(value), str(value))
+    if name == "departures":
+        return _DEPARTURES.get(str(value), str(value))
+    if name == "hosts":
+        return (
+            " ; ".join(
+                f"{_name(territory, 'services', sv)} : "
+                + ("l'EPCI" if h == "EPCI" else _name(territory, "communes", h))
+                for sv, h in value.items()
+            )
+            or "l'EPCI, ou l'employeur du fichier des modes"
+        )
+    if name in ("retirement_rate", "all_departure_rate", "discount_rate", "mip_gap"):
+        return percent(value, 2 if name == "mip_gap" else 1)
+    if name == "cif_current":
+        return number(value, 2)
+    if name in ("max_total_cost", "tax_receipts", "vote_tolerance"):
+        return euros(value, per_year=True)
+    if name in ("transition_budget", "dgf_per_inhabitant_per_cif"):
+        return euros(value) + (" par an" if name == "transition_budget" else "")
+    if name in ("start_year", "end_year", "adoption_year"):
+        return year(value)
+    if name == "time_limit":
+        return f"{number(value, 0 if float(value).is_integer() else 1)} s"
+    if name == "max_fte_moved":
+        return fte(value)
+    if name == "perimeter_max_population":
+        return f"{count(value)} habitants"
+    if name == "min_level":
+        return number(value, 1)
+    if name == "max_changes_per_year":
+        return count(value)
+    return str(value)
+
+
+# ------------------------------------------------------------- infeasibility
+#: What excludes a mode, said once for a whole group of pairs (no figures).
+_REASON_SHORT: dict[str, str] = {
+    "not_transferable": "le service n'est pas une compétence transférable",
+    "no_mode_row": "les données ne décrivent pas ce mode",
+    "mode_not_allowed": "le scénario n'autorise pas ce mode",
+    "mandatory": "la compétence est transférée par la loi",
+    "service_outside": "le service est hors du périmètre",
+    "commune_outside": "la commune est hors du périmètre",
+    "population_above": "la commune dépasse le seuil de population du périmètre",
+    "forbidden": "le scénario l'exclut",
+    "forced_other": "le scénario impose un autre mode",
+    "level_below": "le niveau de service est inférieur au minimum exigé",
+    "already_transferred": "le service est déjà transféré",
+    "no_majority": "la majorité qualifiée n'est pas atteinte",
+    "a_la_carte_against": "le conseil municipal vote contre",
+    "own_costs_exceed": "la commune paierait plus qu'aujourd'hui",
+    "transfer_costs_more": "la commune paierait plus qu'aujourd'hui",
+    "excluded": "exclu",
+}
+#: What to relax, per rule that excludes modes.
+_RELAX: dict[str, str] = {
+    "service_levels": "abaisser le niveau de service minimal exigé",
+    "allowed_modes": "autoriser d'autres modes dans le scénario",
+    "forced_decisions": "retirer les décisions imposées ou exclues qui se contredisent",
+    "perimeter": "élargir le périmètre du scénario",
+    "qualified_majority": "convaincre les conseils municipaux opposés, ou renoncer au transfert",
+    "no_worse_off": "lever la règle « aucune commune perdante »",
+    "data": "compléter les données des modes (fichier des modes)",
+}
+
+
+#: Reasons that state a fact of the territory or of the law, not a rule one can relax.
+_STRUCTURAL = ("not_transferable", "already_transferred", "mandatory")
+
+
+def _places(t: Territory, found: list[Finding]) -> tuple[str, str]:
+    services = list(dict.fromkeys(str(f.service) for f in found))
+    communes = list(dict.fromkeys(str(f.commune) for f in found))
+    s_list = [f"« {n} »" for n in _names(t, "services", services)]
+    c_list = _names(t, "communes", communes)
+    if len(s_list) == len(t.services) and len(s_list) > 1:
+        s_phrase = f"tous les services étudiés ({count(len(s_list))})"
+    elif len(s_list) == 1:
+        s_phrase = f"le service {s_list[0]}"
+    else:
+        s_phrase = f"les services {name_list(s_list, most=5)}"
+    if len(c_list) == len(t.communes) and len(c_list) > 1:
+        c_phrase = f"toutes les communes ({count(len(c_list))})"
+    elif len(c_list) == 1:
+        c_phrase = f"la commune {c_list[0]}"
+    else:
+        c_phrase = f"les communes {name_list(c_list, most=6)}"
+    return s_phrase, c_phrase
+
+
+def _no_mode_sentence(t: Territory, rules: tuple[str, ...], found: list[Finding]) -> str:
+    """One sentence for pairs left without a mode by the same relaxable rules."""
+    s_phrase, c_phrase = _places(t, found)
+    text = f"Aucune organisation n'est possible pour {s_phrase} dans {c_phrase}."
+    if not rules:
+        return text + (
+            " Les données ne décrivent aucun mode possible pour ces couples : compléter le "
+            "fichier des modes."
+        )
+    text += " " + ("Règle en cause : " if len(rules) == 1 else "Règles en cause : ")
+    text += ", ".join(f"« {RULE_LABELS.get(r, r)} »" for r in rules) + "."
+    relax = []
+    for rule in rules:
+        if rule == "service_levels":
+            # the best level each pair could reach; the minimum must come down to the lowest
+            best = []
+            need = []
+            for f in found:
+                levels = [
+                    float(r.values["level"])
+                    for r in f.reasons.values()
+                    if r.code == "level_below" and "level" in r.values
+                ]
+                need += [
+                    float(r.values["minimum"])
+                    for r in f.reasons.values()
+                    if r.code == "level_below" and "minimum" in r.values
+                ]
+                if levels:
+                    best.append(max(levels))
+            if best and need:
+                relax.append(
+                    f"abaisser le niveau de service minimal exigé ({number(max(need), 1)}) à "
+                    f"{number(min(best), 1)} au plus"
+                )
+                continue
+        if rule == "allowed_modes":
+            modes = sorted(
+                {
+                    str(r.values.get("mode"))
+                    for f in found
+                    for r in f.reasons.values()
+                    if r.code == "mode_not_allowed"
+                }
+            )
+            names = " ou ".join(MODE_SHORT.get(m, m) for m in modes)
+            relax.append(f"autoriser le scénario à {names}")
+            continue
+        if rule in _RELAX:
+            relax.append(_RELAX[rule])
+    if relax:
+        text += f" À assouplir : {' ; ou '.join(relax)}."
+    return text
+
+
+def infeasibility_summary(result: Result) -> list[str]:
+    """Why a scenario has no plan, in a few grouped French sentences (before any detail).
+
+    Pairs left without any mode are grouped by the rules one could relax
+    that exclude their modes (facts such as a competence already transferred
+    or not transferable are no such rule): one sentence per group names the
+    services and the communes, the rules at stake and what to relax, by how
+    much for a minimum service level. Rules whose removal restores
+    feasibility come next (their figures included).
+
+    Parameters
+    ----------
+    result : Result
+        A result without a plan (empty list otherwise).
+
+    Returns
+    -------
+    list of str
+        A short paragraph, one sentence per item.
+    """
+    if result.has_plan:
+        return []
+    t = result.territory
+    groups: dict[tuple[str, ...], list[Finding]] = {}
+    others: list[Finding] = []
+    for f in result.explanation:
+        if f.code == "no_mode":
+            acting = {r.rule for r in f.reasons.values() if r.code not in _STRUCTURAL}
+            groups.setdefault(tuple(sorted(acting)), []).append(f)
+        else:
+            others.append(f)
+    out = []
+    for group, found in groups.items():
+        out.append(_no_mode_sentence(t, group, found))
+    relaxable = [f for f in others if f.code == "relax"]
+    if relaxable:
+        names = ", ".join(f"« {RULE_LABELS.get(str(f.rule), f.rule)} »" for f in relaxable)
+        one = len(relaxable) == 1
+        out.append(
+            "Le scénario devient réalisable si l'on assouplit "
+            + (f"la règle {names}." if one else f"l'une de ces règles : {names}.")
+        )
+        out += [finding_text(f, t) for f in relaxable if f.values]
+    if any(f.code == "unexplained" for f in others):
+        out.append(finding_text(Finding("unexplained"), t))
+    if result.check_errors:
+        out.append(
+            "La vérification indépendante a rejeté le plan du solveur : le plan n'est pas "
+            "présenté (détail technique dans le journal)."
+        )
+    if not out and str(result.status) == "time_limit":
+        out.append(
+            "Le solveur s'est arrêté à sa limite de temps avant de trouver un plan : "
+            "augmenter la limite de temps du solveur (option du scénario, ou --time-limit "
+            "en ligne de commande)."
+        )
+    return out

@@ -1,8 +1,16 @@
 """Self-contained HTML report for the steering committee, in French (PRODUCT.md R4).
 
-One file, no external resource: figures are embedded as base64 PNG. The
-report renders a result and the analyses computed once by the caller
-(:func:`mutusim.analyse`); it never solves.
+One file, no external resource: figures are embedded as base64 PNG, each
+with a French alternative text. The report renders a result and the
+analyses computed once by the caller (:func:`mutusim.analyse`); it never
+solves. It prints well: each major section starts a page, headings stay
+with what follows them, tables repeat their header row and fit the width.
+
+What it shows follows what the committee decides: key figures from
+:func:`mutusim.present.keyfigures.headline`, the votes only for the
+transfers the plan proposes, "déjà transféré" for what already is, only
+the rules that bind, and, for a scenario without a plan, a short grouped
+paragraph before any detail.
 """
 
 from __future__ import annotations
@@ -15,68 +23,70 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib
-import pandas as pd
 
 from mutusim._files import atomic_write
 from mutusim.analysis.suite import Analyses
 from mutusim.analysis.votes import blocking_communes
 from mutusim.core.result import Result
-from mutusim.core.schema import EPCI_PARTY
 from mutusim.present import plot
-from mutusim.present.formatting import euros, fte, number, percent
+from mutusim.present.formatting import (
+    SIGN_CONVENTION,
+    count,
+    euros,
+    format_value,
+    fte,
+    percent,
+    siren,
+)
+from mutusim.present.htmltable import CSS, table_html
+from mutusim.present.keyfigures import headline, staff_by_employer, yearly
 from mutusim.present.labels import (
+    ALREADY_LABELS,
     MODE_LABELS,
+    NATURE_LABELS,
     STATUS_LABELS,
     explanation,
     fiscal_regime_text,
-    french,
+    infeasibility_summary,
+    name_list,
+    plural,
+    scenario_title,
     start_reason,
 )
+from mutusim.present.sources import option_table, source_table
+from mutusim.present.views import service_view, transfers_in_play, with_names
 
-__all__ = ["render_html", "write_html"]
-
-_CSS = """
-body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;max-width:1100px;margin:2em auto;
-color:#222;line-height:1.45;padding:0 1em}
-h1{font-size:1.6em;border-bottom:3px solid #1f77b4;padding-bottom:.3em}
-h2{font-size:1.25em;margin-top:2em;color:#1f4e79}
-table{border-collapse:collapse;font-size:.85em;margin:.5em 0 1em}
-th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}
-th{background:#eef3f8}
-td:first-child,th:first-child{text-align:left}
-.kpi{display:flex;gap:1em;flex-wrap:wrap}
-.kpi div{background:#eef3f8;border-radius:6px;padding:.6em 1em;min-width:180px}
-.kpi b{display:block;font-size:1.3em}
-.warn{background:#fff3cd;border-left:4px solid #e0a800;padding:.5em 1em}
-.note{color:#555;font-size:.85em}
-img{max-width:100%}
-"""
+__all__ = ["figure_html", "render_html", "write_html"]
 
 
-def _fig_to_img(fig: Any) -> str:
+def figure_html(fig: Any, alt: str, caption: str = "") -> str:
+    """A matplotlib figure as an embedded PNG with its alternative text (then closed).
+
+    Parameters
+    ----------
+    fig : Figure
+        The figure.
+    alt : str
+        What the figure shows, in French, for a reader who cannot see it.
+    caption : str
+        Shown under it.
+
+    Returns
+    -------
+    str
+        A ``<figure>`` element.
+    """
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
     plt.close(fig)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
-    return f'<img alt="figure" src="data:image/png;base64,{data}">'
-
-
-def _table(df: pd.DataFrame, decimals: int = 0) -> str:
-    def fmt(v: object) -> str:
-        if isinstance(v, float):
-            return number(v, decimals)
-        if isinstance(v, int) and not isinstance(v, bool):
-            return number(v)
-        return html.escape(str(v))
-
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{fmt(v)}</td>" for v in row) + "</tr>"
-        for row in df.itertuples(index=False)
+    cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
+    return (
+        f'<figure class="keep"><img alt="{html.escape(alt, quote=True)}" '
+        f'src="data:image/png;base64,{data}">{cap}</figure>'
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def render_html(result: Result, analyses: Analyses | None = None) -> str:
@@ -98,23 +108,238 @@ def render_html(result: Result, analyses: Analyses | None = None) -> str:
         return _render(result, analyses or Analyses())
 
 
-def _votes_section(result: Result) -> list[str]:
-    if result.majorities.empty:
-        return []
-    t = result.territory
-    out = ["<h2>Transferts de compétence : votes des conseils municipaux</h2>"]
-    out.append(
-        "<p class='note'>Majorité qualifiée (art. L5211-5 II CGCT) : deux tiers des conseils représentant "
-        "plus de la moitié de la population, ou la moitié des conseils représentant au moins les deux tiers, "
-        "dont la commune la plus peuplée si elle dépasse le quart de la population. Un conseil qui ne "
-        "délibère pas dans les trois mois est réputé favorable. Sans position connue, une commune vote "
-        "pour si le transfert ne dégrade pas son budget. "
-        + html.escape(
-            fiscal_regime_text(str(t.epci.get("fiscalite")), result.scenario.fa_neutralisation)
+def _section(title: str, body: list[str], *, major: bool = True, intro: str = "") -> list[str]:
+    cls = " class='major'" if major else ""
+    head = f"<div class='keep'><h2>{html.escape(title)}</h2>{intro}</div>"
+    return [f"<section{cls}>", head, *body, "</section>"]
+
+
+# --------------------------------------------------------------- alt texts
+def _alt_waterfall(result: Result) -> str:
+    bs = result.by_service
+    bs = bs[bs["savings"].abs() > 0.5].sort_values("savings", ascending=False)
+    top = " ; ".join(
+        f"{n} ({euros(v, signed=True)})"
+        for n, v in zip(bs["name"][:3], bs["savings"][:3], strict=False)
+    )
+    return (
+        "Graphique en barres horizontales : économies annuelles de chaque service, qui "
+        f"s'additionnent depuis zéro jusqu'au total de {euros(result.savings, per_year=True)}. "
+        f"Les plus fortes : {top}."
+    )
+
+
+def _alt_matrix(result: Result) -> str:
+    d = result.decisions
+    already = ((d["mode"] == d["current"]) & (d["mode"] != "keep")).sum()
+    share = ((d["mode"] == "share") & (d["current"] != "share")).sum()
+    new_transfer = ((d["mode"] == "transfer") & (d["current"] != "transfer")).sum()
+    keep = (d["mode"] == "keep").sum()
+    return (
+        f"Grille de couleurs : mode retenu pour chacun des {count(len(result.territory.services))} "
+        f"services dans chacune des {count(len(result.territory.communes))} communes : "
+        f"{count(share)} adhésions nouvelles à un service commun, {count(new_transfer)} nouveaux "
+        f"transferts, {count(already)} situations actuelles maintenues (déjà mutualisé ou "
+        f"transféré), {count(keep)} services conservés par leur commune."
+    )
+
+
+def _alt_balance(result: Result) -> str:
+    bc = result.by_commune.assign(saving=plot.commune_savings(result))
+    bc = bc.sort_values("saving", ascending=False)
+    first, last = bc.iloc[0], bc.iloc[-1]
+    return (
+        "Barres horizontales divergentes : économie annuelle du budget de chaque commune, de "
+        f"{euros(first['saving'], signed=True)} ({first['name']}) à "
+        f"{euros(last['saving'], signed=True)} ({last['name']}) ; "
+        f"{plural(int((bc['saving'] > 0.5).sum()), 'commune gagne', 'communes gagnent')}, "
+        f"{plural(int((bc['saving'] < -0.5).sum()), 'perd', 'perdent')}."
+    )
+
+
+def _alt_roadmap(result: Result) -> str:
+    rm = result.schedule.roadmap  # type: ignore[union-attr]
+    sc = result.scenario
+    return (
+        f"Barres : économies de chaque année de {sc.start_year} à {sc.end_year}, de "
+        f"{euros(rm['savings'].iloc[0], signed=True)} en {int(rm['year'].iloc[0])} à "
+        f"{euros(rm['savings'].iloc[-1], signed=True)} en {int(rm['year'].iloc[-1])} ; "
+        f"courbe des économies cumulées, jusqu'à {euros(rm['cumulative_savings'].iloc[-1], signed=True)}."
+    )
+
+
+def _alt_staff(result: Result) -> str:
+    st = result.schedule.staff  # type: ignore[union-attr]
+    units = st.groupby(["service", "mode", "host"]).ngroups
+    last = st[st["year"] == st["year"].max()]["staff"].sum() if len(st) else 0.0
+    return (
+        f"Courbes : postes de chacun des {count(units)} services mutualisés engagés, année "
+        "par année ; ils baissent au rythme des départs d'agents non remplacés, jusqu'à "
+        f"{fte(last)} au total la dernière année."
+    )
+
+
+# ---------------------------------------------------------------- sections
+def _no_plan(result: Result) -> list[str]:
+    summary = infeasibility_summary(result) or ["Pas d'explication disponible."]
+    out = [
+        "<section class='warn'><h2>Aucun plan n'est présenté : pourquoi</h2>",
+        "<p>" + " ".join(html.escape(s) for s in summary) + "</p>",
+    ]
+    details = [line for line in explanation(result) if line not in summary]
+    if details:
+        out.append("<h3>Détail, couple par couple</h3><ul>")
+        out += [f"<li>{html.escape(line)}</li>" for line in details]
+        out.append("</ul>")
+    out.append("</section>")
+    return out
+
+
+def _key_figures(result: Result) -> list[str]:
+    h = headline(result).set_index("key")
+
+    def box(key: str, label: str, extra: str = "") -> str:
+        if key not in h.index:
+            return ""
+        text = format_value(h.at[key, "value"], h.at[key, "kind"])
+        return f"<div>{html.escape(label)}<b>{html.escape(text + extra)}</b></div>"
+
+    sc = result.scenario
+    years = f"{sc.start_year}-{sc.end_year}"
+    ratio = f" ({percent(h.at['savings_ratio', 'value'])})"
+    boxes = [
+        box("npv", f"Valeur actuelle nette {years}"),
+        box("cumulative_savings", f"Économies cumulées {years}"),
+        box("savings", "Économies annuelles en régime permanent", "/an" + ratio),
+        box("transition_one_off", "Coûts de transition ponctuels"),
+        box("fte_moved", "ETP concernés", "\xa0ETP"),
+    ]
+    body = [
+        "<div class='kpi keep'>" + "".join(boxes) + "</div>",
+        f"<p class='note'>Coût annuel actuel des services étudiés : "
+        f"{euros(result.baseline_cost, per_year=True)} ; coût annuel du plan en régime "
+        f"permanent (tous les changements en vigueur, sureffectifs résorbés) : "
+        f"{euros(result.total_cost, per_year=True)}. Ces chiffres sont ceux du plan année par "
+        f"année ci-dessous. Écart d'optimalité prouvé par le solveur : {percent(result.gap, 2)}. "
+        "Chaque plan est revérifié indépendamment du solveur.</p>",
+    ]
+    rows = h.drop(index=["status"]).reset_index()
+    body.append(
+        "<table><thead><tr><th>Indicateur</th><th>Valeur</th></tr></thead><tbody>"
+        + "".join(
+            f"<tr><td>{html.escape(str(r.label))}</td>"
+            f"<td class=n>{html.escape(format_value(r.value, r.kind))}</td></tr>"
+            for r in rows.itertuples()
         )
+        + "</tbody></table>"
+    )
+    return _section("Chiffres clés", body, major=False)
+
+
+def _yearly_section(result: Result) -> list[str]:
+    """The reconciled headline: the plan year by year over the mandate, then its steady state."""
+    sch = result.schedule
+    y = yearly(result, steady=True)
+    if sch is None or y.empty:
+        return []
+    sc = result.scenario
+    limits = []
+    if sc.max_changes_per_year is not None:
+        limits.append(f"au plus {count(sc.max_changes_per_year)} services réorganisés par an")
+    if sc.transition_budget is not None:
+        limits.append(f"un budget de transition de {euros(sc.transition_budget)} par an")
+    departures = (
+        "les départs en retraite" if sc.departures == "retirements" else "tous les départs"
+    )
+    intro = (
+        "<p>Le plan et son calendrier sont choisis ensemble : chaque changement prend effet "
+        f"au 1<sup>er</sup> janvier, au plus tôt en {sc.first_effective_year} (après l'adoption du "
+        "scénario), et un changement qui ne se rembourse pas sur la période n'est pas retenu. "
+        "Les agents travaillant entièrement dans un service suivent le service commun ou le "
+        "transfert ; les agents qui n'y travaillent qu'en partie restent dans leur commune et "
+        "sont mis à disposition : cette part ne produit aucune économie. Les postes ne "
+        f"diminuent qu'au départ d'agents entiers ({departures} : {percent(sc.departure_rate)} "
+        "par an), jamais par licenciement."
+        + (" Contraintes : " + ", ".join(limits) + "." if limits else "")
         + "</p>"
     )
-    maj = result.majorities.copy()
+    cols = [
+        "year",
+        "services_starting",
+        "transition_cost",
+        "posts_not_replaced",
+        "cost_plan",
+        "savings",
+        "cumulative_savings",
+        "discounted_savings",
+    ]
+    body = [
+        figure_html(
+            plot.plot_roadmap(sch, source=plot.source_line(result)).figure,
+            _alt_roadmap(result),
+        ),
+        table_html(y[cols]),
+        f"<p><b>Valeur actuelle nette du plan sur {sc.start_year}-{sc.end_year} "
+        f"(taux {percent(sc.discount_rate)}) : {euros(sch.npv, signed=True)}</b> ; économies "
+        f"cumulées sur la période : {euros(sch.total_savings, signed=True)} ; économies annuelles "
+        f"en régime permanent : {euros(sch.steady_savings, per_year=True, signed=True)}.</p>",
+    ]
+    late = sch.starts[sch.starts["reason"].notna()] if len(sch.starts) else sch.starts
+    if not late.empty:
+        names = result.territory.services["name"]
+        body.append(
+            "<div class='keep'><h3>Changements qui ne démarrent pas dès la première année "
+            "possible</h3><ul>"
+        )
+        for row in late.to_dict("records"):
+            service = names.get(row["service"], row["service"])
+            body.append(
+                f"<li>{html.escape(str(service))} : {html.escape(start_reason(row, sc))}</li>"
+            )
+        body.append("</ul></div>")
+    if len(sch.staff):
+        body.append(
+            figure_html(
+                plot.plot_staff(sch, result.territory, source=plot.source_line(result)).figure,
+                _alt_staff(result),
+            )
+        )
+    return _section(f"Le plan année par année, {sc.start_year}-{sc.end_year}", body, intro=intro)
+
+
+def _decisions_section(result: Result) -> list[str]:
+    sv = service_view(result)
+    cols = [
+        "service_name",
+        "keep",
+        "share",
+        "transfer",
+        "transferred_before",
+        "cost_before",
+        "cost_after",
+        "savings",
+    ]
+    if not sv["transferred_before"].any():
+        cols.remove("transferred_before")
+    body = [table_html(sv[cols])]
+    maj = result.majorities
+    if len(maj):
+        blocked = maj[~maj["majority"].astype(bool)]["service"].tolist()
+        if blocked:
+            names = [str(result.territory.services.at[s, "name"]) for s in blocked]
+            body.append(
+                "<p class='note'>Transfert écarté faute de majorité qualifiée des conseils "
+                f"municipaux : {html.escape(name_list(names))}.</p>"
+            )
+    return _section("Décisions par service", body)
+
+
+def _votes_section(result: Result) -> list[str]:
+    services = transfers_in_play(result)
+    if not services:
+        return []
+    t = result.territory
+    maj = result.majorities[result.majorities["service"].isin(services)].copy()
     maj["service_name"] = t.services["name"].reindex(maj["service"]).to_numpy()
     maj["largest"] = t.communes["name"].reindex(maj["largest"]).to_numpy()
     cols = [
@@ -126,138 +351,87 @@ def _votes_section(result: Result) -> list[str]:
         "largest_yes",
         "majority",
     ]
-    out.append(_table(french(maj[cols])))
-    for s in result.majorities["service"]:
+    shown = maj[cols].rename(columns={"largest": "largest_name"})
+    body = [table_html(shown)]
+    for s in services:
         blockers = blocking_communes(result, s)
         if not blockers.empty:
-            names = ", ".join(
-                f"{n} ({number(p)} hab.)"
+            names = [
+                f"{n} ({count(p)} hab.)"
                 for n, p in zip(blockers["name"], blockers["population"], strict=True)
+            ]
+            body.append(
+                f"<p>Conseils défavorables au transfert « {html.escape(t.services.at[s, 'name'])} » : "
+                f"{html.escape(name_list(names, most=15))}.</p>"
             )
-            out.append(
-                f"<p>Conseils défavorables au transfert « {html.escape(t.services.at[s, 'name'])} » : {html.escape(names)}.</p>"
-            )
-    return out
-
-
-def _service_names(result: Result, codes: str) -> str:
-    names = result.territory.services["name"]
-    return ", ".join(
-        str(names.get(x.strip(), x.strip())) for x in str(codes).split(",") if x.strip()
+    intro = (
+        "<p class='note'>Majorité qualifiée (art. L5211-5 II CGCT) : deux tiers des conseils "
+        "représentant plus de la moitié de la population, ou la moitié des conseils représentant "
+        "au moins les deux tiers, dont la commune la plus peuplée si elle dépasse le quart de la "
+        "population. Un conseil qui ne délibère pas dans les trois mois est réputé favorable. "
+        "Sans position connue, une commune vote pour si le transfert ne dégrade pas son budget. "
+        + html.escape(
+            fiscal_regime_text(str(t.epci.get("fiscalite")), result.scenario.fa_neutralisation)
+        )
+        + "</p>"
     )
-
-
-def _headline_section(result: Result) -> list[str]:
-    """The reconciled headline: the plan year by year over the mandate, then its steady state."""
-    sch = result.schedule
-    if sch is None:
-        return []
-    sc = result.scenario
-    limits = []
-    if sc.max_changes_per_year is not None:
-        limits.append(f"au plus {sc.max_changes_per_year} services réorganisés par an")
-    if sc.transition_budget is not None:
-        limits.append(f"un budget de transition de {euros(sc.transition_budget)} par an")
-    departures = (
-        "les départs en retraite" if sc.departures == "retirements" else "tous les départs"
-    )
-    out = [
-        f"<h2>Le plan année par année, {sc.start_year}-{sc.end_year}</h2>",
-        "<p>Le plan et son calendrier sont choisis ensemble : chaque changement prend effet "
-        f"au 1<sup>er</sup> janvier, au plus tôt en {sc.first_effective_year} (après l'adoption du "
-        "scénario), et un changement qui ne se rembourse pas sur la période n'est pas retenu. "
-        "Les agents travaillant entièrement dans un service suivent le service commun ou le "
-        "transfert ; les agents qui n'y travaillent qu'en partie restent dans leur commune et "
-        "sont mis à disposition : cette part ne produit aucune économie. Les postes ne "
-        f"diminuent qu'au départ d'agents entiers ({departures} : {percent(sc.departure_rate)} "
-        "par an), jamais par licenciement."
-        + (" Contraintes : " + ", ".join(limits) + "." if limits else "")
-        + "</p>",
-        _fig_to_img(plot.plot_roadmap(sch).figure),
-    ]
-    rm = sch.roadmap[
-        [
-            "year",
-            "services_starting",
-            "transition_cost",
-            "posts_not_replaced",
-            "cost_plan",
-            "savings",
-            "cumulative_savings",
-            "discounted_savings",
-        ]
-    ].copy()
-    rm["year"] = rm["year"].astype(str)
-    rm["services_starting"] = [_service_names(result, v) for v in rm["services_starting"]]
-    steady = pd.DataFrame(
-        [
-            {
-                "year": "Régime permanent (après la période)",
-                "services_starting": "",
-                "transition_cost": 0.0,
-                "posts_not_replaced": float("nan"),
-                "cost_plan": sch.steady_cost,
-                "savings": sch.steady_savings,
-                "cumulative_savings": float("nan"),
-                "discounted_savings": float("nan"),
-            }
-        ]
-    )
-    table = pd.concat([rm, steady], ignore_index=True)
-    out.append(_table(french(table)))
-    out.append(
-        f"<p><b>Valeur actuelle nette du plan sur {sc.start_year}-{sc.end_year} "
-        f"(taux {percent(sc.discount_rate)}) : {euros(sch.npv)}</b> ; économies cumulées sur la "
-        f"période : {euros(sch.total_savings)} ; économies annuelles en régime permanent : "
-        f"{euros(sch.steady_savings)}.</p>"
-    )
-    late = sch.starts[sch.starts["reason"].notna()] if len(sch.starts) else sch.starts
-    if not late.empty:
-        out.append("<p>Changements qui ne démarrent pas dès la première année possible :</p><ul>")
-        for row in late.to_dict("records"):
-            out.append(
-                f"<li>{html.escape(_service_names(result, row['service']))} : "
-                f"{html.escape(start_reason(row, sc))}</li>"
-            )
-        out.append("</ul>")
-    out.append(_fig_to_img(plot.plot_staff(sch, result.territory).figure))
-    return out
+    return _section("Transferts proposés : votes des conseils municipaux", body, intro=intro)
 
 
 def _employers_section(result: Result) -> list[str]:
+    e = staff_by_employer(result)
+    cols = [
+        "employer_name",
+        "fte_today",
+        "posts_transferred_out",
+        "posts_transferred_in",
+        "fte_made_available",
+        "posts_not_replaced",
+        "fte_end",
+        "cost_before",
+        "cost_after",
+        "saving",
+    ]
+    return _section(
+        "Effectifs et budgets par employeur",
+        [table_html(e[cols])],
+        intro="<p class='note'>L'employeur qui porte un service commun ou une compétence "
+        "transférée (l'EPCI, ou une commune pour un service commun qu'elle accueille) emploie "
+        "les agents affectés en totalité au service ; chaque commune emploie ceux des services "
+        "qu'elle conserve et ses agents mis à disposition pour une partie de leur temps. "
+        "Première ligne : l'EPCI.</p>",
+    )
+
+
+def _employer_moves_section(result: Result) -> list[str]:
     """Staff moves per year and employer: posts transferred, FTE made available, posts not replaced."""
     sch = result.schedule
     if sch is None or sch.employers.empty:
         return []
-    t = result.territory
-    emp = sch.employers.copy()
+    emp = with_names(sch.employers, result.territory).drop(columns=["employer"])
     emp["year"] = emp["year"].astype(str)
-    emp["employer"] = [
-        t.name if e == EPCI_PARTY else str(t.communes.at[e, "name"]) for e in emp["employer"]
-    ]
-    return [
-        "<h2>Les agents, par employeur et par année</h2>",
-        "<p class='note'>Postes transférés à l'employeur qui porte le service commun ou la "
+    return _section(
+        "Les agents, par employeur et par année",
+        [table_html(emp)],
+        major=False,
+        intro="<p class='note'>Postes transférés à l'employeur qui porte le service commun ou la "
         "compétence (l'EPCI ou une commune), temps d'agents mis à disposition par leur commune, "
         "postes non remplacés au départ d'agents, postes supprimés (surnombre).</p>",
-        _table(french(emp.rename(columns={"employer": "name"})), 1),
-    ]
+    )
 
 
 def _calendar_section(result: Result, analyses: Analyses) -> list[str]:
     cal = analyses.calendar
     if cal is None or cal.empty:
         return []
-    table = cal.copy()
-    table["service"] = [_service_names(result, s) for s in table["service"]]
+    table = with_names(cal, result.territory)
     table["date"] = [f"{d.day:02d}/{d.month:02d}/{d.year}" for d in table["date"]]
-    table = table[["service", "step", "date"]].rename(columns={"service": "service_name"})
-    return [
-        "<h2>Calendrier des étapes légales</h2>",
-        "<p class='note'>Dates au plus tard pour que chaque changement prenne effet au "
+    return _section(
+        "Calendrier des étapes légales",
+        [table_html(table[["service_name", "mode", "step", "date"]])],
+        intro="<p class='note'>Dates au plus tard pour que chaque changement prenne effet au "
         "1<sup>er</sup> janvier prévu (délais indicatifs, à ajuster aux instances locales).</p>",
-        _table(french(table)),
-    ]
+    )
 
 
 def _allocation_section(result: Result, analyses: Analyses) -> list[str]:
@@ -268,31 +442,95 @@ def _allocation_section(result: Result, analyses: Analyses) -> list[str]:
     g = alloc.groupby("commune")[["savings_key", "savings_shapley"]].sum()
     g = g.reindex([c for c in t.communes.index if c in g.index])
     g.insert(0, "name", t.communes["name"].reindex(g.index).to_numpy())
-    out = [
-        "<h2>Partage des économies : clé de facturation et valeur de Shapley</h2>",
-        "<p class='note'>La clé de facturation (coût unitaire × unités d'œuvre : la méthode que l'art. D5211-16 CGCT fixe "
-        "pour les mises à disposition, que les conventions de service commun reprennent souvent) "
-        "répartit les économies des services mutualisés ; la valeur de Shapley attribue à chaque commune "
-        "sa contribution moyenne aux économies de toutes les coalitions possibles. Les deux répartitions "
-        "ont le même total. Au-delà de 12 membres, la valeur de Shapley est estimée par tirage (erreur "
-        "type indiquée dans le classeur Excel).</p>",
-        _table(french(g.reset_index(drop=True))),
-    ]
-    return out
+    intro = (
+        "<p class='note'>La clé de facturation (coût unitaire × unités d'œuvre : la méthode que "
+        "l'art. D5211-16 CGCT fixe pour les mises à disposition, que les conventions de service "
+        "commun reprennent souvent) répartit les économies des services mutualisés ; la valeur de Shapley attribue à "
+        "chaque commune sa contribution moyenne aux économies de toutes les coalitions possibles. "
+        "Les deux répartitions ont le même total. Au-delà de 12 membres, la valeur de Shapley est "
+        "estimée par tirage (erreur type indiquée dans le classeur).</p>"
+    )
+    return _section(
+        "Partage des économies : clé de facturation et valeur de Shapley",
+        [table_html(g.reset_index(drop=True))],
+        intro=intro,
+    )
 
 
 def _rules_section(analyses: Analyses) -> list[str]:
     rp = analyses.rule_prices
     if rp is None:
         return []
-    rp = rp[rp["active"]][["rule", "binds", "npv_without", "price", "cost_without"]]
-    return [
-        "<h2>Règles qui contraignent le plan</h2>",
-        "<p class='note'>Pour chaque règle active : la valeur actuelle nette du meilleur plan si on "
-        "la levait, donc ce qu'elle coûte sur la période, et le coût annuel de ce plan en régime "
-        "établi.</p>",
-        _table(french(rp)),
+    binding = rp[rp["active"].astype(bool) & rp["binds"].astype(bool)]
+    if binding.empty:
+        body = [
+            "<p>Aucune règle active ne réduit la valeur actuelle nette du plan : lever l'une "
+            "d'elles ne donnerait pas un meilleur plan.</p>"
+        ]
+    else:
+        body = [table_html(binding[["rule", "npv_without", "price", "cost_without"]])]
+    intro = (
+        "<p class='note'>Pour chaque règle qui contraint le plan : la valeur actuelle nette du "
+        "meilleur plan si on la levait, donc ce qu'elle coûte sur la période, et le coût annuel "
+        "de ce plan en régime établi.</p>"
+    )
+    return _section("Règles qui contraignent le plan", body, intro=intro, major=False)
+
+
+def _pools_section(result: Result) -> list[str]:
+    if result.pools.empty:
+        return []
+    t = result.territory
+    d = result.decisions
+    already = set(
+        d.groupby("service").filter(lambda g: bool((g["mode"] == g["current"]).all()))["service"]
+    )
+    pools = with_names(result.pools, t)
+    pools["mode"] = [
+        ALREADY_LABELS[m] if s in already and m in ALREADY_LABELS else MODE_LABELS[m]
+        for s, m in zip(pools["service"], pools["mode"], strict=True)
     ]
+    cols = [
+        "service_name",
+        "mode",
+        "members",
+        "units",
+        "fte",
+        "posts",
+        "partial",
+        "cost",
+        "level",
+    ]
+    cols = [c for c in cols if c in pools.columns]
+    return _section("Services mutualisés ou transférés", [table_html(pools[cols])], major=False)
+
+
+def _method_section(result: Result) -> list[str]:
+    options = option_table(result.scenario, result.territory)
+    changed = options[options["value"] != options["default"]][["option", "value", "default"]]
+    body = [
+        "<p class='note'>Optimisation linéaire en nombres entiers (PuLP, solveur HiGHS) : pour "
+        "chaque service et chaque commune, conserver, mutualiser ou transférer, et l'année de "
+        "chaque changement, pour la plus grande valeur actuelle nette des économies sur la "
+        "période, sous les règles du scénario (taille minimale des services communs, effectifs "
+        "par postes entiers, transfert de compétence pour toutes les communes, niveaux de "
+        "service minimaux). Les coûts des services mutualisés sont répartis au prorata des "
+        "unités d'œuvre (coût unitaire × unités, méthode de l'art. D5211-16 CGCT pour les mises "
+        "à disposition, reprise par convention). Les paramètres de coût "
+        "d'un territoire issu des données nationales sont illustratifs et doivent être "
+        "remplacés par les comptes de la collectivité.</p>",
+    ]
+    if not changed.empty:
+        body += ["<h3>Options du scénario différentes des valeurs par défaut</h3>"]
+        body.append(table_html(changed))
+    src = source_table(result)
+    body.append("<h3>Sources</h3><ul class='note'>")
+    body += [
+        f"<li><b>{html.escape(t)}</b> : {html.escape(s)}</li>"
+        for t, s in zip(src["topic"], src["source"], strict=True)
+    ]
+    body.append("</ul>")
+    return _section("Méthode, options et sources", body)
 
 
 def _render(result: Result, analyses: Analyses) -> str:
@@ -300,97 +538,63 @@ def _render(result: Result, analyses: Analyses) -> str:
 
     t = result.territory
     sc = result.scenario
+    nature = NATURE_LABELS.get(t.nature, t.nature)
+    title = f"Scénario de mutualisation — {t.name}"
     parts = [
         "<!DOCTYPE html><html lang='fr'><head><meta charset='utf-8'>",
-        f"<title>Scénario de mutualisation — {html.escape(t.name)}</title><style>{_CSS}</style></head><body>",
-        f"<h1>Scénario de mutualisation — {html.escape(t.name)}</h1>",
-        f"<p>Scénario <b>{html.escape(sc.name)}</b>"
-        + (f" : {html.escape(sc.description)}" if sc.description else "")
-        + f". {number(len(t.communes))} communes, {number(t.population)} habitants, "
-        f"{number(len(t.services))} services étudiés.</p>",
+        f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+        f"<p>{html.escape(t.name)} ({html.escape(nature)}, SIREN "
+        f"{html.escape(siren(t.epci.get('siren', '')))}) : {count(len(t.communes))} communes, "
+        f"{count(t.population)} habitants, {count(len(t.services))} services étudiés.</p>",
+        f"<p>Scénario : <b>{html.escape(scenario_title(sc))}</b>.</p>",
         f"<p>{html.escape(fiscal_regime_text(str(t.epci.get('fiscalite')), sc.fa_neutralisation))}</p>",
-        f"<p>Statut de la résolution : <b>{html.escape(STATUS_LABELS.get(result.status, result.status))}</b>.</p>",
+        f"<p>Statut de la résolution : <b>{html.escape(STATUS_LABELS.get(result.status, str(result.status)))}</b>.</p>",
     ]
     if not result.has_plan:
-        parts.append("<div class='warn'><p>Aucun plan n'est présenté.</p><ul>")
-        for line in explanation(result) or ["Pas d'explication disponible."]:
-            parts.append(f"<li>{html.escape(line)}</li>")
-        parts.append("</ul></div></body></html>")
+        parts += _no_plan(result)
+        parts += _method_section(result)
+        parts.append("</body></html>")
         return "".join(parts)
 
-    sch = result.schedule
-    ratio = (result.savings or 0.0) / result.baseline_cost if result.baseline_cost else 0.0
-    parts += [
-        "<h2>Chiffres clés</h2><div class='kpi'>",
-        f"<div>Valeur actuelle nette {sc.start_year}-{sc.end_year}"
-        f"<b>{euros(sch.npv if sch else None)}</b></div>",
-        f"<div>Économies cumulées sur la période<b>{euros(sch.total_savings if sch else None)}</b></div>",
-        f"<div>Économies annuelles en régime permanent<b>{euros(result.savings)} "
-        f"({percent(ratio)})</b></div>",
-        f"<div>Coûts de transition ponctuels<b>{euros(result.transition_one_off)}</b></div>",
-        f"<div>ETP concernés<b>{fte(result.fte_moved, unit=False)}</b></div>",
-        "</div>",
-        f"<p class='note'>Coût annuel actuel des services étudiés : {euros(result.baseline_cost)} ; "
-        f"coût annuel du plan en régime permanent : {euros(result.total_cost)}. Ces chiffres "
-        "sont ceux de la feuille de route ci-dessous. Écart d'optimalité prouvé par le solveur : "
-        + percent(result.gap, 2)
-        + ". Chaque plan est revérifié indépendamment du solveur.</p>",
-    ]
+    parts.append(f"<p class='note'>{html.escape(SIGN_CONVENTION)}</p>")
     if result.status == "feasible":
         parts.append(
             "<p class='warn'>La résolution s'est arrêtée à la limite de temps : ce plan est "
             "réalisable mais son optimalité n'est pas prouvée.</p>"
         )
-    bs = result.by_service[
-        ["name", "keep", "share", "transfer", "cost_before", "cost_after", "savings"]
-    ]
-    parts += ["<h2>Décisions par service</h2>", _table(french(bs))]
-    parts += [
-        "<h2>Du coût actuel au coût du plan</h2>",
-        _fig_to_img(plot.plot_savings_waterfall(result).figure),
-    ]
-    parts += ["<h2>Carte des décisions</h2>", _fig_to_img(plot.plot_mode_matrix(result).figure)]
-    parts += ["<h2>Gagnants et perdants par commune</h2>"]
+    parts += _key_figures(result)
+    parts += _yearly_section(result)
+    parts += _decisions_section(result)
+    parts += _section(
+        "Économies annuelles par service, en régime permanent",
+        [figure_html(plot.plot_savings_waterfall(result).figure, _alt_waterfall(result))],
+        major=False,
+    )
+    parts += _section(
+        "Mode retenu par service et par commune",
+        [figure_html(plot.plot_mode_matrix(result).figure, _alt_matrix(result))],
+    )
     bc = result.by_commune[["name", "population", "cost_before", "cost_after", "balance"]]
-    parts += [_fig_to_img(plot.plot_commune_balance(result).figure), _table(french(bc))]
-    parts += _headline_section(result)
+    parts += _section(
+        "Gagnants et perdants par commune",
+        [
+            figure_html(plot.plot_commune_balance(result).figure, _alt_balance(result)),
+            table_html(bc),
+        ],
+    )
     parts += _employers_section(result)
+    parts += _employer_moves_section(result)
     parts += _calendar_section(result, analyses)
     parts += _votes_section(result)
     parts += _allocation_section(result, analyses)
     parts += _rules_section(analyses)
-    if not result.pools.empty:
-        pools = result.pools.copy()
-        pools["service_name"] = t.services["name"].reindex(pools["service"]).to_numpy()
-        pools["mode"] = pools["mode"].map(MODE_LABELS)
-        pools = pools[
-            [
-                "service_name",
-                "mode",
-                "members",
-                "units",
-                "fte",
-                "posts",
-                "partial",
-                "cost",
-                "level",
-            ]
-        ]
-        parts += ["<h2>Services mutualisés ou transférés</h2>", _table(french(pools), 1)]
-    parts += [
-        "<h2>Méthode et limites</h2>",
-        "<p class='note'>Optimisation linéaire en nombres entiers (PuLP, solveur HiGHS) : pour chaque service "
-        "et chaque commune, conserver, mutualiser ou transférer, et l'année de chaque changement, pour "
-        "la plus grande valeur actuelle nette des économies sur la période, sous les règles du "
-        "scénario (taille minimale des services communs, effectifs par postes entiers, transfert de "
-        "compétence pour toutes les communes, niveaux de service minimaux). Les coûts des services "
-        "mutualisés sont répartis au prorata des unités d'œuvre (coût unitaire × unités, méthode de "
-        "l'art. D5211-16 CGCT pour les mises à disposition, reprise par convention). Les paramètres de coût d'un territoire issu des données nationales sont illustratifs et "
-        "doivent être remplacés par les comptes de la collectivité.</p>",
-        f"<p class='note'>Généré par mutusim le {date.today():%d/%m/%Y}. Données communales : INSEE, DGCL — "
-        "découpage administratif 2026 (Etalab), Licence Ouverte.</p>",
-        "</body></html>",
-    ]
+    parts += _pools_section(result)
+    parts += _method_section(result)
+    parts.append(
+        f"<p class='note'>Généré par mutusim le {date.today():%d/%m/%Y}. Données communales : "
+        "INSEE, DGCL — découpage administratif 2026 (Etalab), Licence Ouverte.</p></body></html>"
+    )
     plt.close("all")
     return "".join(parts)
 

@@ -4,6 +4,13 @@ Every file is written atomically (:func:`mutusim._files.atomic_write`), so an
 interrupted run never leaves a half-written table (PRODUCT.md Q3). The
 tables come from a result and the analyses computed once by the caller
 (:func:`mutusim.analyse`): writing never solves.
+
+The CSV tables are for programs (English headers, codes, raw numbers); the
+workbook is for the committee and its finance analyst: French headers, the
+names beside the codes, numbers stored as numbers in French display formats,
+a numeric "Synthèse" whose key figures come from
+:func:`mutusim.present.keyfigures.headline`, and a sheet of the scenario's
+options and sources (sheets written by :mod:`mutusim.present.xlsx`).
 """
 
 from __future__ import annotations
@@ -15,8 +22,10 @@ import pandas as pd
 from mutusim._files import atomic_write, safe_frame, text_cells
 from mutusim.analysis.suite import Analyses
 from mutusim.core.result import Result
-from mutusim.present.formatting import euros
-from mutusim.present.labels import STATUS_LABELS, french, start_reason
+from mutusim.present.keyfigures import headline, staff_by_employer, yearly
+from mutusim.present.labels import scenario_title, start_reason
+from mutusim.present.sources import option_table, source_table
+from mutusim.present.views import with_names
 
 __all__ = ["SHEETS", "summary_table", "tables", "write_excel", "write_result"]
 
@@ -36,6 +45,9 @@ SHEETS: dict[str, str] = {
     "Employeurs": "employers",
     "Calendrier": "calendar",
     "Partage des économies": "allocation",
+    "Par employeur": "by_employer",
+    "Règles": "rules",
+    "Options et sources": "options",
 }
 
 
@@ -92,6 +104,7 @@ def tables(result: Result, analyses: Analyses | None = None) -> dict[str, pd.Dat
     if sch is not None:
         starts = sch.starts.copy()
         starts["detail"] = [start_reason(r, result.scenario) for r in starts.to_dict("records")]
+    rules = an.rule_prices if an.rule_prices is not None else pd.DataFrame()
     return {
         "summary": summary_table(result),
         "decisions": result.decisions,
@@ -107,41 +120,54 @@ def tables(result: Result, analyses: Analyses | None = None) -> dict[str, pd.Dat
         "employers": sch.employers if sch is not None else pd.DataFrame(),
         "calendar": an.calendar if an.calendar is not None else pd.DataFrame(),
         "allocation": an.allocation if an.allocation is not None else pd.DataFrame(),
+        "by_employer": staff_by_employer(result) if result.has_plan else pd.DataFrame(),
+        "rules": rules,
+        "options": option_table(result.scenario, result.territory)[["option_code", "value"]],
     }
 
 
-_SUMMARY_FR = {
-    "scenario": "Scénario",
-    "status": "Statut de la résolution",
-    "baseline_cost": "Coût annuel actuel",
-    "total_cost": "Coût annuel du plan en régime permanent",
-    "savings": "Économies annuelles en régime permanent",
-    "npv": "Valeur actuelle nette sur la période",
-    "transition_one_off": "Coûts de transition ponctuels",
-    "fte_moved": "ETP concernés par un changement",
-    "gap": "Écart d'optimalité (relatif)",
-    "bound": "Borne inférieure prouvée (€/an)",
-    "build_seconds": "Construction du modèle (s)",
-    "solve_seconds": "Résolution (s)",
-    "solver": "Solveur",
+#: Notes under some sheets of the workbook.
+_NOTES: dict[str, tuple[str, ...]] = {
+    "decisions": (
+        "Coûts avant et après : ce que chaque commune paie pour le service (ses propres "
+        "coûts, sa facture du service commun ou la réduction de son attribution de "
+        "compensation en cas de transfert).",
+    ),
+    "budgets": ("La dernière ligne est le budget de l'EPCI : les budgets s'additionnent.",),
+    "votes": (
+        "Votes simulés sur chaque compétence transférable ; seuls comptent les transferts "
+        "que le plan propose.",
+    ),
+    "starts": (
+        "Année de démarrage « non engagé » : le changement ne démarre pas sur la période.",
+    ),
+    "allocation": (
+        "Au-delà de 12 membres, la valeur de Shapley est estimée par tirage (erreur type indiquée).",
+    ),
+    "rules": (
+        "Pour chaque règle active : le coût annuel du meilleur plan si on la levait, et ce "
+        "qu'elle coûte.",
+    ),
 }
 
 
-def _summary_fr(result: Result) -> pd.DataFrame:
-    t = summary_table(result)
-    money = {"baseline_cost", "total_cost", "savings", "npv", "transition_one_off"}
-    values = []
-    for key, v in zip(t["indicator"], t["value"], strict=True):
-        if key == "status":
-            v = STATUS_LABELS.get(str(v), v)
-        elif key in money:
-            v = euros(v)
-        values.append(v)
-    return pd.DataFrame({"Indicateur": [_SUMMARY_FR[k] for k in t["indicator"]], "Valeur": values})
+def _sheet_frame(key: str, frames: dict[str, pd.DataFrame], result: Result) -> pd.DataFrame:
+    df = frames[key]
+    if key == "rules" and len(df):
+        df = df[df["active"]].drop(columns=["active"])
+    if key == "options":
+        return option_table(result.scenario, result.territory)
+    return with_names(df, result.territory)
 
 
 def write_excel(result: Result, path: str | Path, analyses: Analyses | None = None) -> Path:
-    """Write the result as an .xlsx workbook, one sheet per table, French headers.
+    """Write the result as an .xlsx workbook for the committee and its finance analyst.
+
+    A numeric "Synthèse" (key figures of :func:`mutusim.present.keyfigures.headline`,
+    then the plan year by year), one sheet per table (:data:`SHEETS`) with the
+    names beside the codes, and "Options et sources". Numbers are stored as
+    numbers with French display formats; headers are bold, frozen and
+    filterable; pages print landscape, fitted to the width.
 
     Parameters
     ----------
@@ -156,18 +182,46 @@ def write_excel(result: Result, path: str | Path, analyses: Analyses | None = No
     -------
     Path
     """
+    from mutusim.present.formatting import siren
+    from mutusim.present.xlsx import (
+        append_table,
+        new_workbook,
+        write_key_figures,
+        write_table,
+    )
+
     frames = tables(result, analyses)
+    t = result.territory
+    title = f"{t.name} — {scenario_title(result.scenario)}"
 
     def write(tmp: Path) -> None:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
-            for sheet, key in SHEETS.items():
-                df = _summary_fr(result) if key == "summary" else french(frames[key])
-                df.to_excel(xl, sheet_name=sheet, index=False)
-                ws = xl.sheets[sheet]
-                text_cells(ws)  # a name like =HYPERLINK(...) stays text
-                for col in ws.columns:  # readable widths
-                    width = max(len(str(c.value or "")) for c in col[:200])
-                    ws.column_dimensions[col[0].column_letter].width = min(60, max(10, width + 2))
+        wb = new_workbook()
+        intro = [
+            ("Territoire", f"{t.name} (SIREN {siren(t.epci.get('siren', ''))})"),
+            ("Scénario", scenario_title(result.scenario)),
+        ]
+        for sheet, key in SHEETS.items():
+            if key == "summary":
+                write_key_figures(
+                    wb,
+                    sheet,
+                    headline(result),
+                    title=title,
+                    intro=intro,
+                    table=yearly(result, steady=True) if result.has_plan else None,
+                    table_title="Le plan année par année",
+                )
+                continue
+            df = _sheet_frame(key, frames, result)
+            notes = _NOTES.get(key, ())
+            if key == "options":
+                ws = write_table(wb, sheet, df, title=title)
+                append_table(ws, source_table(result), "Sources")
+                continue
+            write_table(wb, sheet, df, title=title, notes=notes)
+        for ws in wb.worksheets:
+            text_cells(ws)  # a name like =HYPERLINK(...) stays text
+        wb.save(tmp)
 
     return atomic_write(path, write)
 

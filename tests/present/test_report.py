@@ -17,7 +17,7 @@ import pytest  # noqa: E402
 import mutusim as ms  # noqa: E402
 from mutusim._files import atomic_write  # noqa: E402
 from mutusim.present import plot  # noqa: E402
-from mutusim.present.formatting import euros, number, percent  # noqa: E402
+from mutusim.present.formatting import euros, format_value, percent  # noqa: E402
 from mutusim.present.report import render_html  # noqa: E402
 from mutusim.present.workbook import write_excel, write_result  # noqa: E402
 
@@ -127,15 +127,27 @@ def test_excel_has_french_sheets_and_headers(
     assert sheets["Feuille de route"]["Économies (€/an)"].tolist() == pytest.approx(SAVINGS)
     assert "Économies selon Shapley (€/an)" in sheets["Partage des économies"].columns
     assert {"Employeurs", "Calendrier"} <= set(sheets)
-    # Synthèse: the NPV over the mandate beside the long-run figures, as the report shows them
-    summary = sheets["Synthèse"].set_index("Indicateur")["Valeur"]
-    assert (
-        summary["Valeur actuelle nette sur la période"] == euros(solved.npv) == "160\u202f382\xa0€"
+    # Synthèse: the NPV over the mandate beside the long-run figures, as numbers
+    import openpyxl
+
+    ws = openpyxl.load_workbook(path)["Synthèse"]
+    summary = {
+        ws.cell(row=i, column=1).value: ws.cell(row=i, column=2).value for i in range(1, 40)
+    }
+    assert summary["Valeur actuelle nette des économies sur 2026-2032 (€)"] == pytest.approx(
+        NPV, abs=0.01
     )
-    assert summary["Économies annuelles en régime permanent"] == "40\u202f000\xa0€"
+    assert summary["Économies cumulées sur 2026-2032, non actualisées (€)"] == pytest.approx(
+        192_000
+    )
+    assert summary[
+        "Économies annuelles en régime permanent, tous changements en vigueur (€/an)"
+    ] == pytest.approx(40_000)
     # Employeurs: 2 payroll posts move from Bourg-Centre to the EPCI in 2027, Village-Est
-    # makes 0.5 FTE available, 1 post is not replaced in 2028 (2 -> 1)
-    emp = sheets["Employeurs"].astype({"Employeur": str}).set_index(["Année", "Employeur"])
+    # makes 0.5 FTE available, 1 post is not replaced in 2028 (2 -> 1); names beside codes
+    emp = sheets["Employeurs"].astype({"Code employeur": str})
+    assert set(emp["Employeur"]) == {"CC Exemple", "Bourg-Centre", "Village-Est"}
+    emp = emp.set_index(["Année", "Code employeur"])
     assert emp.at[(2027, "EPCI"), "Postes reçus (ETP)"] == 2.0
     assert emp.at[(2027, "49001"), "Postes transférés (ETP)"] == 2.0
     assert emp.at[(2027, "49002"), "Temps mis à disposition (ETP)"] == 0.5
@@ -198,18 +210,20 @@ def test_html_headline_is_the_roadmap(solved: ms.Result, analyses: ms.Analyses) 
     html = render_html(solved, analyses)
     sch = solved.schedule
     # key figures: NPV over the mandate, cumulative savings, long-run savings (by hand
-    # 160,382, 192,000 and 40,000 = 18.9 % of 212,000), and the same in the closing sentence
+    # 160,382, 192,000 and 40,000 = 18.9 % of 212,000), signed as savings, and the same
+    # in the closing sentence
     for value, text in (
-        (sch.npv, "160\u202f382\xa0€"),
-        (sch.total_savings, "192\u202f000\xa0€"),
-        (sch.steady_savings, "40\u202f000\xa0€"),
+        (sch.npv, "+160\u202f382\xa0€"),
+        (sch.total_savings, "+192\u202f000\xa0€"),
+        (sch.steady_savings, "+40\u202f000\xa0€"),
     ):
-        assert euros(value) == text
+        assert euros(value, signed=True) == text
         assert html.count(text) >= 2, text
-    assert f"Valeur actuelle nette 2026-2032<b>{euros(sch.npv)}</b>" in html
-    assert f"{euros(sch.steady_savings)} ({percent(40_000 / 212_000)})" in html
+    assert "Valeur actuelle nette 2026-2032<b>+160\u202f382\xa0€</b>" in html
+    assert "Économies cumulées 2026-2032<b>+192\u202f000\xa0€</b>" in html
+    assert f"+40\u202f000\xa0€/an ({percent(40_000 / 212_000)})" in html
     assert (
-        "Valeur actuelle nette du plan sur 2026-2032 (taux 4,5\xa0%) : 160\u202f382\xa0€" in html
+        "Valeur actuelle nette du plan sur 2026-2032 (taux 4,5\xa0%) : +160\u202f382\xa0€" in html
     )
 
 
@@ -223,35 +237,43 @@ def test_html_reconciled_table_equals_the_schedule(solved: ms.Result) -> None:
         "Régime permanent (après la période)",
     ]
     columns = {
-        "Coûts de transition (€)": "transition_cost",
-        "Postes non remplacés (départs)": "posts_not_replaced",
-        "Coût avec le plan (€)": "cost_plan",
-        "Économies (€/an)": "savings",
-        "Économies cumulées (€)": "cumulative_savings",
-        "Économies actualisées (€)": "discounted_savings",
+        "Coûts de transition (€)": ("transition_cost", "euros"),
+        "Postes non remplacés (départs)": ("posts_not_replaced", "fte"),
+        "Coût avec le plan (€)": ("cost_plan", "euros"),
+        "Économies (€/an)": ("savings", "signed_euros"),
+        "Économies cumulées (€)": ("cumulative_savings", "signed_euros"),
+        "Économies actualisées (€)": ("discounted_savings", "signed_euros"),
     }
     for row, year in zip(rows, rm.to_dict("records"), strict=False):
-        for label, key in columns.items():
-            assert row[label] == number(year[key]), (year["year"], label)
+        for label, (key, kind) in columns.items():
+            assert row[label] == format_value(year[key], kind), (year["year"], label)
     # by hand: 2027 pays 6,000 once and loses 8,000; 2028 saves 40,000, 32,000 cumulated,
     # 40,000 / 1.045^2 = 36,629 discounted; 192,000 cumulated in 2032
     assert rows[1]["Services réorganisés"] == "Ressources humaines et paie"
-    assert rows[1]["Coûts de transition (€)"] == "6\u202f000"
-    assert rows[1]["Économies (€/an)"] == "\u22128\u202f000"
-    assert rows[2]["Économies cumulées (€)"] == "32\u202f000"
-    assert rows[2]["Économies actualisées (€)"] == "36\u202f629"
-    assert rows[6]["Économies cumulées (€)"] == "192\u202f000"
+    assert rows[1]["Coûts de transition (€)"] == "6\u202f000\xa0€"
+    assert rows[1]["Économies (€/an)"] == "\u22128\u202f000\xa0€"
+    assert rows[2]["Économies cumulées (€)"] == "+32\u202f000\xa0€"
+    assert rows[2]["Économies actualisées (€)"] == "+36\u202f629\xa0€"
+    assert rows[6]["Économies cumulées (€)"] == "+192\u202f000\xa0€"
     # the NPV is the sum of the discounted savings
     assert sum(rm["discounted_savings"]) == pytest.approx(solved.npv)
     steady = rows[-1]
-    assert steady["Coût avec le plan (€)"] == number(solved.schedule.steady_cost) == "172\u202f000"
-    assert steady["Économies (€/an)"] == number(solved.savings) == "40\u202f000"
+    assert steady["Coût avec le plan (€)"] == "172\u202f000\xa0€"
+    assert steady["Économies (€/an)"] == "+40\u202f000\xa0€"
     assert steady["Économies cumulées (€)"] == "—"
 
 
+def _moves(html: str) -> list[dict[str, str]]:
+    """The table of staff moves per year and employer (the one with a year column)."""
+    found = [t for t in html_tables(html) if t and {"Année", "Postes reçus (ETP)"} <= set(t[0])]
+    assert len(found) == 1
+    head, *rows = found[0]
+    return [dict(zip(head, row, strict=True)) for row in rows]
+
+
 def test_html_staff_per_employer(solved: ms.Result) -> None:
-    rows = table_with(render_html(solved), "Postes reçus (ETP)")
-    got = {(r["Année"], r["Nom"]): r for r in rows}
+    rows = _moves(render_html(solved))
+    got = {(r["Année"], r["Employeur"]): r for r in rows}
     # employers by name: the EPCI (CC Exemple), Bourg-Centre, Village-Est
     assert got[("2027", "CC Exemple")]["Postes reçus (ETP)"] == "2,0"
     assert got[("2027", "Bourg-Centre")]["Postes transférés (ETP)"] == "2,0"
@@ -293,6 +315,7 @@ def test_default_plan_changes_nothing() -> None:
     assert res.starts == {}
     html = render_html(res, ms.analyse(res, prices=False))
     assert "Valeur actuelle nette 2026-2032<b>0\xa0€</b>" in html
+    assert "+40\u202f000" not in html
     assert "Calendrier des étapes légales" not in html
 
 
@@ -417,12 +440,14 @@ def test_plot_without_plan_raises(infeasible: ms.Result) -> None:
 def test_mode_matrix_colours_follow_decisions(solved: ms.Result) -> None:
     ax = plot.plot_mode_matrix(solved)
     img = ax.images[0].get_array()
-    d = solved.decisions.set_index(["service", "commune"])["mode"]
+    d = solved.decisions.set_index(["service", "commune"])
     communes = solved.territory.communes.sort_values("population", ascending=False).index
     code = {"keep": 0, "share": 1, "transfer": 2}
     for i, s in enumerate(solved.territory.services.index):
         for j, c in enumerate(communes):
-            assert img[i, j] == code[d[(s, c)]]
+            mode, current = d.at[(s, c), "mode"], d.at[(s, c), "current"]
+            expected = {"share": 3, "transfer": 4}.get(mode, 0) if mode == current else code[mode]
+            assert img[i, j] == expected
 
 
 def test_html_reprs(solved: ms.Result, infeasible: ms.Result) -> None:
@@ -444,9 +469,10 @@ def test_scenario_html_lists_changed_options() -> None:
     )
     assert sc.changes() == {"perimeter_max_population": 4500}
     page = scenario_html(sc)
-    assert "Scénario petites" in page
-    assert "perimeter_max_population" in page
-    assert "4500" in page
+    assert "Scénario « moins de 4 500 habitants »" in page  # its description, not its code
+    assert "Population maximale d&#x27;une commune du périmètre" in page
+    assert "4\u202f500 habitants" in page
+    assert "perimeter_max_population" not in page
     assert "Options par défaut" in scenario_html(ms.Scenario())
 
 
@@ -484,6 +510,101 @@ def test_every_workbook_header_is_french(
     assert not missing, (sheet, missing)
 
 
+# ------------------------------------------------------------ issue 10, item 4
+def _already_transferred_ads() -> ms.Territory:
+    from mutusim.inputs.examples import tiny_frames
+
+    frames = tiny_frames()
+    frames["baseline"]["arrangement"] = ["keep"] * 3 + ["transfer"] * 3
+    return ms.territory_from_frames(**frames)
+
+
+def test_report_prints_well(solved: ms.Result, analyses: ms.Analyses) -> None:
+    page = render_html(solved, analyses)
+    assert "@media print" in page
+    assert "break-before:page" in page  # a page break before each major section
+    assert "h1,h2,h3{break-after:avoid" in page  # no heading stranded at the bottom of a page
+    assert "thead{display:table-header-group}" in page  # long tables repeat their header
+    assert "@page{size:A4" in page
+    assert page.count("<section class='major'>") >= 3
+    assert 'alt="figure"' not in page
+    import re
+
+    alts = re.findall(r'<img alt="([^"]*)"', page)
+    assert len(alts) == page.count("<img ")
+    assert all(len(a) > 40 for a in alts)
+    assert any("Barres horizontales divergentes" in a for a in alts)
+    assert page.count("Convention de signe") == 1  # stated once
+
+
+def test_votes_only_for_transfers_in_play(solved: ms.Result) -> None:
+    # the plan keeps ADS: no vote to show, although ADS is transferable
+    assert not solved.majorities.empty
+    assert "votes des conseils municipaux" not in render_html(solved)
+    forced = ms.optimise(
+        ms.examples.tiny(),
+        ms.Scenario(name="ads", force=(ms.Decision("ads", "*", "transfer"),)),
+    )
+    page = render_html(forced)
+    assert "Transferts proposés : votes des conseils municipaux" in page
+    assert "Instruction du droit des sols (ADS)" in page
+
+
+def test_already_transferred_is_said_so() -> None:
+    res = ms.optimise(_already_transferred_ads())
+    page = render_html(res)
+    assert "Communes ayant déjà transféré" in page
+    assert "votes des conseils municipaux" not in page
+    from mutusim.present.views import service_view
+
+    sv = service_view(res).set_index("service")
+    assert sv.at["ads", "transfer"] == 0
+    assert sv.at["ads", "transferred_before"] == 3
+    from mutusim.present.labels import french
+
+    modes = set(french(res.decisions.query("service == 'ads'"))["Mode retenu"])
+    assert modes == {"Déjà transféré à l'EPCI"}
+
+
+def test_only_binding_rules_are_listed(solved: ms.Result, analyses: ms.Analyses) -> None:
+    import html as html_module
+
+    page = html_module.unescape(render_html(solved, analyses))
+    section = page.split("Règles qui contraignent le plan", 1)[1].split("</section>", 1)[0]
+    # the one rule whose lifting gives a better plan: staff by whole steps of 0.5 FTE. By
+    # hand, without it all three communes share payroll (1,650 payslips -> 1.65 FTE, 0.8
+    # of partial shares, 2 posts from Bourg-Centre, of which 1 stays while ceil(2 x 0.5^k)
+    # >= 1): 2027 2.8 FTE -> 117,600 + 10,000 + 3,000 + 9,000 one-off = 139,600, -8,600
+    # against 131,000; 2028-2032 1.8 FTE -> 88,600, +42,400 a year. NPV at 4.5 %:
+    # -8,600 / 1.045 + 42,400 x (1.045^-2 + ... + 1.045^-6) = 169,890; the rule costs
+    # 169,890 - 160,382 = 9,508; long run 0.85 + 0.8 FTE -> 82,300 + 81,000 ADS = 163,300.
+    assert "Effectifs par postes entiers" in section
+    npv_without = -8_600 / 1.045 + 42_400 * sum(1.045**-k for k in range(2, 7))
+    assert euros(npv_without, signed=True) == "+169\u202f890\xa0€"
+    assert "+169\u202f890\xa0€" in section
+    assert euros(npv_without - NPV) == "9\u202f508\xa0€"
+    assert "9\u202f508\xa0€" in section
+    assert "163\u202f300\xa0€" in section
+    for idle in ("Majorité qualifiée", "Taille minimale", "Compétences obligatoires"):
+        assert idle not in section
+
+
+def test_infeasible_scenario_explained_in_a_short_grouped_paragraph_first() -> None:
+    import html as html_module
+
+    res = ms.optimise(ms.examples.tiny(), ms.Scenario(name="exigeant", min_level=95.0))
+    page = html_module.unescape(render_html(res))
+    head, detail = page.split("Détail, couple par couple", 1)
+    paragraph = head.split("Aucun plan n'est présenté : pourquoi", 1)[1]
+    # one sentence for all six pairs: services, communes, rule, what to relax and how far
+    assert paragraph.count("Aucune organisation n'est possible") == 1
+    assert "tous les services étudiés (2) dans toutes les communes (3)" in paragraph
+    assert "« Niveaux de service minimaux »" in paragraph
+    # by hand: the best level on offer is 75 for payroll (shared), 85 for ADS (transferred)
+    assert "abaisser le niveau de service minimal exigé (95,0) à 75,0 au plus" in paragraph
+    assert detail.count("Aucun mode possible") == 6  # the detail comes after, pair by pair
+
+
 def test_start_reasons_are_french(solved: ms.Result) -> None:
     from mutusim.present.labels import french
 
@@ -507,17 +628,20 @@ def test_angers_report_headline_is_its_roadmap() -> None:
     assert res.status == "optimal"
     sch = res.schedule
     html = render_html(res)
-    assert f"Valeur actuelle nette 2026-2032<b>{euros(sch.npv)}</b>" in html
-    assert f"Économies cumulées sur la période<b>{euros(sch.total_savings)}</b>" in html
-    assert f"Économies annuelles en régime permanent<b>{euros(res.savings)} " in html
+    assert f"Valeur actuelle nette 2026-2032<b>{euros(sch.npv, signed=True)}</b>" in html
+    assert f"Économies cumulées 2026-2032<b>{euros(sch.total_savings, signed=True)}</b>" in html
+    assert (
+        f"Économies annuelles en régime permanent<b>{euros(res.savings, signed=True)}/an (" in html
+    )
     assert res.savings == pytest.approx(sch.steady_savings)
     rows = table_with(html, "Économies cumulées (€)")
     rm = sch.roadmap
-    assert [r["Économies (€/an)"] for r in rows[:-1]] == [number(x) for x in rm["savings"]]
-    assert rows[-2]["Économies cumulées (€)"] == number(sch.total_savings)
-    assert rows[-1]["Économies (€/an)"] == number(res.savings)
+    signed = [euros(x, signed=True) for x in rm["savings"]]
+    assert [r["Économies (€/an)"] for r in rows[:-1]] == signed
+    assert rows[-2]["Économies cumulées (€)"] == euros(sch.total_savings, signed=True)
+    assert rows[-1]["Économies (€/an)"] == euros(res.savings, signed=True)
     assert sum(rm["discounted_savings"]) == pytest.approx(sch.npv)
     # the employers' table lists the EPCI and the communes by name, never by code
-    staff = table_with(html, "Postes reçus (ETP)")
-    assert {r["Nom"] for r in staff} >= {"CU Angers Loire Métropole"}
-    assert not any(r["Nom"] == "EPCI" or r["Nom"].isdigit() for r in staff)
+    staff = _moves(html)
+    assert {r["Employeur"] for r in staff} >= {"CU Angers Loire Métropole"}
+    assert not any(r["Employeur"] == "EPCI" or r["Employeur"].isdigit() for r in staff)

@@ -1,0 +1,178 @@
+"""Committee views of the result tables: names beside codes, what is already done.
+
+The result's tables (:class:`mutusim.core.result.Result`) name services and
+communes by code, and count a service that is already transferred like a new
+transfer. The views here add the names, split "déjà transféré" from a new
+transfer, and pick the transfers actually in play (those the councils vote
+on). They return tables with English column names; :func:`mutusim.present.labels.french`
+gives them their French headers.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from mutusim.analysis.comparison import compare
+from mutusim.core.result import Result
+from mutusim.core.territory import Territory
+
+__all__ = ["comparison_view", "service_view", "transfers_in_play", "with_names"]
+
+#: Code columns and the column of names inserted after each.
+_NAMED = {
+    "service": ("services", "service_name"),
+    "commune": ("communes", "commune_name"),
+    "largest": ("communes", "largest_name"),
+    "employer": ("communes", "employer_name"),
+    "host": ("communes", "host_name"),
+}
+
+
+def with_names(df: pd.DataFrame, territory: Territory) -> pd.DataFrame:
+    """A copy of ``df`` with a column of names right after each code column.
+
+    ``service`` gets ``service_name``, ``commune`` gets ``commune_name``
+    (``EPCI`` reads as the EPCI's name), ``largest``, ``employer`` and
+    ``host`` get ``largest_name``, ``employer_name`` and ``host_name``,
+    and the codes of ``services_starting`` (a roadmap) become names;
+    a name column already present is left as it is, and a table that already
+    names its communes in ``name`` gets no second column.
+
+    Parameters
+    ----------
+    df : DataFrame
+        A table of mutusim (English column names).
+    territory : Territory
+        The names.
+
+    Returns
+    -------
+    DataFrame
+    """
+    out = df.copy()
+    if "services_starting" in out.columns:  # a roadmap: codes joined by commas
+        names = territory.services["name"]
+        out["services_starting"] = [
+            ", ".join(str(names.get(x.strip(), x.strip())) for x in str(v).split(",") if x.strip())
+            for v in out["services_starting"].fillna("")
+        ]
+    for code_col, (table, name_col) in _NAMED.items():
+        if code_col not in out.columns or name_col in out.columns:
+            continue
+        if code_col == "commune" and "name" in out.columns:
+            continue
+        if code_col == "service" and "name" in out.columns and "commune" not in out.columns:
+            continue
+        frame = territory.communes if table == "communes" else territory.services
+        names = frame["name"]
+        values = [
+            territory.name if code == "EPCI" else str(names.get(code, code))
+            for code in out[code_col]
+        ]
+        out.insert(out.columns.get_loc(code_col) + 1, name_col, values)
+    return out
+
+
+def service_view(result: Result) -> pd.DataFrame:
+    """Decisions per service, with "already transferred" apart from new transfers.
+
+    Parameters
+    ----------
+    result : Result
+        A result with a plan.
+
+    Returns
+    -------
+    DataFrame
+        ``service``, ``service_name``, ``keep``, ``share``, ``transfer`` (new
+        transfers), ``transferred_before`` (communes whose service is already
+        transferred and stays so), ``cost_before``, ``cost_after``,
+        ``savings`` [EUR/year], ``fte_before``, ``fte_after`` [FTE].
+    """
+    bs = result.by_service.copy()
+    d = result.decisions
+    already = d[(d["mode"] == "transfer") & (d["current"] == "transfer")].groupby("service").size()
+    bs["transferred_before"] = bs["service"].map(already).fillna(0).astype(int)
+    bs["transfer"] = bs["transfer"] - bs["transferred_before"]
+    bs = bs.rename(columns={"name": "service_name"})
+    cols = [
+        "service",
+        "service_name",
+        "keep",
+        "share",
+        "transfer",
+        "transferred_before",
+        "cost_before",
+        "cost_after",
+        "savings",
+        "fte_before",
+        "fte_after",
+    ]
+    return bs[cols]
+
+
+def transfers_in_play(result: Result) -> list[str]:
+    """Services the plan newly transfers for at least one commune: the councils vote on these.
+
+    A service already transferred and kept so is not in play; nor is a
+    transferable service the plan keeps.
+
+    Parameters
+    ----------
+    result : Result
+        Any result (empty without a plan).
+
+    Returns
+    -------
+    list of str
+        Service codes, in the territory's order.
+    """
+    if not result.has_plan:
+        return []
+    d = result.decisions
+    new = set(d.loc[(d["mode"] == "transfer") & (d["current"] != "transfer"), "service"])
+    return [s for s in result.territory.services.index if s in new]
+
+
+def comparison_view(results: list[Result]) -> pd.DataFrame:
+    """Scenarios side by side, each named by its title rather than its code.
+
+    Parameters
+    ----------
+    results : list of Result
+        Results with unique scenario names (see :func:`mutusim.compare`).
+
+    Returns
+    -------
+    DataFrame
+        ``scenario`` (the description, or the name in words), ``status``,
+        ``npv`` [EUR] over the horizon, ``baseline_cost``, ``total_cost``,
+        ``savings`` [EUR/year] (long run), ``fte_moved``
+        [FTE], ``pairs_share`` and ``pairs_transfer`` (new adhesions to a
+        service commun and new transfers, communes × services: what is
+        already shared or transferred is not counted) and ``pools_opened``.
+    """
+    from mutusim.present.labels import scenario_title
+
+    table = compare(results).reset_index(drop=True)
+    table.insert(0, "scenario", [scenario_title(r.scenario) for r in results])
+    for mode in ("share", "transfer"):
+        table[f"pairs_{mode}"] = [
+            int(((r.decisions["mode"] == mode) & (r.decisions["current"] != mode)).sum())
+            if r.has_plan
+            else None
+            for r in results
+        ]
+    cols = [
+        "scenario",
+        "status",
+        "npv",
+        "baseline_cost",
+        "total_cost",
+        "savings",
+        "fte_moved",
+        "pairs_share",
+        "pairs_transfer",
+        "pools_opened",
+    ]
+    return table[cols]
