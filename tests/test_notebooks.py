@@ -37,6 +37,7 @@ def test_there_are_notebooks() -> None:
     assert [p.name for p in NOTEBOOKS] == [
         "01_etat_des_lieux.ipynb",
         "02_scenarios.ipynb",
+        "03_analyses.ipynb",
         "04_france.ipynb",
     ]
 
@@ -45,6 +46,17 @@ def test_there_are_notebooks() -> None:
 #: the mandate, cumulative, steady state, employers); the national one with each EPCI's NPV,
 #: long-run savings (the Result's ``savings``) and status.
 HEADLINE = {
+    "03_analyses.ipynb": (
+        "npv",
+        "total_savings",
+        "steady_savings",
+        "ms.pareto",
+        "ms.alternatives",
+        "ms.decision_prices",
+        "ms.tipping_points",
+        "ms.robustness",
+        "ms.whatif",
+    ),
     "04_france.ipynb": ('"npv"', '"savings"', '"status"'),
 }
 TERRITORY_HEADLINE = ("npv", "total_savings", "steady_savings", "employers", 'departures="all"')

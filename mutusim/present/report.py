@@ -54,7 +54,14 @@ from mutusim.present.labels import (
     start_reason,
 )
 from mutusim.present.sources import option_table, source_table
-from mutusim.present.views import service_view, transfers_in_play, with_names
+from mutusim.present.views import (
+    financing_view,
+    groupements_view,
+    instruments_view,
+    service_view,
+    transfers_in_play,
+    with_names,
+)
 
 __all__ = ["figure_html", "render_html", "write_html"]
 
@@ -505,6 +512,61 @@ def _pools_section(result: Result) -> list[str]:
     return _section("Services mutualisés ou transférés", [table_html(pools[cols])], major=False)
 
 
+def _instruments_section(result: Result, analyses: Analyses) -> list[str]:
+    table = analyses.instruments
+    if table is None or table.empty:
+        return []
+    intro = (
+        "<p class='note'>L'acte que chaque conseil signe pour chaque service mutualisé ou "
+        "transféré : service commun (art. L5211-4-2 CGCT), géré par l'EPCI ou par une commune ; "
+        "transfert de compétence (art. L5211-17, à la carte L5211-17-2) ou de plein droit pour "
+        "une compétence obligatoire. Les agents qui travaillent entièrement dans le service "
+        "sont transférés au gestionnaire ; ceux qui y travaillent en partie sont mis à "
+        "disposition de plein droit pour cette part.</p>"
+    )
+    body = [table_html(instruments_view(table, result.territory))]
+    return _section("Instruments juridiques", body, intro=intro, major=False)
+
+
+def _financing_section(analyses: Analyses) -> list[str]:
+    summary = analyses.financing_summary
+    if summary is None or summary.empty:
+        return []
+    intro = (
+        "<p class='note'>Le même plan, ses services communs financés selon chaque clé : coût "
+        "unitaire × unités d'œuvre, population, ETP, ou imputation sur l'attribution de "
+        "compensation (fiscalité professionnelle unique seulement : le coefficient "
+        "d'intégration fiscale en tient compte). Le coût du plan ne change pas ; la "
+        "répartition entre les communes et l'EPCI change. Montants annuels en régime "
+        "établi.</p>"
+    )
+    return _section("Scénarios de financement", [table_html(financing_view(summary))], intro=intro)
+
+
+def _groupements_section(analyses: Analyses) -> list[str]:
+    plan = analyses.groupements
+    if plan is None or plan.net is None:
+        return []
+    intro = (
+        "<p class='note'>Groupements de commandes (art. L2113-6 à L2113-8 du code de la "
+        "commande publique ; l'EPCI peut les coordonner gratuitement, art. L5211-4-4 CGCT) : "
+        "chaque membre achète au prix du groupement plutôt qu'au sien ; un acheteur qui obtient "
+        "déjà de bons prix seul n'y gagne pas. Dépenses et baisses de prix illustratives "
+        "(méthode : docs/model.md), en deçà des 10 à 15 % souvent cités. Hors valeur actuelle "
+        "nette du plan ci-dessus.</p>"
+    )
+    if plan.groupements.empty:
+        body = ["<p>Aucun groupement de commandes ne couvre son coût de coordination.</p>"]
+    else:
+        body = [
+            f"<p>Gain net : <b>{euros(plan.net, per_year=True)}</b> ; valeur actuelle nette "
+            f"sur la période : <b>{euros(plan.npv)}</b>, pour {euros(plan.spend, per_year=True)} "
+            "d'achats groupables.</p>",
+            table_html(groupements_view(plan.groupements)),
+        ]
+    return _section("Groupements de commandes", body, intro=intro, major=False)
+
+
 def _method_section(result: Result) -> list[str]:
     options = option_table(result.scenario, result.territory)
     changed = options[options["value"] != options["default"]][["option", "value", "default"]]
@@ -590,6 +652,9 @@ def _render(result: Result, analyses: Analyses) -> str:
     parts += _allocation_section(result, analyses)
     parts += _rules_section(analyses)
     parts += _pools_section(result)
+    parts += _instruments_section(result, analyses)
+    parts += _financing_section(analyses)
+    parts += _groupements_section(analyses)
     parts += _method_section(result)
     parts.append(
         f"<p class='note'>Généré par mutusim le {date.today():%d/%m/%Y}. Données communales : "

@@ -16,7 +16,18 @@ from mutusim.analysis.comparison import compare
 from mutusim.core.result import Result
 from mutusim.core.territory import Territory
 
-__all__ = ["comparison_view", "service_view", "transfers_in_play", "with_names"]
+__all__ = [
+    "comparison_view",
+    "decision_prices_view",
+    "front_view",
+    "financing_view",
+    "groupements_view",
+    "instruments_view",
+    "service_view",
+    "tipping_view",
+    "transfers_in_play",
+    "with_names",
+]
 
 #: Code columns and the column of names inserted after each.
 _NAMED = {
@@ -25,6 +36,7 @@ _NAMED = {
     "largest": ("communes", "largest_name"),
     "employer": ("communes", "employer_name"),
     "host": ("communes", "host_name"),
+    "manager": ("communes", "manager_name"),
 }
 
 
@@ -176,3 +188,154 @@ def comparison_view(results: list[Result]) -> pd.DataFrame:
         "pools_opened",
     ]
     return table[cols]
+
+
+def instruments_view(table: pd.DataFrame, territory: Territory) -> pd.DataFrame:
+    """The legal instruments (:func:`mutusim.analysis.instruments.legal_instruments`) in words.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The instruments table.
+    territory : Territory
+        The names.
+
+    Returns
+    -------
+    DataFrame
+        Service and manager by name, instrument and billing in French.
+    """
+    from mutusim.present.labels import BILLING_LABELS, INSTRUMENT_LABELS
+
+    out = with_names(table, territory)
+    out["instrument"] = [INSTRUMENT_LABELS.get(x, x) for x in out["instrument"]]
+    out["billing"] = [BILLING_LABELS.get(x, x) for x in out["billing"]]
+    cols = [
+        "service_name",
+        "instrument",
+        "article",
+        "manager_name",
+        "members",
+        "new_members",
+        "billing",
+        "posts_transferred",
+        "fte_made_available",
+    ]
+    return out[cols]
+
+
+def financing_view(summary: pd.DataFrame) -> pd.DataFrame:
+    """The financing summary (:func:`mutusim.analysis.financing.financing_summary`) in words.
+
+    Parameters
+    ----------
+    summary : DataFrame
+
+    Returns
+    -------
+    DataFrame
+        The key in French; the CIF columns only when the scenario gave the CIF figures.
+    """
+    from mutusim.present.labels import FINANCING_LABELS
+
+    out = summary.copy()
+    out["financing"] = [FINANCING_LABELS.get(x, x) for x in out["financing"]]
+    if out["delta_cif"].isna().all():
+        out = out.drop(columns=["delta_cif", "dgf_per_year"])
+    return out
+
+
+def groupements_view(groupements: pd.DataFrame) -> pd.DataFrame:
+    """The groupements de commandes (:class:`mutusim.core.purchasing.GroupementPlan`), by name.
+
+    Parameters
+    ----------
+    groupements : DataFrame
+        ``GroupementPlan.groupements``.
+
+    Returns
+    -------
+    DataFrame
+    """
+    cols = [
+        "name",
+        "members",
+        "volume",
+        "price_cut",
+        "savings",
+        "coordinator_cost",
+        "member_costs",
+        "net",
+    ]
+    return groupements[cols].copy()
+
+
+def _status(code: object) -> str:
+    from mutusim.present.labels import STATUS_LABELS
+
+    return STATUS_LABELS.get(str(code), str(code))
+
+
+def _decision(code: object) -> object:
+    from mutusim.present.labels import DECISION_LABELS
+
+    return DECISION_LABELS.get(str(code), code) if isinstance(code, str) else code
+
+
+def decision_prices_view(table: pd.DataFrame) -> pd.DataFrame:
+    """The price of each decision (:func:`mutusim.analysis.decisions.decision_prices`) in words.
+
+    Parameters
+    ----------
+    table : DataFrame
+
+    Returns
+    -------
+    DataFrame
+        Decisions and statuses in French; ``decision_price`` [EUR over the horizon].
+    """
+    out = table.rename(columns={"price": "decision_price"}).copy()
+    for col in ("decision", "alternative"):
+        out[col] = [_decision(x) for x in out[col]]
+    out["status"] = [_status(x) for x in out["status"]]
+    return out
+
+
+def tipping_view(table: pd.DataFrame) -> pd.DataFrame:
+    """Tipping points (:func:`mutusim.analysis.tipping.tipping_points`) in words.
+
+    Parameters
+    ----------
+    table : DataFrame
+
+    Returns
+    -------
+    DataFrame
+        The parameter in French with its unit, the decisions in French.
+    """
+    from mutusim.present.labels import PARAMETER_LABELS
+
+    out = table.rename(columns={"current": "current_value"}).copy()
+    out["parameter"] = [PARAMETER_LABELS.get(x, x) for x in out["parameter"]]
+    for col in ("decision", "decision_below", "decision_above"):
+        out[col] = [_decision(x) for x in out[col]]
+    return out
+
+
+def front_view(front: pd.DataFrame) -> pd.DataFrame:
+    """A trade-off front (:func:`mutusim.analysis.tradeoffs.pareto`) as a table.
+
+    Parameters
+    ----------
+    front : DataFrame
+
+    Returns
+    -------
+    DataFrame
+        The criterion's column named after it (``fte_moved`` or ``min_level``),
+        ``npv``, ``steady_savings`` and the status in French.
+    """
+    against = str(front["against"].iloc[0]) if len(front) else "value"
+    out = front[["value", "npv", "steady_savings", "status"]].rename(columns={"value": against})
+    out["status"] = [_status(x) for x in out["status"]]
+    return out

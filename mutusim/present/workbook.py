@@ -23,9 +23,14 @@ from mutusim._files import atomic_write, safe_frame, text_cells
 from mutusim.analysis.suite import Analyses
 from mutusim.core.result import Result
 from mutusim.present.keyfigures import headline, staff_by_employer, yearly
-from mutusim.present.labels import scenario_title, start_reason
+from mutusim.present.labels import FINANCING_LABELS, scenario_title, start_reason
 from mutusim.present.sources import option_table, source_table
-from mutusim.present.views import with_names
+from mutusim.present.views import (
+    financing_view,
+    groupements_view,
+    instruments_view,
+    with_names,
+)
 
 __all__ = ["SHEETS", "summary_table", "tables", "write_excel", "write_result"]
 
@@ -47,6 +52,10 @@ SHEETS: dict[str, str] = {
     "Partage des économies": "allocation",
     "Par employeur": "by_employer",
     "Règles": "rules",
+    "Instruments juridiques": "instruments",
+    "Financements": "financing",
+    "Financements par commune": "financing_by_party",
+    "Groupements de commandes": "groupements",
     "Options et sources": "options",
 }
 
@@ -122,6 +131,12 @@ def tables(result: Result, analyses: Analyses | None = None) -> dict[str, pd.Dat
         "allocation": an.allocation if an.allocation is not None else pd.DataFrame(),
         "by_employer": staff_by_employer(result) if result.has_plan else pd.DataFrame(),
         "rules": rules,
+        "instruments": an.instruments if an.instruments is not None else pd.DataFrame(),
+        "financing": an.financing_summary if an.financing_summary is not None else pd.DataFrame(),
+        "financing_by_party": an.financing if an.financing is not None else pd.DataFrame(),
+        "groupements": (
+            an.groupements.groupements if an.groupements is not None else pd.DataFrame()
+        ),
         "options": option_table(result.scenario, result.territory)[["option_code", "value"]],
     }
 
@@ -144,6 +159,14 @@ _NOTES: dict[str, tuple[str, ...]] = {
     "allocation": (
         "Au-delà de 12 membres, la valeur de Shapley est estimée par tirage (erreur type indiquée).",
     ),
+    "financing": (
+        "Le même plan, ses services communs financés selon chaque clé ; l'imputation sur "
+        "l'attribution de compensation n'existe qu'en fiscalité professionnelle unique.",
+    ),
+    "groupements": (
+        "Dépenses et baisses de prix illustratives (docs/model.md) ; hors valeur actuelle "
+        "nette du plan.",
+    ),
     "rules": (
         "Pour chaque règle active : le coût annuel du meilleur plan si on la levait, et ce "
         "qu'elle coûte.",
@@ -157,6 +180,14 @@ def _sheet_frame(key: str, frames: dict[str, pd.DataFrame], result: Result) -> p
         df = df[df["active"]].drop(columns=["active"])
     if key == "options":
         return option_table(result.scenario, result.territory)
+    if key == "instruments" and len(df):
+        return instruments_view(df, result.territory)
+    if key == "financing" and len(df):
+        return financing_view(df)
+    if key == "financing_by_party" and len(df):
+        df = df.assign(financing=[FINANCING_LABELS.get(x, x) for x in df["financing"]])
+    if key == "groupements" and len(df):
+        return groupements_view(df)
     return with_names(df, result.territory)
 
 
