@@ -854,6 +854,7 @@ OPTION_LABELS: dict[str, str] = {
     "billing_keys": "Clés de facturation des services communs",
     "no_worse_off": "Aucune commune perdante",
     "cif_upside": "Effet du CIF sur la dotation d'intercommunalité",
+    "fa_neutralisation": "Neutralisation fiscale des transferts (fiscalité additionnelle)",
     "cif_current": "Coefficient d'intégration fiscale actuel",
     "tax_receipts": "Recettes fiscales du territoire",
     "dgf_per_inhabitant_per_cif": "Dotation par habitant et par unité de CIF",
@@ -870,9 +871,10 @@ OPTION_LABELS: dict[str, str] = {
     "transition_budget": "Budget annuel de transition",
 }
 _KEYS: dict[str, str] = {
-    "units": "unités d'œuvre (coût unitaire × unités, art. D5211-16 CGCT)",
+    "units": "unités d'œuvre (coût unitaire × unités, méthode de l'art. D5211-16 CGCT)",
     "population": "population",
     "fte": "ETP",
+    "ac": "unités d'œuvre, imputées sur l'attribution de compensation",
 }
 _STANCES: dict[str, str] = {"for": "pour", "against": "contre", "undecided": "sans position"}
 
