@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -32,9 +33,11 @@ from mutusim.present.labels import RULE_LABELS, STATUS_LABELS
 
 __all__ = [
     "GROUP_LABELS",
+    "NATIONAL_KINDS",
     "NATIONAL_LABELS",
     "NATURE_LABELS",
     "french_national",
+    "national_table",
     "plot_distribution",
     "plot_largest",
     "plot_rule_frequency",
@@ -142,6 +145,83 @@ def french_national(df: pd.DataFrame) -> pd.DataFrame:
             out[col] = out[col].map({True: "oui", False: "non"}).fillna("—")
     keep = [c for c in out.columns if not c.startswith(("violations__", "binds__"))]
     return out[keep].rename(columns=NATIONAL_LABELS)
+
+
+#: Kind of figure of each national column (:data:`mutusim.present.formatting.KINDS`).
+NATIONAL_KINDS: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "npv",
+            "npv_per_inhabitant",
+            "total_savings",
+            "baseline_cost",
+            "total_cost",
+            "savings",
+            "savings_per_inhabitant",
+            "transition_one_off",
+            "npv_unconstrained",
+            "rules_price",
+        ),
+        "euros",
+    ),
+    **dict.fromkeys(
+        (
+            "communes",
+            "population",
+            "departements_count",
+            "services_started",
+            "pairs",
+            "pairs_changed",
+            "pairs_share",
+            "pairs_transfer",
+            "pools_opened",
+            "epcis",
+            "with_plan",
+            "failed",
+            "binds",
+            "violations",
+        ),
+        "count",
+    ),
+    **dict.fromkeys(("savings_share", "median_savings_share", "share", "gap"), "percent"),
+    **dict.fromkeys(("fte_before", "fte_moved"), "fte"),
+    **dict.fromkeys(("first_start_year",), "year"),
+    **dict.fromkeys(("seconds", "build_seconds", "solve_seconds", "binding_seconds"), "seconds"),
+}
+
+
+def national_table(df: pd.DataFrame) -> Any:
+    """A national table as the reader sees it in a notebook: French headers and figures.
+
+    Parameters
+    ----------
+    df : DataFrame
+        A table of :mod:`mutusim.analysis.national`.
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+        ``.data`` holds the French table (:func:`french_national`).
+    """
+    from mutusim.present.formatting import MISSING, format_value
+
+    kept = [c for c in df.columns if not str(c).startswith(("violations__", "binds__"))]
+    shown = french_national(df.reset_index(drop=True))
+    formatters = {}
+    numeric = []
+    for english, french_name in zip(kept, shown.columns, strict=True):
+        kind = NATIONAL_KINDS.get(str(english))
+        if kind is not None:
+            numeric.append(french_name)
+
+        def fmt(v: object, kind: str | None = kind) -> str:
+            return format_value(v, None if isinstance(v, str) else kind)
+
+        formatters[french_name] = fmt
+    styler = shown.style.format(formatters, na_rep=MISSING).hide(axis="index")
+    if numeric:
+        styler = styler.set_properties(subset=numeric, **{"text-align": "right"})
+    return styler
 
 
 def _group_names(table: pd.DataFrame, by: str) -> list[str]:

@@ -211,6 +211,7 @@ COLUMN_LABELS: dict[str, str] = {
     "extra_cost": "Écart au meilleur plan (VAN, €)",
     "rank": "Rang",
     "manager_name": "Gestionnaire",
+    "category": "Code de la catégorie d'achats",
     "volume": "Volume groupé (€/an)",
     "price_cut": "Baisse de prix obtenue",
     "coordinator_cost": "Coût du coordonnateur (€/an)",

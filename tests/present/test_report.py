@@ -505,7 +505,11 @@ def test_every_workbook_header_is_french(
     from mutusim.present.workbook import SHEETS, tables
 
     frame = tables(solved, analyses)[SHEETS[sheet]]
-    assert not frame.empty, (sheet, "empty table: the check would be vacuous")
+    # tiny is too small for a groupement de commandes to pay: its table is empty but has
+    # its columns, which are what this test checks
+    if sheet != "Groupements de commandes":
+        assert not frame.empty, (sheet, "empty table: the check would be vacuous")
+    assert len(frame.columns), sheet
     missing = [c for c in frame.columns if c not in COLUMN_LABELS]
     assert not missing, (sheet, missing)
 
