@@ -99,6 +99,16 @@ INSTRUMENTS: dict[str, str] = {
         "Transfert à la carte (art. L5211-17-2 CGCT) : délibérations concordantes à la "
         "majorité qualifiée, pour les seules communes qui transfèrent"
     ),
+    "transfer_by_law": (
+        "Transfert de plein droit d'une compétence obligatoire de l'EPCI (sa loi de "
+        "catégorie) : sans vote des conseils municipaux, évaluation des charges par la CLECT "
+        "en fiscalité professionnelle unique"
+    ),
+    "share_communal": (
+        "Service commun géré par une commune (art. L5211-4-2 CGCT, par dérogation) : "
+        "convention entre la commune gestionnaire, l'EPCI et chaque commune membre, après "
+        "fiche d'impact et avis des comités sociaux territoriaux"
+    ),
     "already": "Situation actuelle maintenue : aucun acte",
 }
 

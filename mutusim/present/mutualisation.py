@@ -184,8 +184,23 @@ def schema_tables(result: Result, analyses: Analyses | None = None) -> dict[str,
     # the plan per service and per pair
     sv = result.by_service.set_index("service")
     plan_rows, financing_rows = [], []
+    # the instrument of each pooled unit, when the analyses name it
+    # (:func:`mutusim.analysis.instruments.legal_instruments`)
+    named = {}
+    if an.instruments is not None and len(an.instruments):
+        by_code = {
+            "transfer_by_law": "transfer_by_law",
+            "service_commun_communal": "share_communal",
+        }
+        named = {
+            str(r.service): by_code[str(r.instrument)]
+            for r in an.instruments.itertuples()
+            if str(r.instrument) in by_code
+        }
     for s, g in d.groupby("service", sort=False):
         text, key = _proposal(g)
+        if key in ("share", "transfer", "transfer_a_la_carte") and str(s) in named:
+            key = named[str(s)]
         moving = g[g["mode"] != g["current"]]
         names = moving["commune_name"].tolist()
         changed = not moving.empty
@@ -280,13 +295,16 @@ def _financing_row(
     else:
         basis = sc.billing_keys.get(service, "units")
         how = {
-            "units": "au coût unitaire multiplié par les unités d'œuvre (art. D5211-16 CGCT)",
+            "units": "au coût unitaire multiplié par les unités d'œuvre (méthode de l'art. "
+            "D5211-16 CGCT pour les mises à disposition, reprise par la convention)",
             "population": "au prorata de la population",
             "fte": "au prorata des ETP",
+            "ac": "au coût unitaire multiplié par les unités d'œuvre, imputé sur leur "
+            "attribution de compensation (art. L5211-4-2 CGCT)",
         }[basis]
         text = f"Remboursement par les communes membres {how}" + (
             ", ou imputation sur l'attribution de compensation (art. L5211-4-2 CGCT)"
-            if fpu
+            if fpu and basis != "ac"
             else ""
         )
     one_off = 0.0

@@ -65,3 +65,25 @@ def test_groupements_on_angers_in_the_report():
     assert "Énergie (électricité, gaz)" in page
     assert an.groupements is not None
     assert an.groupements.net > 0
+
+
+def test_the_schema_names_the_instrument_of_a_commune_hosted_unit_and_an_ac_key():
+    from mutusim.present.mutualisation import schema_tables
+
+    sc = ms.Scenario(**HAND, hosts={"rh_paie": "49001"}, billing_keys={"rh_paie": "ac"})
+    res = ms.optimise(ms.examples.tiny(), sc)
+    tables = schema_tables(res, ms.analyse(res, prices=False))
+    plan = tables["plan"].set_index("service")
+    assert plan.at["rh_paie", "instrument"].startswith("Service commun géré par une commune")
+    text = " ".join(str(v) for v in tables["financing"].to_numpy().ravel())
+    assert "imputé sur leur attribution de compensation" in text
+
+
+def test_the_schema_names_a_transfer_by_law():
+    from model.test_mandatory_competence import one_commune_cc
+
+    from mutusim.present.mutualisation import schema_tables
+
+    res = ms.optimise(one_commune_cc())
+    plan = schema_tables(res, ms.analyse(res, prices=False))["plan"].set_index("service")
+    assert plan.at["ads", "instrument"].startswith("Transfert de plein droit")
