@@ -38,7 +38,7 @@ from mutusim.core.status import Status
 from mutusim.core.territory import Territory
 from mutusim.core.timeline import Schedule, full_plan, price_schedule
 from mutusim.errors import NoPlanError
-from mutusim.model.highs import Rows, run_highs
+from mutusim.model.highs import run_binaries
 
 __all__ = ["evaluate_schedule", "roadmap", "schedule_plan"]
 
@@ -245,22 +245,7 @@ def _highs(
     time_limit: float,
 ) -> tuple[Status, str, list[float] | None, float]:
     """One HiGHS run on binaries through the shared bridge; the exact optimum is proven."""
-    starts, index, value = [0], [], []
-    for idx, vals, _lo, _up in rows:
-        index += idx
-        value += vals
-        starts.append(len(index))
-    run = run_highs(
-        cost,
-        [0.0] * len(cost),
-        [1.0] * len(cost),
-        [True] * len(cost),
-        Rows(starts, index, value, [r[2] for r in rows], [r[3] for r in rows]),
-        maximize=maximize,
-        time_limit=time_limit,
-        mip_rel_gap=0.0,
-        mip_abs_gap=1e-9,
-    )
+    run = run_binaries(cost, rows, maximize=maximize, time_limit=time_limit)
     if not cost:
         return run.status, run.text, [], 0.0
     return run.status, run.text, run.x, run.objective or 0.0

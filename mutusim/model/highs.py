@@ -20,7 +20,7 @@ from typing import Any
 from mutusim.core.status import Status
 from mutusim.errors import SolverError
 
-__all__ = ["HighsRun", "Rows", "highs_status", "new_highs", "run_highs"]
+__all__ = ["HighsRun", "Rows", "highs_status", "new_highs", "run_binaries", "run_highs"]
 
 
 @dataclass(frozen=True)
@@ -270,3 +270,45 @@ def run_highs(
         x, objective, bound, gap = [], 0.0, 0.0, 0.0
     nodes = int(info.mip_node_count) if info.mip_node_count >= 0 else None
     return HighsRun(status, text, x, objective, bound, gap, nodes, seconds)
+
+
+def run_binaries(
+    cost: list[float],
+    rows: list[tuple[list[int], list[float], float, float]],
+    *,
+    maximize: bool,
+    time_limit: float,
+) -> HighsRun:
+    """Solve a small pure-binary programme exactly (no relative gap, absolute gap 1e-9).
+
+    Parameters
+    ----------
+    cost : list of float
+        Objective coefficients, one per binary column.
+    rows : list
+        ``(columns, values, lower, upper)`` per constraint row.
+    maximize : bool
+        Maximise instead of minimising.
+    time_limit : float
+        [s]
+
+    Returns
+    -------
+    HighsRun
+    """
+    starts, index, value = [0], [], []
+    for idx, vals, _lo, _up in rows:
+        index += idx
+        value += vals
+        starts.append(len(index))
+    return run_highs(
+        cost,
+        [0.0] * len(cost),
+        [1.0] * len(cost),
+        [True] * len(cost),
+        Rows(starts, index, value, [r[2] for r in rows], [r[3] for r in rows]),
+        maximize=maximize,
+        time_limit=time_limit,
+        mip_rel_gap=0.0,
+        mip_abs_gap=1e-9,
+    )

@@ -42,7 +42,7 @@ from mutusim.core.scenario import Scenario
 from mutusim.core.status import SolveInfo, Status
 from mutusim.core.territory import Territory
 from mutusim.model.build import build_model
-from mutusim.model.highs import Rows, run_highs
+from mutusim.model.highs import run_binaries
 from mutusim.model.milp import MilpModel
 from mutusim.model.solver import solve
 
@@ -323,22 +323,7 @@ def _master(
     cost = [o.value for o in options]
     if not options:
         return options, []
-    starts, index, value = [0], [], []
-    for idx, vals, _lo, _up in rows:
-        index += idx
-        value += vals
-        starts.append(len(index))
-    run = run_highs(
-        cost,
-        [0.0] * len(cost),
-        [1.0] * len(cost),
-        [True] * len(cost),
-        Rows(starts, index, value, [r[2] for r in rows], [r[3] for r in rows]),
-        maximize=True,
-        time_limit=time_limit,
-        mip_rel_gap=0.0,
-        mip_abs_gap=1e-9,
-    )
+    run = run_binaries(cost, rows, maximize=True, time_limit=time_limit)
     if run.status != Status.OPTIMAL or run.x is None:
         raise _Stop
     return options, [k for k, v in enumerate(run.x) if v > 0.5]
