@@ -370,7 +370,11 @@ def test_rendering_never_solves(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     monkeypatch.setattr(highs_module, "run_highs", counter.wrap("highs.run_highs", run_highs))
     # imported by name in the MILP bridge and in the roadmap
     monkeypatch.setattr(solve_module, "run_highs", counter.wrap("solve.run_highs", run_highs))
-    monkeypatch.setattr(phasing_module, "run_highs", counter.wrap("phasing.run_highs", run_highs))
+    monkeypatch.setattr(
+        phasing_module,
+        "run_binaries",
+        counter.wrap("phasing.run_highs", highs_module.run_binaries),
+    )
 
     res = ms.optimise(ms.examples.tiny(), FAST)
     assert {"solve", "solve.run_highs"} <= set(counter.calls)  # the wrappers are in place
