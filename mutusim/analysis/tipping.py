@@ -23,6 +23,7 @@ from functools import partial
 import pandas as pd
 
 from mutusim.analysis.decisions import service_decision
+from mutusim.analysis.perturb import departure_rate, scale_pooled, with_departure_rate
 from mutusim.core.result import Result
 from mutusim.core.scenario import Scenario
 from mutusim.core.territory import Territory
@@ -59,7 +60,7 @@ TIPPING_COLUMNS = [
 
 def _current(t: Territory, sc: Scenario, service: str, decision: str, parameter: str) -> float:
     if parameter == "departure_rate":
-        return sc.retirement_rate if sc.departures == "retirements" else sc.all_departure_rate
+        return departure_rate(sc)
     if parameter == "discount_rate":
         return sc.discount_rate
     modes = [m for s, m in t.modes.index if s == service]
@@ -72,21 +73,10 @@ def _moved(
     t: Territory, sc: Scenario, service: str, parameter: str, factor: float, value: float
 ) -> tuple[Territory, Scenario]:
     if parameter == "departure_rate":
-        if sc.departures == "retirements":
-            return t, replace(sc, retirement_rate=value)
-        return t, replace(sc, all_departure_rate=value)
+        return t, with_departure_rate(sc, value)
     if parameter == "discount_rate":
         return t, replace(sc, discount_rate=value)
-    modes = t.modes.copy()
-    rows = modes.index.get_level_values("service") == service
-    columns = (
-        ["transition_cost_per_member", "transition_cost_per_fte"]
-        if parameter == "transition_cost"
-        else [parameter]
-    )
-    for column in columns:
-        modes.loc[rows, column] = modes.loc[rows, column] * factor
-    return replace(t, modes=modes), sc
+    return scale_pooled(t, {(service, parameter): factor}), sc
 
 
 def tipping_points(

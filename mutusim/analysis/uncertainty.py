@@ -20,12 +20,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from mutusim.analysis.decisions import service_decision
+from mutusim.analysis.perturb import POOLED_PARAMETERS, scale_pooled, with_departure_rate
 from mutusim.analysis.phasing import evaluate_schedule
 from mutusim.core.costs import CostData
 from mutusim.core.evaluate import evaluate_plan, status_quo
@@ -66,13 +67,6 @@ UNCERTAINTY: dict[str, tuple[float, float, str, str]] = {
         "DOMAIN §3: retirements ≈ 3.2 %/yr and rising [V 70-73]; for departures 'all', "
         "the range is scaled to 6.9 %",
     ),
-}
-
-_MODE_COLUMNS = {
-    "units_per_fte": ["units_per_fte"],
-    "fixed_cost": ["fixed_cost"],
-    "cost_per_fte": ["cost_per_fte"],
-    "transition_cost": ["transition_cost_per_member", "transition_cost_per_fte"],
 }
 
 
@@ -136,7 +130,7 @@ def draw_parameters(
     """
     rng = np.random.default_rng(seed)
     rows = []
-    unit_params = [p for p in _MODE_COLUMNS if p in uncertainty]
+    unit_params = [p for p in POOLED_PARAMETERS if p in uncertainty]
     for p in unit_params:
         low, high, kind, _ = uncertainty[p]
         if kind != "factor" or not 0 < low <= high:
@@ -156,21 +150,14 @@ def draw_parameters(
 def _drawn(
     t: Territory, sc: Scenario, factors: pd.DataFrame, rate: float
 ) -> tuple[Territory, Scenario]:
-    modes = t.modes.copy()
-    services = modes.index.get_level_values("service")
-    for (s, p), f in factors.set_index(["service", "parameter"])["factor"].items():
-        rows = services == s
-        for col in _MODE_COLUMNS[str(p)]:
-            modes.loc[rows, col] = modes.loc[rows, col] * f
+    scaled = factors.set_index(["service", "parameter"])["factor"].to_dict()
     if np.isnan(rate):
         drawn_sc = sc
     elif sc.departures == "retirements":
-        drawn_sc = replace(sc, retirement_rate=float(rate))
+        drawn_sc = with_departure_rate(sc, rate)
     else:  # the range is given for retirements: scaled to all departures
-        drawn_sc = replace(
-            sc, all_departure_rate=float(rate) * sc.all_departure_rate / sc.retirement_rate
-        )
-    return replace(t, modes=modes), drawn_sc
+        drawn_sc = with_departure_rate(sc, rate * sc.all_departure_rate / sc.retirement_rate)
+    return scale_pooled(t, scaled), drawn_sc
 
 
 def _reoptimised(args: tuple[Territory, Scenario, list[str]]) -> dict[str, str]:

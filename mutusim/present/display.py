@@ -29,7 +29,7 @@ from mutusim.present.labels import (
     scenario_title,
 )
 
-__all__ = ["register", "result_html", "scenario_html", "table", "territory_html"]
+__all__ = ["register", "result_html", "scenario_html", "styled", "table", "territory_html"]
 
 #: Code columns dropped by :func:`table` once their names are beside them.
 _CODES = ("service", "commune", "largest", "employer")
@@ -89,12 +89,31 @@ def table(
                 )
             ]
             data = data.drop(columns=drop)
-    col_kinds = {str(c): (kinds or {}).get(str(c), COLUMN_KINDS.get(str(c))) for c in data.columns}
-    shown = french(data)
+    col_kinds = [(kinds or {}).get(str(c), COLUMN_KINDS.get(str(c))) for c in data.columns]
+    styler = styled(french(data), col_kinds)
+    if caption:
+        styler = styler.set_caption(caption)
+    return styler
+
+
+def styled(shown: pd.DataFrame, kinds: list[str | None]) -> Any:
+    """A French table (headers already French) as a Styler: figures by kind, right-aligned.
+
+    Parameters
+    ----------
+    shown : DataFrame
+        The table with its French headers.
+    kinds : list of str or None
+        Kind of figure of each column, in order (:data:`mutusim.present.formatting.KINDS`),
+        None for text.
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+    """
     formatters = {}
     numeric = []
-    for english, french_name in zip(data.columns, shown.columns, strict=True):
-        kind = col_kinds[str(english)]
+    for french_name, kind in zip(shown.columns, kinds, strict=True):
         if kind is not None:
             numeric.append(french_name)
 
@@ -105,8 +124,6 @@ def table(
     styler = shown.style.format(formatters, na_rep=MISSING).hide(axis="index")
     if numeric:
         styler = styler.set_properties(subset=numeric, **{"text-align": "right"})
-    if caption:
-        styler = styler.set_caption(caption)
     return styler
 
 

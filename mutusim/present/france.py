@@ -203,25 +203,11 @@ def national_table(df: pd.DataFrame) -> Any:
     pandas.io.formats.style.Styler
         ``.data`` holds the French table (:func:`french_national`).
     """
-    from mutusim.present.formatting import MISSING, format_value
+    from mutusim.present.display import styled
 
     kept = [c for c in df.columns if not str(c).startswith(("violations__", "binds__"))]
     shown = french_national(df.reset_index(drop=True))
-    formatters = {}
-    numeric = []
-    for english, french_name in zip(kept, shown.columns, strict=True):
-        kind = NATIONAL_KINDS.get(str(english))
-        if kind is not None:
-            numeric.append(french_name)
-
-        def fmt(v: object, kind: str | None = kind) -> str:
-            return format_value(v, None if isinstance(v, str) else kind)
-
-        formatters[french_name] = fmt
-    styler = shown.style.format(formatters, na_rep=MISSING).hide(axis="index")
-    if numeric:
-        styler = styler.set_properties(subset=numeric, **{"text-align": "right"})
-    return styler
+    return styled(shown, [NATIONAL_KINDS.get(str(c)) for c in kept])
 
 
 def _group_names(table: pd.DataFrame, by: str) -> list[str]:

@@ -17,6 +17,7 @@ import html
 from dataclasses import dataclass, replace
 from typing import Any
 
+from mutusim.analysis.perturb import departure_rate, scale_pooled, with_departure_rate
 from mutusim.core.result import Result
 from mutusim.core.scenario import Scenario
 from mutusim.core.territory import Territory
@@ -137,20 +138,13 @@ class WhatIf:
             min_level=float(c["min_level"].value),
             transition_budget=float(c["transition_budget"].value) or None,
         )
-        rate = float(c["departure_rate"].value)
-        if sc.departures == "retirements":
-            sc = replace(sc, retirement_rate=rate)
-        else:
-            sc = replace(sc, all_departure_rate=rate)
-        t = self.territory
+        sc = with_departure_rate(sc, float(c["departure_rate"].value))
         s = c["service"].value
-        factors = {"units_per_fte": c["productivity"].value, "fixed_cost": c["fixed_cost"].value}
-        if any(f != 1.0 for f in factors.values()):
-            modes_table = t.modes.copy()
-            rows = modes_table.index.get_level_values("service") == s
-            for col, f in factors.items():
-                modes_table.loc[rows, col] = modes_table.loc[rows, col] * float(f)
-            t = replace(t, modes=modes_table)
+        factors = {
+            (s, "units_per_fte"): float(c["productivity"].value),
+            (s, "fixed_cost"): float(c["fixed_cost"].value),
+        }
+        t = scale_pooled(self.territory, factors)
         return t, sc
 
     def update(self, *_: object) -> Result:
@@ -183,7 +177,7 @@ def whatif(territory: Territory, scenario: Scenario | None = None) -> WhatIf:
 
     sc = scenario or Scenario()
     population = int(territory.communes["population"].max())
-    rate = sc.retirement_rate if sc.departures == "retirements" else sc.all_departure_rate
+    rate = departure_rate(sc)
     style = {"description_width": "16em"}
     layout = w.Layout(width="38em")
     controls: dict[str, Any] = {
