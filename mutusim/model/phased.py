@@ -12,6 +12,12 @@ module solves it by structure instead, and exactly:
   start fixed to *t* gives ``V(s, t, b)``, the best NPV of *s* started in *t*
   whose one-off costs in *t* stay within *b* (``b = ∞`` first), and the plan
   reaching it, with its transition cost ``T ≤ b``;
+* that sub-model's LP relaxation (a few milliseconds) bounds ``V(s, t, ∞)``
+  from above: it stands for ``(s, t)`` as an *optimistic* option (the bound,
+  for any budget) until the master picks it, and only then is the MILP solved.
+  An LP optimum whose integer columns are all integral is the MILP's optimum
+  and is used as it is. On Angers this cuts the MILP solves from 78 to about a
+  fifth;
 * a master problem picks at most one option per service (exactly one when
   today's arrangement must change) under each year's quota and budget. Each
   evaluation ``(b, V, T)`` gives an *exact* option (value ``V``, spending
@@ -42,9 +48,9 @@ from mutusim.core.scenario import Scenario
 from mutusim.core.status import SolveInfo, Status
 from mutusim.core.territory import Territory
 from mutusim.model.build import build_model
-from mutusim.model.highs import run_binaries
+from mutusim.model.highs import HighsRun, Rows, run_binaries, run_highs
 from mutusim.model.milp import MilpModel
-from mutusim.model.solver import solve
+from mutusim.model.solver import model_rows
 
 __all__ = ["phasing_only", "solve_phased"]
 
@@ -55,6 +61,11 @@ MONEY_TOL = 1e-6
 BUDGET_STEP = 1.0
 #: Most master iterations before giving up (the whole MILP then solves it).
 MAX_ITERATIONS = 500
+#: A column is integral in an LP optimum within this tolerance [-].
+LP_INTEGRAL_TOL = 1e-9
+#: Slack added to an LP bound before it stands for an unsolved sub-model [EUR]: more
+#: than the simplex's tolerance on the objective, so the bound is never below the MILP.
+BOUND_SLACK = 1e-2
 
 Plan = dict[tuple[str, str], str]
 
@@ -91,11 +102,26 @@ class _Evaluation:
 
 
 @dataclass
+class _Arrays:
+    cols: list[pulp.LpVariable]
+    index: dict[int, int]  # id(variable) -> column
+    cost: list[float]
+    lower: list[float]
+    upper: list[float]
+    integer: list[bool]
+    rows: Rows
+    start: dict[int, int]  # start year -> column of its start binary
+    spend: dict[int, tuple[list[int], list[float]]]  # start year -> one-off cost row
+
+
+@dataclass
 class _Service:
     code: str
     model: MilpModel
+    arrays: _Arrays
     must: bool
     evaluations: dict[int, list[_Evaluation]]  # start year -> evaluations, budgets decreasing
+    bounds: dict[int, float]  # start year -> LP bound on V(s, t, inf) while its MILP is unsolved
 
 
 class _Stop(Exception):
@@ -104,7 +130,7 @@ class _Stop(Exception):
 
 def solve_phased(
     territory: Territory, scenario: Scenario, time_limit: float
-) -> tuple[SolveInfo, Plan, dict[str, int]] | None:
+) -> tuple[SolveInfo, Plan, dict[str, int], dict[str, float]] | None:
     """Solve a scenario linked by the yearly capacity only (see the module docstring).
 
     Parameters
@@ -120,14 +146,16 @@ def solve_phased(
     -------
     tuple or None
         The solver's account (objective: minus the NPV [EUR], bound equal to it),
-        the plan (every pair) and the start years; None when some solve was not
-        proven optimal (time limit) or the search did not converge: the caller
-        then solves the whole MILP.
+        the plan (every pair), the start years and the sub-models' sizes
+        (``build_seconds``, ``num_variables``, ``num_constraints``, summed); None
+        when a sub-model is infeasible before any solve, some solve was not proven
+        optimal (time limit) or the search did not converge: the caller then
+        solves (and explains) the whole MILP.
     """
     t0 = time.perf_counter()
     free = scenario.replace(max_changes_per_year=None, transition_budget=None)
     services: list[_Service] = []
-    nodes = solves = 0
+    nodes = solves = relaxations = 0
 
     def remaining() -> float:
         left = time_limit - (time.perf_counter() - t0)
@@ -142,12 +170,13 @@ def solve_phased(
                 return None  # the caller's whole model reports it
             row = model.lp.constraints.get(f"one_mode__start__{s}")
             must = row is not None and row.sense == pulp.LpConstraintEQ
-            svc = _Service(s, model, must, {})
+            svc = _Service(s, model, _arrays(model), must, {}, {})
             for year in sorted({t for (_s, t) in model.z}):
-                ev, n = _evaluate(svc, year, math.inf, remaining())
-                nodes += n
-                solves += 1
+                bound, ev = _relaxation(svc, year, remaining())
+                relaxations += 1
                 svc.evaluations[year] = [ev] if ev is not None else []
+                if bound is not None:
+                    svc.bounds[year] = bound
             services.append(svc)
         iterations = 0
         while True:
@@ -162,6 +191,13 @@ def solve_phased(
             spent = _spent(options, picked)
             for opt in optimistic:
                 svc = services[opt.service]
+                if opt.plan is None:  # an LP bound: solve the MILP of (s, t) now
+                    del svc.bounds[opt.year]
+                    ev, n = _evaluate(svc, opt.year, math.inf, remaining())
+                    nodes += n
+                    solves += 1
+                    svc.evaluations[opt.year] = [ev] if ev is not None else []
+                    continue
                 # the budget the master left this option: inside the unknown stretch below
                 # the plan's spending, so the evaluation adds a breakpoint there
                 left = float(scenario.transition_budget or 0.0) - (
@@ -189,61 +225,135 @@ def solve_phased(
             for c in data.parties_of(svc.code):
                 plan[(svc.code, c)] = data.pair(svc.code, c).arrangement
             continue
+        assert pick.plan is not None  # the loop ends on exact options only
         plan.update(pick.plan)
         starts[svc.code] = pick.year
         value += pick.value
     seconds = time.perf_counter() - t0
     text = (
-        f"Optimal: {len(services)} services x start years, {solves} sub-model solves, "
-        f"{iterations} master iteration(s) (mutusim.model.phased)"
+        f"Optimal: {len(services)} services x start years, {relaxations} LP bounds, "
+        f"{solves} sub-model solves, {iterations} master iteration(s) (mutusim.model.phased)"
     )
     info = SolveInfo("highs", Status.OPTIMAL, text, -value, -value, 0.0, seconds, nodes)
-    return info, plan, starts
+    sizes = {
+        "build_seconds": sum(v.model.build_seconds for v in services),
+        "num_variables": sum(v.model.num_variables for v in services),
+        "num_constraints": sum(v.model.num_constraints for v in services),
+    }
+    return info, plan, starts, sizes
+
+
+def _arrays(model: MilpModel) -> _Arrays:
+    """The sub-model handed to HiGHS as arrays, once: each solve only moves bounds."""
+    cols, rows = model_rows(model)
+    index = {id(v): j for j, v in enumerate(cols)}
+    cost = [0.0] * len(cols)
+    for v, a in model.objective_terms:
+        cost[index[id(v)]] += a
+    data = model.data
+    spend: dict[int, tuple[list[int], list[float]]] = {}
+    for (s, c, m, t), v in model.x.items():
+        if a := data.one_off(s, c, m):
+            idx, vals = spend.setdefault(t, ([], []))
+            idx.append(index[id(v)])
+            vals.append(a)
+    return _Arrays(
+        cols=cols,
+        index=index,
+        cost=cost,
+        lower=[float(v.lowBound) if v.lowBound is not None else -math.inf for v in cols],
+        upper=[float(v.upBound) if v.upBound is not None else math.inf for v in cols],
+        integer=[v.cat == pulp.LpInteger for v in cols],
+        rows=rows,
+        start={t: index[id(z)] for (_s, t), z in model.z.items()},
+        spend=spend,
+    )
+
+
+def _run(svc: _Service, year: int, budget: float, relax: bool, time_limit: float) -> HighsRun:
+    """Solve the service's sub-model started in ``year`` within ``budget`` (or its LP relaxation)."""
+    a = svc.arrays
+    lower, upper = list(a.lower), list(a.upper)
+    for t, j in a.start.items():
+        lower[j] = upper[j] = 1.0 if t == year else 0.0
+    rows = a.rows
+    if not math.isinf(budget):
+        idx, vals = a.spend.get(year, ([], []))
+        rows = Rows(
+            [*rows.starts, rows.starts[-1] + len(idx)],
+            [*rows.index, *idx],
+            [*rows.value, *vals],
+            [*rows.lower, -math.inf],
+            [*rows.upper, budget],
+        )
+    return run_highs(
+        a.cost,
+        lower,
+        upper,
+        [False] * len(a.cols) if relax else a.integer,
+        rows,
+        time_limit=time_limit,
+        mip_rel_gap=svc.model.scenario.mip_gap,
+    )
 
 
 def _evaluate(
     svc: _Service, year: int, budget: float, time_limit: float
 ) -> tuple[_Evaluation | None, int]:
     """Best plan of one service started in ``year`` whose one-off costs stay within ``budget``."""
+    run = _run(svc, year, budget, False, time_limit)
+    if run.status == Status.INFEASIBLE:
+        return None, run.nodes or 0
+    if run.status != Status.OPTIMAL or run.objective is None or run.x is None:
+        raise _Stop
+    plan, spend_total = _read_plan(svc, year, run.x)
+    return _Evaluation(budget, -run.objective, spend_total, plan), run.nodes or 0
+
+
+def _relaxation(
+    svc: _Service, year: int, time_limit: float
+) -> tuple[float | None, _Evaluation | None]:
+    """LP bound on the best NPV of one service started in ``year`` (no budget).
+
+    Returns ``(None, None)`` when even the relaxation is infeasible (so is the
+    MILP), ``(None, evaluation)`` when the LP optimum is integral (it is the
+    MILP's optimum), else ``(bound, None)``.
+    """
+    run = _run(svc, year, math.inf, True, time_limit)
+    if run.status == Status.INFEASIBLE:
+        return None, None
+    if run.status != Status.OPTIMAL or run.objective is None or run.x is None:
+        raise _Stop
+    x = run.x
+    integral = all(
+        abs(x[j] - round(x[j])) <= LP_INTEGRAL_TOL
+        for j, whole in enumerate(svc.arrays.integer)
+        if whole
+    )
+    if integral:
+        plan, spend = _read_plan(svc, year, x)
+        return None, _Evaluation(math.inf, -run.objective, spend, plan)
+    return -run.objective + BOUND_SLACK + 1e-9 * abs(run.objective), None
+
+
+def _read_plan(svc: _Service, year: int, x: list[float]) -> tuple[Plan, float]:
+    """The solved plan of a service started in ``year`` and its one-off costs that year [EUR]."""
     model = svc.model
     data = model.data
-    for (_s, t), z in model.z.items():
-        z.lowBound = z.upBound = 1 if t == year else 0
-    name = f"phasing_capacity__budget__{year}"
-    if not math.isinf(budget):
-        spend = [
-            (v, cost)
-            for (s, c, m, t), v in model.x.items()
-            if t == year and (cost := data.one_off(s, c, m))
-        ]
-        model.add_row("phasing_capacity", name, spend, pulp.LpConstraintLE, budget)
-    data.scenario = data.scenario.replace(time_limit=time_limit)
-    try:
-        if model.violated_rows:
-            return None, 0
-        info = solve(model)
-    finally:
-        model.violated_rows.clear()
-        if name in model.lp.constraints:
-            del model.lp.constraints[name]
-            model.rows["phasing_capacity"].remove(name)
-    if info.status == Status.INFEASIBLE:
-        return None, info.nodes or 0
-    if info.status != Status.OPTIMAL or info.objective is None:
-        raise _Stop
+    index = svc.arrays.index
     plan: Plan = {}
     spend_total = 0.0
     for c in data.parties_of(svc.code):
         chosen = [
             m
             for m in model.allowed[(svc.code, c)]
-            if (model.x[(svc.code, c, m, year)].varValue or 0.0) > 0.5
+            if x[index[id(model.x[(svc.code, c, m, year)])]] > 0.5
         ]
         if len(chosen) != 1:
             raise _Stop  # not a clean 0/1 answer: let the whole MILP and the checker judge
         plan[(svc.code, c)] = chosen[0]
         spend_total += data.one_off(svc.code, c, chosen[0])
-    return _Evaluation(budget, -info.objective, spend_total, plan), info.nodes or 0
+    return plan, spend_total
 
 
 @dataclass
@@ -253,7 +363,7 @@ class _Option:
     value: float
     spend: float
     exact: bool
-    plan: Plan
+    plan: Plan | None  # None: an LP bound, its MILP not solved yet
 
 
 def _options(services: list[_Service]) -> list[_Option]:
@@ -265,6 +375,8 @@ def _options(services: list[_Service]) -> list[_Option]:
     """
     out = []
     for i, svc in enumerate(services):
+        for year, bound in svc.bounds.items():
+            out.append(_Option(i, year, bound, 0.0, False, None))
         for year, evs in svc.evaluations.items():
             for ev in evs:
                 if ev.value == -math.inf:
@@ -286,7 +398,9 @@ def _prefer_exact(options: list[_Option], picked: list[int], scenario: Scenario)
         o = options[k]
         if o.exact:
             continue
-        twin = exact[(o.service, o.year, id(o.plan))]
+        twin = exact.get((o.service, o.year, id(o.plan)))
+        if twin is None:  # an LP bound has no exact twin
+            continue
         spent = sum(options[j].spend for j in out if options[j].year == o.year)
         if budget is None or spent - o.spend + options[twin].spend <= budget + MONEY_TOL:
             out[n] = twin

@@ -130,10 +130,6 @@ def _run(
     costs = CostData.from_inputs(territory, scenario)
     before = evaluate_plan(costs, status_quo(costs))
     votes, majorities = vote_tables(territory, scenario, costs)
-    parts = [territory] if extend is not None else _parts(territory, scenario)
-    models = [build_model(t, scenario) for t in parts]
-    if extend is not None:
-        extend(models[0])
     common: dict[str, Any] = {
         "territory": territory,
         "scenario": scenario,
@@ -141,10 +137,25 @@ def _run(
         "before": before,
         "votes": votes,
         "majorities": majorities,
-        "build_seconds": sum(m.build_seconds for m in models),
-        "num_variables": sum(m.num_variables for m in models),
-        "num_constraints": sum(m.num_constraints for m in models),
     }
+    t0 = time.perf_counter()
+    phased = (
+        solve_phased(territory, scenario, scenario.time_limit)
+        if extend is None and phasing_only(territory, scenario)
+        else None
+    )
+    if phased is not None:
+        # solved by structure, on one sub-model per service
+        found, found_plan, found_starts, sizes = phased
+        common.update(sizes)
+        return _checked(territory, scenario, costs, found, found_plan, found_starts, common)
+    parts = [territory] if extend is not None else _parts(territory, scenario)
+    models = [build_model(t, scenario) for t in parts]
+    if extend is not None:
+        extend(models[0])
+    common["build_seconds"] = sum(m.build_seconds for m in models)
+    common["num_variables"] = sum(m.num_variables for m in models)
+    common["num_constraints"] = sum(m.num_constraints for m in models)
     blocked = [m for m in models if m.infeasible_pairs()]
     if blocked:
         findings: list[Finding] = [f for m in blocked for f in explain_pairs(m)]
@@ -157,16 +168,6 @@ def _run(
     plan: dict[tuple[str, str], str] = {}
     starts: dict[str, int] = {}
     fractional: list[tuple[str, str]] = []
-    t0 = time.perf_counter()
-    phased = (
-        solve_phased(territory, scenario, scenario.time_limit)
-        if extend is None and phasing_only(territory, scenario)
-        else None
-    )
-    if phased is not None:
-        info, plan, starts = phased
-        infos.append(info)
-        models = []  # solved by structure; the whole model served the checks above
     for model in models:
         remaining = scenario.time_limit - (time.perf_counter() - t0)
         if remaining <= 0:
@@ -204,6 +205,19 @@ def _run(
             values={"pairs": len(fractional), "smallest": smallest, "largest": largest},
         )
         return Result(status=Status.ERROR, solve=info, explanation=(finding,), **common)
+    return _checked(territory, scenario, costs, info, plan, starts, common)
+
+
+def _checked(
+    territory: Territory,
+    scenario: Scenario,
+    costs: CostData,
+    info: SolveInfo,
+    plan: dict[tuple[str, str], str],
+    starts: dict[str, int],
+    common: dict[str, Any],
+) -> Result:
+    """The plan re-verified by the independent checker, as a Result."""
     report = check_plan(
         territory,
         scenario,
@@ -220,7 +234,7 @@ def _run(
     return Result(
         status=info.status,
         solve=info,
-        decisions=decisions_table(territory, before, after, starts),
+        decisions=decisions_table(territory, common["before"], after, starts),
         pools=after.pools,
         total_cost=after.total_cost,
         transition_one_off=after.transition_one_off,

@@ -26,13 +26,16 @@ from mutusim.model.milp import MilpModel
 __all__ = ["model_rows", "solve"]
 
 
-def solve(model: MilpModel) -> SolveInfo:
+def solve(model: MilpModel, *, relax: bool = False) -> SolveInfo:
     """Solve ``model`` in place (variable values set) and return what the solver said.
 
     Parameters
     ----------
     model : MilpModel
         A built model; ``model.scenario`` gives solver, time limit [s] and MIP gap [-].
+    relax : bool
+        Solve the LP relaxation instead (integrality dropped; HiGHS only): its
+        optimum bounds the MILP's from below.
 
     Returns
     -------
@@ -45,7 +48,9 @@ def solve(model: MilpModel) -> SolveInfo:
     """
     solver = model.scenario.solver
     if solver == "highs":
-        return _solve_highs(model)
+        return _solve_highs(model, relax)
+    if relax:
+        raise SolverError("the LP relaxation is solved with HiGHS only; use solver='highs'")
     if solver == "cbc":
         return _solve_cbc(model)
     raise SolverError(f"unknown solver '{solver}'; use 'highs' or 'cbc'")
@@ -86,7 +91,7 @@ def model_rows(model: MilpModel) -> tuple[list[pulp.LpVariable], Rows]:
     return cols, Rows(starts, idx, vals, lo, up)
 
 
-def _solve_highs(model: MilpModel) -> SolveInfo:
+def _solve_highs(model: MilpModel, relax: bool = False) -> SolveInfo:
     t0 = time.perf_counter()  # the hand-over to arrays counts in the solve time
     cols, rows = model_rows(model)
     index = {id(v): j for j, v in enumerate(cols)}
@@ -98,7 +103,7 @@ def _solve_highs(model: MilpModel) -> SolveInfo:
         cost,
         [float(v.lowBound) if v.lowBound is not None else -math.inf for v in cols],
         [float(v.upBound) if v.upBound is not None else math.inf for v in cols],
-        [v.cat == pulp.LpInteger for v in cols],
+        [v.cat == pulp.LpInteger and not relax for v in cols],
         rows,
         time_limit=sc.time_limit,
         mip_rel_gap=sc.mip_gap,
