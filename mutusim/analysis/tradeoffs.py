@@ -7,6 +7,9 @@ higher service level. :func:`pareto` answers with the exact front:
   starting from the optimum, the cap ``max_fte_moved`` is set just below
   the last point's FTE and the model re-solved, until no change is left (the
   status quo) or no plan satisfies the rules;
+- ``against="communes_changed"`` (communes whose arrangement changes for at
+  least one service): the cap ``max_communes_changed`` is set one below the
+  last point's count, down to the status quo;
 - ``against="min_level"`` (the lowest service level of any pair after the
   plan, [0-100]): the floor ``min_level`` is raised just above the last
   point's level, until no plan reaches it.
@@ -20,6 +23,7 @@ grid of that many values (a sample of the front, for large territories).
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from typing import Any
 
@@ -35,7 +39,7 @@ from mutusim.model.pipeline import optimise
 __all__ = ["FRONT_COLUMNS", "CRITERIA", "criterion_value", "pareto"]
 
 #: Second criteria of a front, and whether less is better.
-CRITERIA = {"fte_moved": True, "min_level": False}
+CRITERIA = {"fte_moved": True, "communes_changed": True, "min_level": False}
 #: Columns of :func:`pareto`.
 FRONT_COLUMNS = ["against", "value", "npv", "steady_savings", "status", "result"]
 #: Step below (or above) the last point's value [FTE or level points].
@@ -50,8 +54,9 @@ def criterion_value(result: Result, against: str) -> float:
     result : Result
         A result with a plan.
     against : str
-        ``fte_moved`` [FTE whose arrangement changes] or ``min_level`` [the
-        lowest service level of any commune's pair after the plan, 0-100].
+        ``fte_moved`` [FTE whose arrangement changes], ``communes_changed``
+        [communes whose arrangement changes for some service] or ``min_level``
+        [the lowest service level of any commune's pair after the plan, 0-100].
 
     Returns
     -------
@@ -59,6 +64,8 @@ def criterion_value(result: Result, against: str) -> float:
     """
     if against == "fte_moved":
         return float(result.fte_moved or 0.0)
+    if against == "communes_changed":
+        return float(result.communes_changed or 0)
     d = result.decisions
     communes = d[d["commune"].isin(result.territory.communes.index)]
     return float(communes["level_after"].min())
@@ -67,6 +74,9 @@ def criterion_value(result: Result, against: str) -> float:
 def _bounded(scenario: Scenario, against: str, bound: float) -> Scenario:
     if against == "fte_moved":
         return replace(scenario, max_fte_moved=max(bound, 0.0))
+    if against == "communes_changed":
+        # a count: the bound just below n communes is n - 1
+        return replace(scenario, max_communes_changed=max(math.floor(bound), 0))
     return replace(scenario, min_level=min(bound, 100.0))
 
 
@@ -85,7 +95,7 @@ def pareto(
     scenario : Scenario, optional
         The reference scenario (its own cap or floor, if any, is the first bound).
     against : str
-        ``fte_moved`` or ``min_level`` (:data:`CRITERIA`).
+        ``fte_moved``, ``communes_changed`` or ``min_level`` (:data:`CRITERIA`).
     points : int, optional
         Sample the front on this many evenly spaced bounds instead of finding
         every corner.

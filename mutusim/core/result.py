@@ -253,6 +253,15 @@ class Result:
             for s, c, m in zip(d["service"], d["commune"], d["mode"], strict=True)
         }
 
+    @property
+    def communes_changed(self) -> int | None:
+        """Communes whose arrangement changes for at least one service (None without a plan)."""
+        if not self.has_plan:
+            return None
+        d = self.decisions
+        changed = d.loc[d["changed"] & d["commune"].isin(self.territory.communes.index), "commune"]
+        return int(changed.nunique())
+
     def summary(self) -> dict[str, Any]:
         """Headline figures: status, costs [EUR/year], transition [EUR], FTE, times [s]."""
         return {

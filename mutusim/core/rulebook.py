@@ -130,6 +130,15 @@ RULES: tuple[Rule, ...] = (
         "DOMAIN §3 (staff follow the service)",
     ),
     Rule(
+        "communes_changed_cap",
+        ("constraint",),
+        True,
+        True,
+        True,
+        "max_communes_changed",
+        "PRODUCT S3 (communes whose arrangements change)",
+    ),
+    Rule(
         "phasing_capacity",
         ("constraint",),
         True,

@@ -99,6 +99,9 @@ class Scenario:
         Cap on the plan's annual cost [EUR/year], transition included.
     max_fte_moved : float or None
         Cap on the FTE whose arrangement changes [FTE].
+    max_communes_changed : int or None
+        Cap on the number of communes whose arrangement changes for at least
+        one service [communes].
     force, forbid : tuple of Decision
         Decisions imposed or excluded (``"*"`` wildcards allowed).
     perimeter_communes : tuple of str or None
@@ -195,6 +198,7 @@ class Scenario:
     min_level_by_service: Mapping[str, float] = field(default_factory=dict)
     max_total_cost: float | None = None
     max_fte_moved: float | None = None
+    max_communes_changed: int | None = None
     force: tuple[Decision, ...] = ()
     forbid: tuple[Decision, ...] = ()
     perimeter_communes: tuple[str, ...] | None = None
@@ -279,7 +283,12 @@ class Scenario:
         for s, v in self.min_level_by_service.items():
             if not 0 <= float(v) <= 100:
                 errs.append(f"min_level_by_service[{s}] must lie in [0, 100], got {v}")
-        for attr in ("max_total_cost", "max_fte_moved", "perimeter_max_population"):
+        for attr in (
+            "max_total_cost",
+            "max_fte_moved",
+            "max_communes_changed",
+            "perimeter_max_population",
+        ):
             v = getattr(self, attr)
             if v is not None and v < 0:
                 errs.append(f"{attr} must be >= 0, got {v}")
@@ -529,6 +538,7 @@ _NUMBERS = {
     "min_level": False,
     "max_total_cost": True,
     "max_fte_moved": True,
+    "max_communes_changed": True,
     "perimeter_max_population": True,
     "time_limit": False,
     "mip_gap": False,
@@ -551,6 +561,7 @@ _WHOLE = (
     "end_year",
     "adoption_year",
     "max_changes_per_year",
+    "max_communes_changed",
     "perimeter_max_population",
 )
 _BOOLS = ("decompose", "no_worse_off", "cif_upside", "fa_neutralisation")

@@ -214,6 +214,14 @@ def check_plan(
         and ev.fte_moved > sc.max_fte_moved + 1e-9
     ):
         errs.append(f"fte_moved_cap: {ev.fte_moved:g} FTE moved > cap {sc.max_fte_moved:g}")
+    if sc.max_communes_changed is not None and sc.rule_on("communes_changed_cap"):
+        arrangement = t.baseline["arrangement"].to_dict()
+        moving = {c for (s, c), m in plan.items() if c != EPCI_PARTY and m != arrangement[(s, c)]}
+        if len(moving) > sc.max_communes_changed:
+            errs.append(
+                f"communes_changed_cap: {len(moving)} communes change > cap "
+                f"{sc.max_communes_changed}"
+            )
     if solver_objective is not None:
         tol = COST_TOL + 1e-7 * max(1.0, abs(schedule.baseline_cost) * len(sc.years))
         diff = -schedule.npv - solver_objective

@@ -94,6 +94,11 @@ def explain_infeasible(territory: Territory, scenario: Scenario, run: Runner) ->
             values = {"cap": scenario.max_total_cost, "cost_without": relaxed.total_cost or 0.0}
         elif rule == "fte_moved_cap" and scenario.max_fte_moved is not None:
             values = {"cap": scenario.max_fte_moved, "fte_without": relaxed.fte_moved or 0.0}
+        elif rule == "communes_changed_cap" and scenario.max_communes_changed is not None:
+            values = {
+                "cap": scenario.max_communes_changed,
+                "communes_without": relaxed.communes_changed or 0,
+            }
         found.append(Finding("relax", rule=rule, values=values))
     if timed_out:
         found.append(Finding("explain_time_limit", values={"seconds": quick.time_limit}))

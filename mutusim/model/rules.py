@@ -26,7 +26,7 @@ import pulp
 from mutusim.core.findings import Reason
 from mutusim.core.schema import EPCI_PARTY
 from mutusim.model.data import ModelData
-from mutusim.model.milp import MilpModel
+from mutusim.model.milp import MilpModel, Terms
 
 __all__ = ["CONSTRAINTS", "FILTERS"]
 
@@ -501,6 +501,40 @@ def fte_moved_cap(model: MilpModel) -> None:
     model.add_row("fte_moved_cap", "fte_moved_cap", terms, LE, float(cap))
 
 
+def communes_changed_cap(model: MilpModel) -> None:
+    """At most ``max_communes_changed`` communes change arrangement for some service.
+
+    A continuous ``changed__<commune>`` in [0, 1] is at least the sum of the
+    commune's change binaries for each service (a pair takes one mode in one
+    start year, so the sum is 0 or 1); the sum of these is at most the cap. The
+    EPCI's own services do not count: it is not a commune.
+    """
+    sc = model.scenario
+    cap = sc.max_communes_changed
+    if cap is None or not sc.rule_on("communes_changed_cap"):
+        return
+    data = model.data
+    changes: dict[str, dict[str, Terms]] = {}  # commune -> service -> change binaries
+    for (s, c, m, _t), v in model.x.items():
+        if c != EPCI_PARTY and m != data.pair(s, c).arrangement:
+            changes.setdefault(c, {}).setdefault(s, []).append((v, 1.0))
+    flags: Terms = []
+    for c in data.communes:
+        if c not in changes:
+            continue
+        w = _aux(model, f"changed__{c}", 1.0)
+        flags.append((w, 1.0))
+        for s, terms in changes[c].items():
+            model.add_row(
+                "communes_changed_cap",
+                f"communes_changed_cap__{s}__{c}",
+                [*terms, (w, -1.0)],
+                LE,
+                0.0,
+            )
+    model.add_row("communes_changed_cap", "communes_changed_cap", flags, LE, float(cap))
+
+
 def phasing_capacity(model: MilpModel) -> None:
     """At most ``max_changes_per_year`` services start in a year, and one-off transition costs
     paid in a year stay within ``transition_budget`` [EUR] (PRODUCT.md M5)."""
@@ -616,6 +650,7 @@ CONSTRAINTS: dict[str, Constraint] = {
     "pooled_staffing": pooled_staffing,
     "cost_cap": cost_cap,
     "fte_moved_cap": fte_moved_cap,
+    "communes_changed_cap": communes_changed_cap,
     "phasing_capacity": phasing_capacity,
     "no_worse_off": no_worse_off,
 }

@@ -343,6 +343,7 @@ RULE_LABELS: dict[str, str] = {
     "indivisible_staffing": "Effectifs par postes entiers",
     "cost_cap": "Plafond de coût",
     "fte_moved_cap": "Plafond d'ETP concernés",
+    "communes_changed_cap": "Plafond de communes concernées",
     "phasing_capacity": "Capacité annuelle de réorganisation",
 }
 
@@ -630,6 +631,12 @@ def finding_text(finding: Finding, territory: Territory | None = None) -> str:
             f"Le plafond d'ETP concernés ({fte(v['cap'])}) ne peut être tenu avec les autres "
             f"règles ; sans lui, le plan concerne {fte(v['fte_without'])}."
         )
+    if finding.code == "relax" and rule == "communes_changed_cap" and v:
+        return (
+            f"Le plafond de communes concernées ({count(v['cap'])}) ne peut être tenu avec les "
+            f"autres règles ; sans lui, le plan change l'organisation de "
+            f"{count(v['communes_without'])} communes."
+        )
     if finding.code == "relax" and rule == "no_worse_off":
         return (
             "La règle « aucune commune perdante » ne peut être tenue avec les autres règles ; "
@@ -850,6 +857,7 @@ OPTION_LABELS: dict[str, str] = {
     "min_level_by_service": "Niveau de service minimal par service (0-100)",
     "max_total_cost": "Plafond du coût annuel du plan",
     "max_fte_moved": "Plafond des ETP concernés par un changement",
+    "max_communes_changed": "Plafond du nombre de communes dont l'organisation change",
     "force": "Décisions imposées",
     "forbid": "Décisions exclues",
     "perimeter_communes": "Communes du périmètre",
@@ -1080,7 +1088,7 @@ def option_value(name: str, value: Any, territory: Territory | None = None) -> s
         return f"{count(value)} habitants"
     if name == "min_level":
         return number(value, 1)
-    if name == "max_changes_per_year":
+    if name in ("max_changes_per_year", "max_communes_changed"):
         return count(value)
     return str(value)
 

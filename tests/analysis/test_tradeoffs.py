@@ -12,6 +12,7 @@ import itertools
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from model.test_model import HAND, offered_modes, territories
 
 import mutusim as ms
@@ -31,6 +32,15 @@ def test_tiny_front_by_hand():
     assert f["result"].iloc[1].plan[("rh_paie", "49003")] == "share"
 
 
+def test_tiny_front_against_communes_by_hand():
+    # payroll {49001, 49002} changes 2 communes (NPV 32,000); with one commune at most
+    # nothing pays (a share needs 2 members): the status quo
+    f = pareto(ms.examples.tiny(), ms.Scenario(**HAND), against="communes_changed")
+    assert f["value"].tolist() == [2.0, 0.0]
+    assert f["npv"].tolist() == pytest.approx([32_000, 0.0])
+    assert f["result"].iloc[1].scenario.max_communes_changed == 1
+
+
 def test_the_front_is_monotone():
     f = pareto(ms.examples.tiny(), ms.Scenario(**HAND), against="min_level")
     assert f["value"].is_monotonic_increasing
@@ -38,7 +48,9 @@ def test_the_front_is_monotone():
     assert f["value"].iloc[0] == 40.0  # Hameau-Sud's ADS today
 
 
-def _brute_front(t: ms.Territory, sc: ms.Scenario) -> list[tuple[float, float]]:
+def _brute_front(
+    t: ms.Territory, sc: ms.Scenario, against: str = "fte_moved"
+) -> list[tuple[float, float]]:
     pairs = list(t.baseline.index)
     arrangement = t.baseline["arrangement"].to_dict()
     fte = t.baseline["fte"].to_dict()
@@ -47,6 +59,15 @@ def _brute_front(t: ms.Territory, sc: ms.Scenario) -> list[tuple[float, float]]:
         plan = dict(zip(pairs, modes, strict=True))
         changed = sorted({s for (s, c), m in plan.items() if m != arrangement[(s, c)]})
         moved = sum(fte[p] for p, m in plan.items() if m != arrangement[p])
+        if against == "communes_changed":
+            # the EPCI is not a commune
+            moved = len(
+                {
+                    c
+                    for p, m in plan.items()
+                    if m != arrangement[p] and (c := p[1]) in t.communes.index
+                }
+            )
         for combo in itertools.product(sc.start_years, repeat=len(changed)):
             report = check_plan(t, sc, plan, dict(zip(changed, combo, strict=True)))
             if report.ok and report.schedule is not None:
@@ -59,15 +80,18 @@ def _brute_front(t: ms.Territory, sc: ms.Scenario) -> list[tuple[float, float]]:
 
 
 @settings(max_examples=15, deadline=None)
-@given(territories(sizes=[(1, 1), (1, 2), (2, 1), (2, 2)]))
-def test_front_equals_brute_force(t):
+@given(
+    territories(sizes=[(1, 1), (1, 2), (2, 1), (2, 2), (3, 1)]),
+    st.sampled_from(["fte_moved", "communes_changed"]),
+)
+def test_front_equals_brute_force(t, against):
     sc = ms.Scenario(**HAND)
-    brute = _brute_front(t, sc)
+    brute = _brute_front(t, sc, against)
     if not brute:
         with pytest.raises(MutusimError):
-            pareto(t, sc)
+            pareto(t, sc, against=against)
         return
-    f = pareto(t, sc)
+    f = pareto(t, sc, against=against)
     got = sorted(zip(f["value"], f["npv"], strict=True))
     assert len(got) == len(brute), (got, brute)
     for (v, n), (bv, bn) in zip(got, brute, strict=True):

@@ -40,6 +40,8 @@ from mutusim.model.pipeline import optimise
         ),
         ({"max_total_cost": -1}, r"max_total_cost must be >= 0, got -1"),
         ({"max_fte_moved": -0.5}, r"max_fte_moved must be >= 0, got -0.5"),
+        ({"max_communes_changed": -1}, r"max_communes_changed must be >= 0, got -1"),
+        ({"max_communes_changed": 1.5}, r"max_communes_changed must be a whole number, got 1.5"),
         ({"perimeter_max_population": -10}, r"perimeter_max_population must be >= 0, got -10"),
         (
             {"departures": "mutations"},

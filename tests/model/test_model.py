@@ -1388,6 +1388,28 @@ def test_min_level_explanation_names_service_and_commune(tiny):
     assert not any("Instruction du droit des sols" in line for line in ms.explanation(res))
 
 
+def test_communes_changed_cap(tiny):
+    # payroll pooled by 49001 and 49002 (NPV 32,000) changes two communes; a share
+    # needs two members (min_members), so under a cap of one nothing can change
+    assert optimise(tiny, hand(max_communes_changed=2)).npv == pytest.approx(32_000)
+    res = optimise(tiny, hand(max_communes_changed=1))
+    assert res.status == "optimal" and res.communes_changed == 0
+    assert res.npv == pytest.approx(0.0)
+    # the checker counts communes from the baseline table itself
+    plan = {p: "keep" for p in tiny.baseline.index}
+    plan[("rh_paie", "49001")] = plan[("rh_paie", "49002")] = "share"
+    report = check_plan(tiny, hand(max_communes_changed=1), plan, {"rh_paie": 2027})
+    assert any(e.startswith("communes_changed_cap: 2 communes") for e in report.errors)
+    assert check_plan(tiny, hand(max_communes_changed=2), plan, {"rh_paie": 2027}).ok
+    # forced to pool, under a cap of one: explained by the cap
+    forced = hand(force=[("rh_paie", "49001", "share")], max_communes_changed=1)
+    res = optimise(tiny, forced)
+    assert res.status == "infeasible"
+    (cap,) = [f for f in res.explanation if f.rule == "communes_changed_cap"]
+    assert cap.values == {"cap": 1, "communes_without": 2}
+    assert any("plafond de communes concernées (1)" in line for line in ms.explanation(res))
+
+
 def test_fte_cap_explanation(tiny):
     # Forcing a pool and forbidding any FTE to move conflict.
     sc = Scenario(force=[("rh_paie", "49001", "share")], max_fte_moved=0.0)
