@@ -1393,7 +1393,8 @@ def test_communes_changed_cap(tiny):
     # needs two members (min_members), so under a cap of one nothing can change
     assert optimise(tiny, hand(max_communes_changed=2)).npv == pytest.approx(32_000)
     res = optimise(tiny, hand(max_communes_changed=1))
-    assert res.status == "optimal" and res.communes_changed == 0
+    assert res.status == "optimal"
+    assert res.communes_changed == 0
     assert res.npv == pytest.approx(0.0)
     # the checker counts communes from the baseline table itself
     plan = {p: "keep" for p in tiny.baseline.index}
