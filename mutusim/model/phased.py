@@ -33,12 +33,20 @@ module solves it by structure instead, and exactly:
 Every sub-model and master is solved by HiGHS to proven optimality; if one
 is not (time limit), :func:`solve_phased` returns None and the pipeline
 solves the whole MILP instead. The checker re-verifies the plan as always.
+
+The sub-models, with their LP bounds and exact evaluations, are kept in the
+process under a digest of what each is built from (:func:`_fingerprint`): a
+later solve that builds the same sub-model — another quota or budget, another
+service's data or forced decision moved — reuses them (:func:`clear_cache`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
+import pickle
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import pulp
@@ -52,7 +60,7 @@ from mutusim.model.highs import HighsRun, Rows, run_binaries, run_highs
 from mutusim.model.milp import MilpModel
 from mutusim.model.solver import model_rows
 
-__all__ = ["phasing_only", "solve_phased"]
+__all__ = ["CACHE_SIZE", "clear_cache", "phasing_only", "solve_phased"]
 
 #: Tolerance on money [EUR].
 MONEY_TOL = 1e-6
@@ -163,9 +171,18 @@ def solve_phased(
             raise _Stop
         return left
 
+    reused = 0
     try:
         for s in territory.service_codes:
-            model = build_model(territory.subset(services=[s]), free)
+            sub = territory.subset(services=[s])
+            sub_scenario = _scenario_of(free, s)
+            key = _fingerprint(sub, sub_scenario)
+            svc = _cached(key)
+            if svc is not None:
+                reused += 1
+                services.append(svc)
+                continue
+            model = build_model(sub, sub_scenario)
             if model.infeasible_pairs() or model.violated_rows:
                 return None  # the caller's whole model reports it
             row = model.lp.constraints.get(f"one_mode__start__{s}")
@@ -178,6 +195,7 @@ def solve_phased(
                 if bound is not None:
                     svc.bounds[year] = bound
             services.append(svc)
+            _store(key, svc)  # every start year known: valid for any later master
         iterations = 0
         while True:
             iterations += 1
@@ -192,11 +210,13 @@ def solve_phased(
             for opt in optimistic:
                 svc = services[opt.service]
                 if opt.plan is None:  # an LP bound: solve the MILP of (s, t) now
-                    del svc.bounds[opt.year]
                     ev, n = _evaluate(svc, opt.year, math.inf, remaining())
                     nodes += n
                     solves += 1
+                    # the bound goes only once the MILP's answer is there (a cached service
+                    # stays valid if a time limit stops this solve)
                     svc.evaluations[opt.year] = [ev] if ev is not None else []
+                    del svc.bounds[opt.year]
                     continue
                 # the budget the master left this option: inside the unknown stretch below
                 # the plan's spending, so the evaluation adds a breakpoint there
@@ -231,7 +251,8 @@ def solve_phased(
         value += pick.value
     seconds = time.perf_counter() - t0
     text = (
-        f"Optimal: {len(services)} services x start years, {relaxations} LP bounds, "
+        f"Optimal: {len(services)} services x start years ({reused} known from earlier "
+        f"solves), {relaxations} LP bounds, "
         f"{solves} sub-model solves, {iterations} master iteration(s) (mutusim.model.phased)"
     )
     info = SolveInfo("highs", Status.OPTIMAL, text, -value, -value, 0.0, seconds, nodes)
@@ -241,6 +262,65 @@ def solve_phased(
         "num_constraints": sum(v.model.num_constraints for v in services),
     }
     return info, plan, starts, sizes
+
+
+def _scenario_of(free: Scenario, service: str) -> Scenario:
+    """The scenario a service's sub-model is built from, without what cannot act on it.
+
+    Forced and forbidden decisions of other services match none of its pairs, and
+    the name, description and time limit change no coefficient: dropping them lets
+    the sub-model be found again in the cache when only another service's decision is
+    forced (decision prices).
+    """
+    return free.replace(
+        name="sub-model",
+        description="",
+        time_limit=1.0,
+        force=tuple(d for d in free.force if d.service in ("*", service)),
+        forbid=tuple(d for d in free.forbid if d.service in ("*", service)),
+    )
+
+
+def _fingerprint(territory: Territory, scenario: Scenario) -> str:
+    """A digest of everything a sub-model is built from: equal digests, equal models."""
+    parts: list[object] = [repr(scenario), repr(sorted(territory.epci.items()))]
+    for frame in (territory.communes, territory.services, territory.baseline, territory.modes):
+        parts.append(
+            (
+                list(frame.index),
+                list(frame.columns),
+                [str(t) for t in frame.dtypes],
+                [frame[c].tolist() for c in frame.columns],
+            )
+        )
+    return hashlib.blake2b(pickle.dumps(parts, protocol=4), digest_size=20).hexdigest()
+
+
+#: Sub-models built and solved in this process, by :func:`_fingerprint`: each one's
+#: LP bounds and exact evaluations are facts about the sub-model, valid for any
+#: yearly quota or budget, so a later solve that builds the same sub-model (a what-if
+#: or a tipping point moving another service, a budget changed) reuses them.
+_CACHE: OrderedDict[str, _Service] = OrderedDict()
+#: Most sub-models kept (least recently used dropped first).
+CACHE_SIZE = 128
+
+
+def _cached(key: str) -> _Service | None:
+    svc = _CACHE.get(key)
+    if svc is not None:
+        _CACHE.move_to_end(key)
+    return svc
+
+
+def _store(key: str, svc: _Service) -> None:
+    _CACHE[key] = svc
+    while len(_CACHE) > CACHE_SIZE:
+        _CACHE.popitem(last=False)
+
+
+def clear_cache() -> None:
+    """Forget the sub-models solved so far (they are otherwise reused: see ``_CACHE``)."""
+    _CACHE.clear()
 
 
 def _arrays(model: MilpModel) -> _Arrays:

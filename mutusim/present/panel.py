@@ -161,7 +161,9 @@ def whatif(territory: Territory, scenario: Scenario | None = None) -> WhatIf:
     """A what-if panel on ``territory``, starting from ``scenario`` (JupyterLab).
 
     Display ``panel.widget``; every change of a control re-solves and updates
-    the figures (about the time of one :func:`mutusim.optimise`).
+    the figures (one :func:`mutusim.optimise`; sliders act when released). The
+    services' sub-models already solved are reused (docs/model.md): moving a
+    service's factors re-solves that service only.
 
     Parameters
     ----------
@@ -189,6 +191,7 @@ def whatif(territory: Territory, scenario: Scenario | None = None) -> WhatIf:
             description="Communes jusqu'à (hab., 0 = toutes)",
             style=style,
             layout=layout,
+            continuous_update=False,
         ),
         "modes": w.SelectMultiple(
             options=[("mutualiser", "share"), ("transférer", "transfer")],
@@ -204,6 +207,7 @@ def whatif(territory: Territory, scenario: Scenario | None = None) -> WhatIf:
             description="Niveau de service minimal",
             style=style,
             layout=layout,
+            continuous_update=False,
         ),
         "departure_rate": w.FloatSlider(
             value=rate,
@@ -214,6 +218,7 @@ def whatif(territory: Territory, scenario: Scenario | None = None) -> WhatIf:
             description="Taux de départ (par an)",
             style=style,
             layout=layout,
+            continuous_update=False,
         ),
         "transition_budget": w.FloatSlider(
             value=float(sc.transition_budget or 0.0),
@@ -224,6 +229,7 @@ def whatif(territory: Territory, scenario: Scenario | None = None) -> WhatIf:
             description="Budget annuel de transition (€, 0 = sans)",
             style=style,
             layout=layout,
+            continuous_update=False,
         ),
         "service": w.Dropdown(
             options=[(str(n), str(s)) for s, n in territory.services["name"].items()],
@@ -238,6 +244,7 @@ def whatif(territory: Territory, scenario: Scenario | None = None) -> WhatIf:
             description="Productivité mutualisée (×)",
             style=style,
             layout=layout,
+            continuous_update=False,
         ),
         "fixed_cost": w.FloatSlider(
             value=1.0,
@@ -247,6 +254,7 @@ def whatif(territory: Territory, scenario: Scenario | None = None) -> WhatIf:
             description="Coût fixe du service mutualisé (×)",
             style=style,
             layout=layout,
+            continuous_update=False,
         ),
     }
     headline, matrix = w.HTML(), w.HTML()

@@ -1,0 +1,78 @@
+"""Sub-models solved once and reused (mutusim.model.phased's cache).
+
+The cache keeps each service's sub-model with its LP bounds and exact evaluations,
+found again by a digest of what it is built from. A cached answer must equal a fresh
+one: after the same scenario, after a scenario whose master asked other questions
+(another quota or budget), and after a change to another service only.
+"""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from model.test_model import close, hand, plan_of, quick_optimise, scenarios, territories
+
+import mutusim as ms
+from mutusim.analysis.perturb import scale_pooled
+from mutusim.model import phased
+
+
+def _phased(data, t):
+    return data.draw(scenarios(t)).replace(
+        max_total_cost=None,
+        max_fte_moved=None,
+        decompose=True,
+        max_changes_per_year=data.draw(st.sampled_from([None, 1, 2])),
+        transition_budget=data.draw(st.sampled_from([None, 0.0, 3_000.0, 9_000.0, 20_000.0])),
+    )
+
+
+def _fresh(t, sc):
+    phased.clear_cache()
+    return quick_optimise(t, sc)
+
+
+def _same(a, b):
+    assert a.status == b.status, (a.solve, b.solve)
+    if a.has_plan:
+        assert close(a.npv, b.npv), (a.solve, b.solve)
+
+
+@settings(max_examples=30)
+@given(st.data())
+def test_a_cached_answer_equals_a_fresh_one(data):
+    t = data.draw(territories(sizes=[(2, 2), (1, 3), (2, 3), (3, 2)]))
+    first, second = _phased(data, t), _phased(data, t)
+    phased.clear_cache()
+    quick_optimise(t, first)  # fills the cache, its master asking its own questions
+    _same(quick_optimise(t, second), _fresh(t, second))
+    # another service's data moved: its sub-model is new, the others are reused
+    s = str(t.services.index[0])
+    moved = scale_pooled(t, {(s, "fixed_cost"): data.draw(st.sampled_from([0.5, 2.0]))})
+    quick_optimise(t, second)
+    _same(quick_optimise(moved, second), _fresh(moved, second))
+
+
+def test_only_the_moved_service_is_solved_again():
+    t = ms.datasets.angers().subset(services=["rh_paie", "ads", "informatique"])
+    sc = hand(end_year=2030, max_changes_per_year=1)
+    phased.clear_cache()
+    base = quick_optimise(t, sc)
+    assert "(0 known from earlier solves)" in base.solve.solver_status
+    again = quick_optimise(t, sc)
+    assert "(3 known from earlier solves)" in again.solve.solver_status
+    assert plan_of(again) == plan_of(base)
+    assert again.npv == base.npv
+    moved = quick_optimise(scale_pooled(t, {("ads", "fixed_cost"): 1.5}), sc)
+    assert "(2 known from earlier solves)" in moved.solve.solver_status
+    # forcing a decision of one service leaves the others' sub-models as they were
+    forced = quick_optimise(t, sc.replace(force=[("ads", "*", "keep")]))
+    assert "(2 known from earlier solves)" in forced.solve.solver_status
+
+
+def test_the_cache_is_bounded():
+    t = ms.examples.tiny()
+    phased.clear_cache()
+    for k in range(phased.CACHE_SIZE // 2 + 5):  # two services: two sub-models each
+        quick_optimise(t, hand(max_changes_per_year=1, all_departure_rate=0.3 + k * 1e-4))
+    assert len(phased._CACHE) == phased.CACHE_SIZE
