@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
+import numpy as np
+
 from mutusim.core.scenario import Scenario
 from mutusim.core.territory import Territory
 
@@ -51,11 +53,16 @@ def scale_pooled(territory: Territory, factors: Mapping[tuple[str, str], float])
     if not moving:
         return territory
     modes = territory.modes.copy()
-    services = modes.index.get_level_values("service")
+    services = np.asarray(modes.index.get_level_values("service"))
+    columns: dict[str, np.ndarray] = {}
     for (service, parameter), factor in moving.items():
         rows = services == service
         for column in POOLED_PARAMETERS[parameter]:
-            modes.loc[rows, column] = modes.loc[rows, column] * float(factor)
+            if column not in columns:
+                columns[column] = modes[column].to_numpy(dtype=float, copy=True)
+            columns[column][rows] *= float(factor)
+    for column, values in columns.items():
+        modes[column] = values  # one assignment per column: draws price fast
     return replace(territory, modes=modes)
 
 
