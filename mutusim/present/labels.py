@@ -204,6 +204,7 @@ COLUMN_LABELS: dict[str, str] = {
     "article": "Article",
     "manager": "Code du gestionnaire",
     "min_level": "Niveau de service minimal atteint (0-100)",
+    "communes_changed": "Communes dont l'organisation change",
     "decision": "Décision du plan",
     "alternative": "Autre décision",
     "decision_price": "Ce qu'elle coûterait (VAN, €)",
