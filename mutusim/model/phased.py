@@ -60,7 +60,7 @@ from mutusim.model.highs import HighsRun, Rows, run_binaries, run_highs
 from mutusim.model.milp import MilpModel
 from mutusim.model.solver import model_rows
 
-__all__ = ["CACHE_SIZE", "clear_cache", "phasing_only", "solve_phased"]
+__all__ = ["CACHE_COLUMNS", "clear_cache", "phasing_only", "solve_phased"]
 
 #: Tolerance on money [EUR].
 MONEY_TOL = 1e-6
@@ -111,21 +111,25 @@ class _Evaluation:
 
 @dataclass
 class _Arrays:
-    cols: list[pulp.LpVariable]
-    index: dict[int, int]  # id(variable) -> column
+    """A service's sub-model as HiGHS takes it, and what reading a plan needs (no PuLP)."""
+
     cost: list[float]
     lower: list[float]
     upper: list[float]
     integer: list[bool]
     rows: Rows
+    mip_gap: float
     start: dict[int, int]  # start year -> column of its start binary
     spend: dict[int, tuple[list[int], list[float]]]  # start year -> one-off cost row
+    choices: dict[tuple[str, int], list[tuple[str, int]]]  # (party, year) -> (mode, column)
+    one_off: dict[tuple[str, str], float]  # (party, mode) -> one-off cost [EUR]
+    today: dict[str, str]  # party -> today's arrangement
+    sizes: dict[str, float]  # build_seconds, num_variables, num_constraints
 
 
 @dataclass
 class _Service:
     code: str
-    model: MilpModel
     arrays: _Arrays
     must: bool
     evaluations: dict[int, list[_Evaluation]]  # start year -> evaluations, budgets decreasing
@@ -187,8 +191,8 @@ def solve_phased(
                 return None  # the caller's whole model reports it
             row = model.lp.constraints.get(f"one_mode__start__{s}")
             must = row is not None and row.sense == pulp.LpConstraintEQ
-            svc = _Service(s, model, _arrays(model), must, {}, {})
-            for year in sorted({t for (_s, t) in model.z}):
+            svc = _Service(s, _arrays(model), must, {}, {})  # the PuLP model is let go
+            for year in sorted(svc.arrays.start):
                 bound, ev = _relaxation(svc, year, remaining())
                 relaxations += 1
                 svc.evaluations[year] = [ev] if ev is not None else []
@@ -241,9 +245,8 @@ def solve_phased(
     for i, svc in enumerate(services):
         pick = chosen.get(i)
         if pick is None:
-            data = svc.model.data
-            for c in data.parties_of(svc.code):
-                plan[(svc.code, c)] = data.pair(svc.code, c).arrangement
+            for c, mode in svc.arrays.today.items():
+                plan[(svc.code, c)] = mode
             continue
         assert pick.plan is not None  # the loop ends on exact options only
         plan.update(pick.plan)
@@ -256,11 +259,7 @@ def solve_phased(
         f"{solves} sub-model solves, {iterations} master iteration(s) (mutusim.model.phased)"
     )
     info = SolveInfo("highs", Status.OPTIMAL, text, -value, -value, 0.0, seconds, nodes)
-    sizes = {
-        "build_seconds": sum(v.model.build_seconds for v in services),
-        "num_variables": sum(v.model.num_variables for v in services),
-        "num_constraints": sum(v.model.num_constraints for v in services),
-    }
+    sizes = {k: sum(v.arrays.sizes[k] for v in services) for k in _SIZES}
     return info, plan, starts, sizes
 
 
@@ -301,8 +300,10 @@ def _fingerprint(territory: Territory, scenario: Scenario) -> str:
 #: yearly quota or budget, so a later solve that builds the same sub-model (a what-if
 #: or a tipping point moving another service, a budget changed) reuses them.
 _CACHE: OrderedDict[str, _Service] = OrderedDict()
-#: Most sub-models kept (least recently used dropped first).
-CACHE_SIZE = 128
+#: Most columns kept over all cached sub-models (least recently used dropped first):
+#: about 650 bytes each with its rows, so at most about 130 MB (Angers: 14 sub-models of
+#: about 400 columns, 3.7 MB).
+CACHE_COLUMNS = 200_000
 
 
 def _cached(key: str) -> _Service | None:
@@ -314,13 +315,17 @@ def _cached(key: str) -> _Service | None:
 
 def _store(key: str, svc: _Service) -> None:
     _CACHE[key] = svc
-    while len(_CACHE) > CACHE_SIZE:
+    while len(_CACHE) > 1 and sum(len(v.arrays.cost) for v in _CACHE.values()) > CACHE_COLUMNS:
         _CACHE.popitem(last=False)
 
 
 def clear_cache() -> None:
     """Forget the sub-models solved so far (they are otherwise reused: see ``_CACHE``)."""
     _CACHE.clear()
+
+
+#: Sizes of the sub-models summed into the result.
+_SIZES = ("build_seconds", "num_variables", "num_constraints")
 
 
 def _arrays(model: MilpModel) -> _Arrays:
@@ -332,21 +337,33 @@ def _arrays(model: MilpModel) -> _Arrays:
         cost[index[id(v)]] += a
     data = model.data
     spend: dict[int, tuple[list[int], list[float]]] = {}
+    choices: dict[tuple[str, int], list[tuple[str, int]]] = {}
+    one_off: dict[tuple[str, str], float] = {}
     for (s, c, m, t), v in model.x.items():
-        if a := data.one_off(s, c, m):
+        choices.setdefault((c, t), []).append((m, index[id(v)]))
+        one_off[(c, m)] = a = data.one_off(s, c, m)
+        if a:
             idx, vals = spend.setdefault(t, ([], []))
             idx.append(index[id(v)])
             vals.append(a)
+    (s,) = data.services
     return _Arrays(
-        cols=cols,
-        index=index,
         cost=cost,
         lower=[float(v.lowBound) if v.lowBound is not None else -math.inf for v in cols],
         upper=[float(v.upBound) if v.upBound is not None else math.inf for v in cols],
         integer=[v.cat == pulp.LpInteger for v in cols],
         rows=rows,
+        mip_gap=model.scenario.mip_gap,
         start={t: index[id(z)] for (_s, t), z in model.z.items()},
         spend=spend,
+        choices=choices,
+        one_off=one_off,
+        today={c: data.pair(s, c).arrangement for c in data.parties_of(s)},
+        sizes={
+            "build_seconds": model.build_seconds,
+            "num_variables": float(model.num_variables),
+            "num_constraints": float(model.num_constraints),
+        },
     )
 
 
@@ -370,10 +387,10 @@ def _run(svc: _Service, year: int, budget: float, relax: bool, time_limit: float
         a.cost,
         lower,
         upper,
-        [False] * len(a.cols) if relax else a.integer,
+        [False] * len(a.cost) if relax else a.integer,
         rows,
         time_limit=time_limit,
-        mip_rel_gap=svc.model.scenario.mip_gap,
+        mip_rel_gap=a.mip_gap,
     )
 
 
@@ -418,21 +435,15 @@ def _relaxation(
 
 def _read_plan(svc: _Service, year: int, x: list[float]) -> tuple[Plan, float]:
     """The solved plan of a service started in ``year`` and its one-off costs that year [EUR]."""
-    model = svc.model
-    data = model.data
-    index = svc.arrays.index
+    a = svc.arrays
     plan: Plan = {}
     spend_total = 0.0
-    for c in data.parties_of(svc.code):
-        chosen = [
-            m
-            for m in model.allowed[(svc.code, c)]
-            if x[index[id(model.x[(svc.code, c, m, year)])]] > 0.5
-        ]
+    for c in a.today:
+        chosen = [m for m, j in a.choices.get((c, year), []) if x[j] > 0.5]
         if len(chosen) != 1:
             raise _Stop  # not a clean 0/1 answer: let the whole MILP and the checker judge
         plan[(svc.code, c)] = chosen[0]
-        spend_total += data.one_off(svc.code, c, chosen[0])
+        spend_total += a.one_off[(c, chosen[0])]
     return plan, spend_total
 
 

@@ -70,9 +70,15 @@ def test_only_the_moved_service_is_solved_again():
     assert "(2 known from earlier solves)" in forced.solve.solver_status
 
 
-def test_the_cache_is_bounded():
+def test_the_cache_is_bounded(monkeypatch):
     t = ms.examples.tiny()
     phased.clear_cache()
-    for k in range(phased.CACHE_SIZE // 2 + 5):  # two services: two sub-models each
+    monkeypatch.setattr(phased, "CACHE_COLUMNS", 500)
+    for k in range(20):
         quick_optimise(t, hand(max_changes_per_year=1, all_departure_rate=0.3 + k * 1e-4))
-    assert len(phased._CACHE) == phased.CACHE_SIZE
+    columns = [len(svc.arrays.cost) for svc in phased._CACHE.values()]
+    assert sum(columns) <= 500
+    assert sum(columns) + max(columns) > 500  # kept as many as fit
+    # the most recent solve's sub-models are the ones kept
+    again = quick_optimise(t, hand(max_changes_per_year=1, all_departure_rate=0.3 + 19e-4))
+    assert "(2 known from earlier solves)" in again.solve.solver_status
