@@ -71,9 +71,10 @@ BUDGET_STEP = 1.0
 MAX_ITERATIONS = 500
 #: A column is integral in an LP optimum within this tolerance [-].
 LP_INTEGRAL_TOL = 1e-9
-#: Slack added to an LP bound before it stands for an unsolved sub-model [EUR]: more
-#: than the simplex's tolerance on the objective, so the bound is never below the MILP.
-BOUND_SLACK = 1e-2
+#: Slack added to an LP bound before it stands for an unsolved sub-model: 1 EUR plus
+#: 1e-7 of the bound, far more than the simplex's tolerances move an objective, so the
+#: bound is never below the MILP's optimum (a looser bound costs at most a solve more).
+BOUND_SLACK = 1.0
 
 Plan = dict[tuple[str, str], str]
 
@@ -430,7 +431,7 @@ def _relaxation(
     if integral:
         plan, spend = _read_plan(svc, year, x)
         return None, _Evaluation(math.inf, -run.objective, spend, plan)
-    return -run.objective + BOUND_SLACK + 1e-9 * abs(run.objective), None
+    return -run.objective + BOUND_SLACK + 1e-7 * abs(run.objective), None
 
 
 def _read_plan(svc: _Service, year: int, x: list[float]) -> tuple[Plan, float]:
