@@ -58,7 +58,7 @@ from mutusim.core.territory import Territory
 from mutusim.model.build import build_model
 from mutusim.model.highs import HighsRun, Rows, run_binaries, run_highs
 from mutusim.model.milp import MilpModel
-from mutusim.model.solver import model_rows
+from mutusim.model.solver import model_arrays
 
 __all__ = ["CACHE_COLUMNS", "clear_cache", "phasing_only", "solve_phased"]
 
@@ -331,11 +331,8 @@ _SIZES = ("build_seconds", "num_variables", "num_constraints")
 
 def _arrays(model: MilpModel) -> _Arrays:
     """The sub-model handed to HiGHS as arrays, once: each solve only moves bounds."""
-    cols, rows = model_rows(model)
-    index = {id(v): j for j, v in enumerate(cols)}
-    cost = [0.0] * len(cols)
-    for v, a in model.objective_terms:
-        cost[index[id(v)]] += a
+    whole = model_arrays(model)
+    index = whole.index
     data = model.data
     spend: dict[int, tuple[list[int], list[float]]] = {}
     choices: dict[tuple[str, int], list[tuple[str, int]]] = {}
@@ -349,11 +346,11 @@ def _arrays(model: MilpModel) -> _Arrays:
             vals.append(a)
     (s,) = data.services
     return _Arrays(
-        cost=cost,
-        lower=[float(v.lowBound) if v.lowBound is not None else -math.inf for v in cols],
-        upper=[float(v.upBound) if v.upBound is not None else math.inf for v in cols],
-        integer=[v.cat == pulp.LpInteger for v in cols],
-        rows=rows,
+        cost=whole.cost,
+        lower=whole.lower,
+        upper=whole.upper,
+        integer=whole.integer,
+        rows=whole.rows,
         mip_gap=model.scenario.mip_gap,
         start={t: index[id(z)] for (_s, t), z in model.z.items()},
         spend=spend,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 
 import pulp
 
@@ -23,7 +24,7 @@ from mutusim.errors import SolverError
 from mutusim.model.highs import Rows, run_highs
 from mutusim.model.milp import MilpModel
 
-__all__ = ["model_rows", "solve"]
+__all__ = ["ModelArrays", "model_arrays", "model_rows", "solve"]
 
 
 def solve(model: MilpModel, *, relax: bool = False) -> SolveInfo:
@@ -91,25 +92,75 @@ def model_rows(model: MilpModel) -> tuple[list[pulp.LpVariable], Rows]:
     return cols, Rows(starts, idx, vals, lo, up)
 
 
-def _solve_highs(model: MilpModel, relax: bool = False) -> SolveInfo:
-    t0 = time.perf_counter()  # the hand-over to arrays counts in the solve time
+@dataclass(frozen=True)
+class ModelArrays:
+    """A built model as HiGHS takes it.
+
+    Attributes
+    ----------
+    columns : list of LpVariable
+        In :attr:`MilpModel.columns` order.
+    index : dict
+        ``id(variable)`` -> its column.
+    cost, lower, upper : list of float
+        Objective coefficients and column bounds (``±math.inf`` for none).
+    integer : list of bool
+        Integrality of each column.
+    rows : Rows
+    """
+
+    columns: list[pulp.LpVariable]
+    index: dict[int, int]
+    cost: list[float]
+    lower: list[float]
+    upper: list[float]
+    integer: list[bool]
+    rows: Rows
+
+
+def model_arrays(model: MilpModel) -> ModelArrays:
+    """The model's columns, objective, bounds and rows as arrays (the hand-over to HiGHS).
+
+    Parameters
+    ----------
+    model : MilpModel
+        A built model.
+
+    Returns
+    -------
+    ModelArrays
+    """
     cols, rows = model_rows(model)
     index = {id(v): j for j, v in enumerate(cols)}
     cost = [0.0] * len(cols)
     for v, a in model.objective_terms:
         cost[index[id(v)]] += a
+    return ModelArrays(
+        columns=cols,
+        index=index,
+        cost=cost,
+        lower=[float(v.lowBound) if v.lowBound is not None else -math.inf for v in cols],
+        upper=[float(v.upBound) if v.upBound is not None else math.inf for v in cols],
+        integer=[v.cat == pulp.LpInteger for v in cols],
+        rows=rows,
+    )
+
+
+def _solve_highs(model: MilpModel, relax: bool = False) -> SolveInfo:
+    t0 = time.perf_counter()  # the hand-over to arrays counts in the solve time
+    a = model_arrays(model)
     sc = model.scenario
     run = run_highs(
-        cost,
-        [float(v.lowBound) if v.lowBound is not None else -math.inf for v in cols],
-        [float(v.upBound) if v.upBound is not None else math.inf for v in cols],
-        [v.cat == pulp.LpInteger and not relax for v in cols],
-        rows,
+        a.cost,
+        a.lower,
+        a.upper,
+        [False] * len(a.cost) if relax else a.integer,
+        a.rows,
         time_limit=sc.time_limit,
         mip_rel_gap=sc.mip_gap,
     )
     if run.x is not None:
-        for v, val in zip(cols, run.x, strict=True):
+        for v, val in zip(a.columns, run.x, strict=True):
             v.varValue = val
     seconds = time.perf_counter() - t0
     return SolveInfo(
