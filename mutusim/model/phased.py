@@ -69,6 +69,10 @@ MONEY_TOL = 1e-6
 BUDGET_STEP = 1.0
 #: Most master iterations before giving up (the whole MILP then solves it).
 MAX_ITERATIONS = 500
+#: HiGHS options of the sub-models: its root reduced-cost sub-MIP heuristic dominated
+#: their solve times (Angers' 78 sub-models: 3.6-3.8 s without it against 5.2 s, the
+#: same optima; benchmarks/analyses.md).
+SUB_MODEL_OPTIONS: dict[str, bool] = {"mip_heuristic_run_root_reduced_cost": False}
 #: A column is integral in an LP optimum within this tolerance [-].
 LP_INTEGRAL_TOL = 1e-9
 #: Slack added to an LP bound before it stands for an unsolved sub-model: 1 EUR plus
@@ -389,6 +393,7 @@ def _run(svc: _Service, year: int, budget: float, relax: bool, time_limit: float
         rows,
         time_limit=time_limit,
         mip_rel_gap=a.mip_gap,
+        **SUB_MODEL_OPTIONS,
     )
 
 
