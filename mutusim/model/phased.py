@@ -34,10 +34,13 @@ Every sub-model and master is solved by HiGHS to proven optimality; if one
 is not (time limit), :func:`solve_phased` returns None and the pipeline
 solves the whole MILP instead. The checker re-verifies the plan as always.
 
-The sub-models, with their LP bounds and exact evaluations, are kept in the
-process under a digest of what each is built from (:func:`_fingerprint`): a
-later solve that builds the same sub-model — another quota or budget, another
-service's data or forced decision moved — reuses them (:func:`clear_cache`).
+Each sub-model, once built, is kept in the process as arrays under a digest of
+what it is built from (:func:`_fingerprint`), with the proven answer to each
+question asked of it (the LP bound of a start year, the best plan within a
+budget). A later solve that builds the same sub-model — another quota or
+budget, another service's data or forced decision moved — asks its questions
+in the order a first solve would, and reads the answers already known instead
+of solving again: the same plan, faster (:func:`clear_cache`).
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ import pickle
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any
 
 import pulp
 
@@ -133,12 +137,30 @@ class _Arrays:
 
 
 @dataclass
-class _Service:
-    code: str
+class _Compiled:
+    """A service's sub-model once built, and the proven answers to the questions asked of it."""
+
     arrays: _Arrays
     must: bool
+    # (start year, budget, relaxed) -> the answer of _evaluate or _relaxation
+    answers: dict[tuple[int, float, bool], Any]
+
+
+@dataclass
+class _Service:
+    code: str
+    compiled: _Compiled
     evaluations: dict[int, list[_Evaluation]]  # start year -> evaluations, budgets decreasing
     bounds: dict[int, float]  # start year -> LP bound on V(s, t, inf) while its MILP is unsolved
+    known: int = 0  # questions of this solve answered from earlier solves
+
+    @property
+    def arrays(self) -> _Arrays:
+        return self.compiled.arrays
+
+    @property
+    def must(self) -> bool:
+        return self.compiled.must
 
 
 class _Stop(Exception):
@@ -186,17 +208,18 @@ def solve_phased(
             sub = territory.subset(services=[s])
             sub_scenario = _scenario_of(free, s)
             key = _fingerprint(sub, sub_scenario)
-            svc = _cached(key)
-            if svc is not None:
+            compiled = _cached(key)
+            if compiled is not None:
                 reused += 1
-                services.append(svc)
-                continue
-            model = build_model(sub, sub_scenario)
-            if model.infeasible_pairs() or model.violated_rows:
-                return None  # the caller's whole model reports it
-            row = model.lp.constraints.get(f"one_mode__start__{s}")
-            must = row is not None and row.sense == pulp.LpConstraintEQ
-            svc = _Service(s, _arrays(model), must, {}, {})  # the PuLP model is let go
+            else:
+                model = build_model(sub, sub_scenario)
+                if model.infeasible_pairs() or model.violated_rows:
+                    return None  # the caller's whole model reports it
+                row = model.lp.constraints.get(f"one_mode__start__{s}")
+                must = row is not None and row.sense == pulp.LpConstraintEQ
+                compiled = _Compiled(_arrays(model), must, {})  # the PuLP model is let go
+                _store(key, compiled)
+            svc = _Service(s, compiled, {}, {})
             for year in sorted(svc.arrays.start):
                 bound, ev = _relaxation(svc, year, remaining())
                 relaxations += 1
@@ -204,7 +227,6 @@ def solve_phased(
                 if bound is not None:
                     svc.bounds[year] = bound
             services.append(svc)
-            _store(key, svc)  # every start year known: valid for any later master
         iterations = 0
         while True:
             iterations += 1
@@ -222,8 +244,6 @@ def solve_phased(
                     ev, n = _evaluate(svc, opt.year, math.inf, remaining())
                     nodes += n
                     solves += 1
-                    # the bound goes only once the MILP's answer is there (a cached service
-                    # stays valid if a time limit stops this solve)
                     svc.evaluations[opt.year] = [ev] if ev is not None else []
                     del svc.bounds[opt.year]
                     continue
@@ -260,8 +280,9 @@ def solve_phased(
     seconds = time.perf_counter() - t0
     text = (
         f"Optimal: {len(services)} services x start years ({reused} known from earlier "
-        f"solves), {relaxations} LP bounds, "
-        f"{solves} sub-model solves, {iterations} master iteration(s) (mutusim.model.phased)"
+        f"solves), {relaxations} LP bounds, {solves} sub-model solves "
+        f"({sum(v.known for v in services)} of these answered from earlier solves), "
+        f"{iterations} master iteration(s) (mutusim.model.phased)"
     )
     info = SolveInfo("highs", Status.OPTIMAL, text, -value, -value, 0.0, seconds, nodes)
     sizes = {k: sum(v.arrays.sizes[k] for v in services) for k in _SIZES}
@@ -300,26 +321,26 @@ def _fingerprint(territory: Territory, scenario: Scenario) -> str:
     return hashlib.blake2b(pickle.dumps(parts, protocol=4), digest_size=20).hexdigest()
 
 
-#: Sub-models built and solved in this process, by :func:`_fingerprint`: each one's
-#: LP bounds and exact evaluations are facts about the sub-model, valid for any
-#: yearly quota or budget, so a later solve that builds the same sub-model (a what-if
-#: or a tipping point moving another service, a budget changed) reuses them.
-_CACHE: OrderedDict[str, _Service] = OrderedDict()
+#: Sub-models built in this process, by :func:`_fingerprint`, each with the proven
+#: answers to the questions asked of it: facts about the sub-model, valid for any yearly
+#: quota or budget, so a later solve that builds the same sub-model (a what-if or a
+#: tipping point moving another service, a budget changed) reads them again.
+_CACHE: OrderedDict[str, _Compiled] = OrderedDict()
 #: Most columns kept over all cached sub-models (least recently used dropped first):
 #: about 650 bytes each with its rows, so at most about 130 MB (Angers: 14 sub-models of
 #: about 400 columns, 3.7 MB).
 CACHE_COLUMNS = 200_000
 
 
-def _cached(key: str) -> _Service | None:
-    svc = _CACHE.get(key)
-    if svc is not None:
+def _cached(key: str) -> _Compiled | None:
+    compiled = _CACHE.get(key)
+    if compiled is not None:
         _CACHE.move_to_end(key)
-    return svc
+    return compiled
 
 
-def _store(key: str, svc: _Service) -> None:
-    _CACHE[key] = svc
+def _store(key: str, compiled: _Compiled) -> None:
+    _CACHE[key] = compiled
     while len(_CACHE) > 1 and sum(len(v.arrays.cost) for v in _CACHE.values()) > CACHE_COLUMNS:
         _CACHE.popitem(last=False)
 
@@ -401,13 +422,21 @@ def _evaluate(
     svc: _Service, year: int, budget: float, time_limit: float
 ) -> tuple[_Evaluation | None, int]:
     """Best plan of one service started in ``year`` whose one-off costs stay within ``budget``."""
+    key = (year, budget, False)
+    if key in svc.compiled.answers:
+        svc.known += 1
+        answer: tuple[_Evaluation | None, int] = svc.compiled.answers[key]
+        return answer
     run = _run(svc, year, budget, False, time_limit)
     if run.status == Status.INFEASIBLE:
-        return None, run.nodes or 0
-    if run.status != Status.OPTIMAL or run.objective is None or run.x is None:
+        answer = None, run.nodes or 0
+    elif run.status != Status.OPTIMAL or run.objective is None or run.x is None:
         raise _Stop
-    plan, spend_total = _read_plan(svc, year, run.x)
-    return _Evaluation(budget, -run.objective, spend_total, plan), run.nodes or 0
+    else:
+        plan, spend_total = _read_plan(svc, year, run.x)
+        answer = _Evaluation(budget, -run.objective, spend_total, plan), run.nodes or 0
+    svc.compiled.answers[key] = answer  # proven: the same question gets the same answer
+    return answer
 
 
 def _relaxation(
@@ -419,21 +448,27 @@ def _relaxation(
     MILP), ``(None, evaluation)`` when the LP optimum is integral (it is the
     MILP's optimum), else ``(bound, None)``.
     """
+    key = (year, math.inf, True)
+    if key in svc.compiled.answers:
+        svc.known += 1
+        answer: tuple[float | None, _Evaluation | None] = svc.compiled.answers[key]
+        return answer
     run = _run(svc, year, math.inf, True, time_limit)
     if run.status == Status.INFEASIBLE:
-        return None, None
-    if run.status != Status.OPTIMAL or run.objective is None or run.x is None:
+        answer = None, None
+    elif run.status != Status.OPTIMAL or run.objective is None or run.x is None:
         raise _Stop
-    x = run.x
-    integral = all(
-        abs(x[j] - round(x[j])) <= LP_INTEGRAL_TOL
+    elif all(
+        abs(run.x[j] - round(run.x[j])) <= LP_INTEGRAL_TOL
         for j, whole in enumerate(svc.arrays.integer)
         if whole
-    )
-    if integral:
-        plan, spend = _read_plan(svc, year, x)
-        return None, _Evaluation(math.inf, -run.objective, spend, plan)
-    return -run.objective + BOUND_SLACK + 1e-7 * abs(run.objective), None
+    ):
+        plan, spend = _read_plan(svc, year, run.x)
+        answer = None, _Evaluation(math.inf, -run.objective, spend, plan)
+    else:
+        answer = -run.objective + BOUND_SLACK + 1e-7 * abs(run.objective), None
+    svc.compiled.answers[key] = answer
+    return answer
 
 
 def _read_plan(svc: _Service, year: int, x: list[float]) -> tuple[Plan, float]:

@@ -1,9 +1,11 @@
-"""Sub-models solved once and reused (mutusim.model.phased's cache).
+"""Sub-models built once and reused (mutusim.model.phased's cache).
 
-The cache keeps each service's sub-model with its LP bounds and exact evaluations,
-found again by a digest of what it is built from. A cached answer must equal a fresh
-one: after the same scenario, after a scenario whose master asked other questions
-(another quota or budget), and after a change to another service only.
+The cache keeps each service's sub-model with the proven answers to the questions
+asked of it, found again by a digest of what it is built from. A warm solve must give
+exactly what a cold one gives — the same plan, start years, NPV and node count, ties
+included (results are deterministic) — after the same scenario, after a scenario whose
+master asked other questions (another quota or budget), and after a change to another
+service only.
 """
 
 from __future__ import annotations
@@ -32,10 +34,14 @@ def _fresh(t, sc):
     return quick_optimise(t, sc)
 
 
-def _same(a, b):
-    assert a.status == b.status, (a.solve, b.solve)
-    if a.has_plan:
-        assert close(a.npv, b.npv), (a.solve, b.solve)
+def _same(warm, cold):
+    assert warm.status == cold.status, (warm.solve, cold.solve)
+    if cold.has_plan:
+        assert close(warm.npv, cold.npv), (warm.solve, cold.solve)
+        assert plan_of(warm) == plan_of(cold)
+        assert warm.starts == cold.starts
+        assert warm.solve.objective == cold.solve.objective
+        assert warm.solve.nodes == cold.solve.nodes
 
 
 @settings(max_examples=30)
