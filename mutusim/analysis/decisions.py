@@ -84,7 +84,8 @@ def decision_prices(result: Result, services: list[str] | None = None) -> pd.Dat
     DataFrame
         Columns :data:`DECISION_PRICE_COLUMNS`: one row per service and
         alternative decision (``keep``, ``share``, and ``transfer`` when the
-        competence is transferable) other than the plan's (``decision``);
+        competence is transferable) other than the plan's (``decision``) and,
+        when the plan changes nothing, other than what every party already does;
         ``status`` of the re-solve, its ``npv`` [EUR over the horizon],
         ``price`` = the result's NPV minus it [EUR, ≥ 0 when the result is
         optimal; None when the alternative has no plan] and its long-run
@@ -114,9 +115,10 @@ def decision_prices(result: Result, services: list[str] | None = None) -> pd.Dat
         )
         if not t.modes.index.isin([(s, "share")]).any():
             options.remove("share")
+        today = set(t.baseline.xs(s, level="service")["arrangement"])
         for alternative in options:
-            if alternative == decision:
-                continue
+            if alternative == decision or (decision == "keep" and today == {alternative}):
+                continue  # the plan's decision, or what every party already does (no change)
             alt = optimise(t, _alternative(sc, s, alternative, codes))
             npv = alt.npv if alt.has_plan else None
             rows.append(

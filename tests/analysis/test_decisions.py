@@ -74,3 +74,18 @@ def test_leaving_a_service_commun_is_keep():
     _R.decisions["mode"] = ["transfer", "share", "share"]
     _R.decisions["current"] = ["keep", "keep", "share"]
     assert service_decision(_R(), "s") == "transfer"  # a tie: transfer first
+
+
+def test_what_every_party_already_does_is_not_an_alternative():
+    # Angers' voirie design office is transferred by all 29 communes: the plan changes
+    # nothing ("keep"); "transfer by all" is that same plan, not an alternative, and a
+    # share is forbidden (a transferred competence stays with the EPCI)
+    t = ms.datasets.angers(services=["bureau_etudes_voirie", "ads"])
+    assert set(t.baseline.xs("bureau_etudes_voirie", level="service")["arrangement"]) == {
+        "transfer"
+    }
+    res = ms.optimise(t, ms.Scenario(**HAND))
+    p = decision_prices(res, services=["bureau_etudes_voirie"])
+    assert p["decision"].tolist() == ["keep"]
+    assert p["alternative"].tolist() == ["share"]
+    assert p["status"].tolist() == ["infeasible"]
