@@ -35,7 +35,7 @@ is not (time limit), :func:`solve_phased` returns None and the pipeline
 solves the whole MILP instead. The checker re-verifies the plan as always.
 
 Each sub-model, once built, is kept in the process as arrays under a digest of
-what it is built from (:func:`_fingerprint`), with the proven answer to each
+what it is built from (:func:`_fingerprints`), with the proven answer to each
 question asked of it (the LP bound of a start year, the best plan within a
 budget). A later solve that builds the same sub-model — another quota or
 budget, another service's data or forced decision moved — asks its questions
@@ -53,6 +53,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
 import pulp
 
 from mutusim.core import rulebook
@@ -204,15 +205,14 @@ def solve_phased(
 
     reused = 0
     try:
+        keys = _fingerprints(territory, free)
         for s in territory.service_codes:
-            sub = territory.subset(services=[s])
-            sub_scenario = _scenario_of(free, s)
-            key = _fingerprint(sub, sub_scenario)
+            key = keys[s]
             compiled = _cached(key)
             if compiled is not None:
                 reused += 1
             else:
-                model = build_model(sub, sub_scenario)
+                model = build_model(territory.subset(services=[s]), _scenario_of(free, s))
                 if model.infeasible_pairs() or model.violated_rows:
                     return None  # the caller's whole model reports it
                 row = model.lp.constraints.get(f"one_mode__start__{s}")
@@ -306,22 +306,41 @@ def _scenario_of(free: Scenario, service: str) -> Scenario:
     )
 
 
-def _fingerprint(territory: Territory, scenario: Scenario) -> str:
-    """A digest of everything a sub-model is built from: equal digests, equal models."""
-    parts: list[object] = [repr(scenario), repr(sorted(territory.epci.items()))]
-    for frame in (territory.communes, territory.services, territory.baseline, territory.modes):
-        parts.append(
-            (
-                list(frame.index),
-                list(frame.columns),
-                [str(t) for t in frame.dtypes],
-                [frame[c].tolist() for c in frame.columns],
-            )
+def _fingerprints(territory: Territory, free: Scenario) -> dict[str, str]:
+    """Per service, a digest of everything its sub-model is built from: equal digests, equal models.
+
+    ``territory.subset(services=[s])``, which the sub-model is built from, depends on the
+    EPCI, every commune, and the service's rows of the services, baseline and modes
+    tables only: these are digested, with the sub-model's scenario (:func:`_scenario_of`),
+    without building the subset.
+    """
+    head = (repr(sorted(territory.epci.items())), _frame(territory.communes))
+    in_baseline = territory.baseline.index.get_level_values("service")
+    in_modes = territory.modes.index.get_level_values("service")
+    out = {}
+    for s in territory.service_codes:
+        parts = (
+            head,
+            repr(_scenario_of(free, s)),
+            _frame(territory.services.loc[[s]]),
+            _frame(territory.baseline[in_baseline == s]),
+            _frame(territory.modes[in_modes == s]),
         )
-    return hashlib.blake2b(pickle.dumps(parts, protocol=4), digest_size=20).hexdigest()
+        out[s] = hashlib.blake2b(pickle.dumps(parts, protocol=4), digest_size=20).hexdigest()
+    return out
 
 
-#: Sub-models built in this process, by :func:`_fingerprint`, each with the proven
+def _frame(frame: pd.DataFrame) -> tuple[object, ...]:
+    """A table's whole content as plain values (index, columns, types, cells)."""
+    return (
+        list(frame.index),
+        list(frame.columns),
+        [str(t) for t in frame.dtypes],
+        [frame[c].tolist() for c in frame.columns],
+    )
+
+
+#: Sub-models built in this process, by :func:`_fingerprints`, each with the proven
 #: answers to the questions asked of it: facts about the sub-model, valid for any yearly
 #: quota or budget, so a later solve that builds the same sub-model (a what-if or a
 #: tipping point moving another service, a budget changed) reads them again.

@@ -10,6 +10,8 @@ service only.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from model.test_model import close, hand, plan_of, quick_optimise, scenarios, territories
@@ -74,6 +76,15 @@ def test_only_the_moved_service_is_solved_again():
     # forcing a decision of one service leaves the others' sub-models as they were
     forced = quick_optimise(t, sc.replace(force=[("ads", "*", "keep")]))
     assert "(2 known from earlier solves)" in forced.solve.solver_status
+    # a cost of one pair today moves that service only; a commune's population, all
+    baseline = t.baseline.copy()
+    baseline.loc[("informatique", "49007"), "cost"] *= 1.01
+    pair = quick_optimise(replace(t, baseline=baseline), sc)
+    assert "(2 known from earlier solves)" in pair.solve.solver_status
+    communes = t.communes.copy()
+    communes.loc["49007", "population"] += 1
+    everyone = quick_optimise(replace(t, communes=communes), sc)
+    assert "(0 known from earlier solves)" in everyone.solve.solver_status
 
 
 def test_the_cache_is_bounded(monkeypatch):
