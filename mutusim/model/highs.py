@@ -278,6 +278,7 @@ def run_binaries(
     *,
     maximize: bool,
     time_limit: float,
+    **options: float,
 ) -> HighsRun:
     """Solve a small pure-binary programme exactly (no relative gap, absolute gap 1e-9).
 
@@ -291,6 +292,8 @@ def run_binaries(
         Maximise instead of minimising.
     time_limit : float
         [s]
+    **options
+        Further HiGHS options (e.g. heuristics switched off).
 
     Returns
     -------
@@ -311,4 +314,5 @@ def run_binaries(
         time_limit=time_limit,
         mip_rel_gap=0.0,
         mip_abs_gap=1e-9,
+        **options,
     )
