@@ -165,7 +165,7 @@ def result_html(r: Result) -> str:
     str
     """
     from mutusim.present.keyfigures import headline
-    from mutusim.present.views import service_view
+    from mutusim.present.views import service_summary
 
     status = html.escape(STATUS_LABELS.get(str(r.status), str(r.status)))
     head = (
@@ -185,20 +185,7 @@ def result_html(r: Result) -> str:
         f"{euros(h['total_cost'], per_year=True)}, économies "
         f"{euros(h['savings'], per_year=True, signed=True)}.</p>"
     )
-    sv = service_view(r)
-    cols = [
-        "service_name",
-        "keep",
-        "share",
-        "transfer",
-        "transferred_before",
-        "cost_before",
-        "cost_after",
-        "savings",
-    ]
-    if not sv["transferred_before"].any():
-        cols.remove("transferred_before")
-    return f"<div>{head}{kpi}{table_html(sv[cols])}</div>"
+    return f"<div>{head}{kpi}{table_html(service_summary(r))}</div>"
 
 
 def scenario_html(sc: Scenario) -> str:

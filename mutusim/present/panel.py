@@ -181,7 +181,12 @@ def whatif(territory: Territory, scenario: Scenario | None = None) -> WhatIf:
     population = int(territory.communes["population"].max())
     rate = departure_rate(sc)
     style = {"description_width": "16em"}
-    layout = w.Layout(width="38em")
+    # sliders act when released: one re-solve per change, not one per step of a drag
+    slider: dict[str, Any] = {
+        "style": style,
+        "layout": w.Layout(width="38em"),
+        "continuous_update": False,
+    }
     controls: dict[str, Any] = {
         "max_population": w.IntSlider(
             value=int(sc.perimeter_max_population or 0),
@@ -189,9 +194,7 @@ def whatif(territory: Territory, scenario: Scenario | None = None) -> WhatIf:
             max=population,
             step=max(population // 100, 1),
             description="Communes jusqu'à (hab., 0 = toutes)",
-            style=style,
-            layout=layout,
-            continuous_update=False,
+            **slider,
         ),
         "modes": w.SelectMultiple(
             options=[("mutualiser", "share"), ("transférer", "transfer")],
@@ -205,9 +208,7 @@ def whatif(territory: Territory, scenario: Scenario | None = None) -> WhatIf:
             max=100,
             step=1,
             description="Niveau de service minimal",
-            style=style,
-            layout=layout,
-            continuous_update=False,
+            **slider,
         ),
         "departure_rate": w.FloatSlider(
             value=rate,
@@ -216,9 +217,7 @@ def whatif(territory: Territory, scenario: Scenario | None = None) -> WhatIf:
             step=0.001,
             readout_format=".1%",
             description="Taux de départ (par an)",
-            style=style,
-            layout=layout,
-            continuous_update=False,
+            **slider,
         ),
         "transition_budget": w.FloatSlider(
             value=float(sc.transition_budget or 0.0),
@@ -227,9 +226,7 @@ def whatif(territory: Territory, scenario: Scenario | None = None) -> WhatIf:
             step=50_000.0,
             readout_format=",.0f",
             description="Budget annuel de transition (€, 0 = sans)",
-            style=style,
-            layout=layout,
-            continuous_update=False,
+            **slider,
         ),
         "service": w.Dropdown(
             options=[(str(n), str(s)) for s, n in territory.services["name"].items()],
@@ -242,9 +239,7 @@ def whatif(territory: Territory, scenario: Scenario | None = None) -> WhatIf:
             max=1.5,
             step=0.05,
             description="Productivité mutualisée (×)",
-            style=style,
-            layout=layout,
-            continuous_update=False,
+            **slider,
         ),
         "fixed_cost": w.FloatSlider(
             value=1.0,
@@ -252,9 +247,7 @@ def whatif(territory: Territory, scenario: Scenario | None = None) -> WhatIf:
             max=3.0,
             step=0.1,
             description="Coût fixe du service mutualisé (×)",
-            style=style,
-            layout=layout,
-            continuous_update=False,
+            **slider,
         ),
     }
     headline, matrix = w.HTML(), w.HTML()

@@ -58,7 +58,7 @@ from mutusim.present.views import (
     financing_view,
     groupements_view,
     instruments_view,
-    service_view,
+    service_summary,
     transfers_in_play,
     with_names,
 )
@@ -315,20 +315,7 @@ def _yearly_section(result: Result) -> list[str]:
 
 
 def _decisions_section(result: Result) -> list[str]:
-    sv = service_view(result)
-    cols = [
-        "service_name",
-        "keep",
-        "share",
-        "transfer",
-        "transferred_before",
-        "cost_before",
-        "cost_after",
-        "savings",
-    ]
-    if not sv["transferred_before"].any():
-        cols.remove("transferred_before")
-    body = [table_html(sv[cols])]
+    body = [table_html(service_summary(result))]
     maj = result.majorities
     if len(maj):
         blocked = maj[~maj["majority"].astype(bool)]["service"].tolist()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from mutusim.analysis.comparison import compare
+from mutusim.core.purchasing import GROUPEMENT_COLUMNS
 from mutusim.core.result import Result
 from mutusim.core.territory import Territory
 
@@ -23,6 +24,7 @@ __all__ = [
     "financing_view",
     "groupements_view",
     "instruments_view",
+    "service_summary",
     "service_view",
     "tipping_view",
     "transfers_in_play",
@@ -245,6 +247,36 @@ def financing_view(summary: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def service_summary(result: Result) -> pd.DataFrame:
+    """The decisions per service as the report and the notebooks show them.
+
+    Parameters
+    ----------
+    result : Result
+        A result with a plan.
+
+    Returns
+    -------
+    DataFrame
+        :func:`service_view`'s names, decisions and costs; ``transferred_before``
+        only when some commune's service is already transferred.
+    """
+    sv = service_view(result)
+    cols = [
+        "service_name",
+        "keep",
+        "share",
+        "transfer",
+        "transferred_before",
+        "cost_before",
+        "cost_after",
+        "savings",
+    ]
+    if not sv["transferred_before"].any():
+        cols.remove("transferred_before")
+    return sv[cols]
+
+
 def groupements_view(groupements: pd.DataFrame) -> pd.DataFrame:
     """The groupements de commandes (:class:`mutusim.core.purchasing.GroupementPlan`), by name.
 
@@ -257,17 +289,7 @@ def groupements_view(groupements: pd.DataFrame) -> pd.DataFrame:
     -------
     DataFrame
     """
-    cols = [
-        "name",
-        "members",
-        "volume",
-        "price_cut",
-        "savings",
-        "coordinator_cost",
-        "member_costs",
-        "net",
-    ]
-    return groupements[cols].copy()
+    return groupements[[c for c in GROUPEMENT_COLUMNS if c != "category"]].copy()
 
 
 def _status(code: object) -> str:
