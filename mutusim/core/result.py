@@ -262,6 +262,27 @@ class Result:
         changed = d.loc[d["changed"] & d["commune"].isin(self.territory.communes.index), "commune"]
         return int(changed.nunique())
 
+    @property
+    def average_level(self) -> float | None:
+        """Average service level after the plan [0-100] (None without a plan).
+
+        The communes' levels over every service they have, each weighted by the
+        commune's population (``Scenario.min_average_level``); the EPCI's own
+        services do not count.
+        """
+        if not self.has_plan:
+            return None
+        d = self.decisions
+        pops = self.territory.communes["population"]
+        rows = d[d["commune"].isin(pops.index)]
+        weights = pops.reindex(rows["commune"]).to_numpy(dtype=float)
+        total = float(weights.sum())
+        return (
+            float((weights * rows["level_after"].to_numpy(dtype=float)).sum() / total)
+            if total
+            else 0.0
+        )
+
     def summary(self) -> dict[str, Any]:
         """Headline figures: status, costs [EUR/year], transition [EUR], FTE, times [s]."""
         return {

@@ -139,6 +139,15 @@ RULES: tuple[Rule, ...] = (
         "PRODUCT S3 (communes whose arrangements change)",
     ),
     Rule(
+        "average_level_floor",
+        ("constraint",),
+        True,
+        True,
+        True,
+        "min_average_level",
+        "PRODUCT S3 (cost against the service level), DOMAIN §6.10",
+    ),
+    Rule(
         "phasing_capacity",
         ("constraint",),
         True,

@@ -95,6 +95,11 @@ class Scenario:
         Minimum service level [score 0-100] for every service and commune.
     min_level_by_service : dict
         Per-service minimum level [score 0-100], overriding ``min_level``.
+    min_average_level : float or None
+        Floor on the average service level after the plan [score 0-100]: the
+        mean of the communes' levels over every service they have, each
+        commune weighted by its population (the level the average inhabitant
+        gets).
     max_total_cost : float or None
         Cap on the plan's annual cost [EUR/year], transition included.
     max_fte_moved : float or None
@@ -196,6 +201,7 @@ class Scenario:
     allowed_modes: tuple[str, ...] = MODES
     min_level: float = 0.0
     min_level_by_service: Mapping[str, float] = field(default_factory=dict)
+    min_average_level: float | None = None
     max_total_cost: float | None = None
     max_fte_moved: float | None = None
     max_communes_changed: int | None = None
@@ -283,6 +289,8 @@ class Scenario:
         for s, v in self.min_level_by_service.items():
             if not 0 <= float(v) <= 100:
                 errs.append(f"min_level_by_service[{s}] must lie in [0, 100], got {v}")
+        if self.min_average_level is not None and not 0 <= self.min_average_level <= 100:
+            errs.append(f"min_average_level must lie in [0, 100], got {self.min_average_level}")
         for attr in (
             "max_total_cost",
             "max_fte_moved",
@@ -536,6 +544,7 @@ class Scenario:
 
 _NUMBERS = {
     "min_level": False,
+    "min_average_level": True,
     "max_total_cost": True,
     "max_fte_moved": True,
     "max_communes_changed": True,

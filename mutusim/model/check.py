@@ -25,6 +25,8 @@ __all__ = ["COST_TOL", "CheckReport", "check_plan"]
 
 #: Absolute tolerance on money [EUR/year] when comparing costs.
 COST_TOL = 1e-4
+#: Tolerance on a service level [points of 0-100].
+LEVEL_TOL = 1e-6
 
 
 @dataclass
@@ -222,6 +224,13 @@ def check_plan(
                 f"communes_changed_cap: {len(moving)} communes change > cap "
                 f"{sc.max_communes_changed}"
             )
+    if sc.min_average_level is not None and sc.rule_on("average_level_floor"):
+        average = _average_level(t, plan)
+        if average < sc.min_average_level - LEVEL_TOL:
+            errs.append(
+                f"average_level_floor: average level {average:.6g} < floor "
+                f"{sc.min_average_level:g}"
+            )
     if solver_objective is not None:
         tol = COST_TOL + 1e-7 * max(1.0, abs(schedule.baseline_cost) * len(sc.years))
         diff = -schedule.npv - solver_objective
@@ -231,6 +240,26 @@ def check_plan(
                 f"NPV of its plan and start years is {schedule.npv:,.2f}"
             )
     return CheckReport(errs, ev, schedule)
+
+
+def _average_level(t: Territory, plan: Plan) -> float:
+    """Population-weighted average level of the communes' pairs under ``plan``, from the tables.
+
+    A pair's level is its baseline level when kept (or when its mode has no row in
+    the modes table), else the mode's level; each pair weighs its commune's
+    population; the EPCI's own services do not count (no inhabitants).
+    """
+    pops = t.communes["population"].to_dict()
+    base = t.baseline["level"].to_dict()
+    mode_level = t.modes["level"].to_dict()
+    num = den = 0.0
+    for (s, c), m in plan.items():
+        if c not in pops:
+            continue
+        lvl = base[(s, c)] if m == "keep" else mode_level.get((s, m), base[(s, c)])
+        num += float(pops[c]) * float(lvl)
+        den += float(pops[c])
+    return num / den if den > 0 else 0.0
 
 
 def _check_majorities(t: Territory, sc: Scenario, plan: Plan) -> list[str]:

@@ -99,6 +99,11 @@ def explain_infeasible(territory: Territory, scenario: Scenario, run: Runner) ->
                 "cap": scenario.max_communes_changed,
                 "communes_without": relaxed.communes_changed or 0,
             }
+        elif rule == "average_level_floor" and scenario.min_average_level is not None:
+            values = {
+                "floor": scenario.min_average_level,
+                "average_without": relaxed.average_level or 0.0,
+            }
         found.append(Finding("relax", rule=rule, values=values))
     if timed_out:
         found.append(Finding("explain_time_limit", values={"seconds": quick.time_limit}))

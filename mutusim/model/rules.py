@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 import pulp
 
+from mutusim.core.costs import pair_level
 from mutusim.core.findings import Reason
 from mutusim.core.schema import EPCI_PARTY
 from mutusim.model.data import ModelData
@@ -535,6 +536,43 @@ def communes_changed_cap(model: MilpModel) -> None:
     model.add_row("communes_changed_cap", "communes_changed_cap", flags, LE, float(cap))
 
 
+def average_level_floor(model: MilpModel) -> None:
+    """The average service level after the plan at least ``min_average_level`` [0-100].
+
+    The average runs over the communes' pairs (every service of every commune;
+    the EPCI's own services do not count: it has no inhabitants), each weighted
+    by the commune's population: ``Σ w[s,i] level[s,i]`` with ``w`` the
+    population over the total of the pairs' populations. A pair keeps today's
+    level unless its service starts, so the row is ``Σ w[s,i] (level[s,i,m] −
+    level[s,i,today]) x[s,i,m,t] >= floor − (today's average)`` (PRODUCT.md S3,
+    DOMAIN.md §6.10). The levels are those the evaluation reports
+    (:func:`mutusim.core.costs.pair_level`).
+    """
+    sc = model.scenario
+    floor = sc.min_average_level
+    if floor is None or not sc.rule_on("average_level_floor"):
+        return
+    data = model.data
+    weights = {p: float(data.population[p[1]]) for p in data.pairs if p[1] != EPCI_PARTY}
+    total = sum(weights.values())
+    if total <= 0:  # no inhabitant: an average of nothing, taken as 0
+        model.add_row("average_level_floor", "average_level_floor", [], GE, float(floor))
+        return
+    today = {}
+    for s, c in weights:
+        arr = data.pair(s, c).arrangement
+        today[(s, c)] = pair_level(data.pair(s, c), data.pools.get((s, arr)), arr)
+    terms: Terms = []
+    for (s, c, m, _t), v in model.x.items():
+        if (s, c) not in weights:
+            continue
+        gain = pair_level(data.pair(s, c), data.pools.get((s, m)), m) - today[(s, c)]
+        if gain:
+            terms.append((v, weights[(s, c)] / total * gain))
+    before = sum(weights[p] * today[p] for p in weights) / total
+    model.add_row("average_level_floor", "average_level_floor", terms, GE, float(floor) - before)
+
+
 def phasing_capacity(model: MilpModel) -> None:
     """At most ``max_changes_per_year`` services start in a year, and one-off transition costs
     paid in a year stay within ``transition_budget`` [EUR] (PRODUCT.md M5)."""
@@ -651,6 +689,7 @@ CONSTRAINTS: dict[str, Constraint] = {
     "cost_cap": cost_cap,
     "fte_moved_cap": fte_moved_cap,
     "communes_changed_cap": communes_changed_cap,
+    "average_level_floor": average_level_floor,
     "phasing_capacity": phasing_capacity,
     "no_worse_off": no_worse_off,
 }

@@ -457,7 +457,9 @@ COLUMN_KINDS: dict[str, str] = {
     **dict.fromkeys(("p_loss", "p_worse"), "percent"),
     **dict.fromkeys(("p10", "p50", "p90", "decision_price", "extra_cost"), "euros"),
     **dict.fromkeys(("posts_transferred",), "fte"),
-    **dict.fromkeys(("level", "level_before", "level_after", "min_level"), "level"),
+    **dict.fromkeys(
+        ("level", "level_before", "level_after", "min_level", "average_level"), "level"
+    ),
     **dict.fromkeys(("units", "years_to_absorb"), "decimal"),
     **dict.fromkeys(("delta_ac", "dgf_per_year"), "euros"),
     **dict.fromkeys(("year", "start_year", "best_year", "absorbed_year"), "year"),

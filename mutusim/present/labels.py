@@ -204,6 +204,7 @@ COLUMN_LABELS: dict[str, str] = {
     "article": "Article",
     "manager": "Code du gestionnaire",
     "min_level": "Niveau de service minimal atteint (0-100)",
+    "average_level": "Niveau de service moyen par habitant (0-100)",
     "communes_changed": "Communes dont l'organisation change",
     "decision": "Décision du plan",
     "alternative": "Autre décision",
@@ -345,6 +346,7 @@ RULE_LABELS: dict[str, str] = {
     "cost_cap": "Plafond de coût",
     "fte_moved_cap": "Plafond d'ETP concernés",
     "communes_changed_cap": "Plafond de communes concernées",
+    "average_level_floor": "Niveau de service moyen minimal",
     "phasing_capacity": "Capacité annuelle de réorganisation",
 }
 
@@ -638,6 +640,12 @@ def finding_text(finding: Finding, territory: Territory | None = None) -> str:
             f"autres règles ; sans lui, le plan change l'organisation de "
             f"{count(v['communes_without'])} communes."
         )
+    if finding.code == "relax" and rule == "average_level_floor" and v:
+        return (
+            f"Le niveau de service moyen minimal ({number(v['floor'], 1)}) ne peut être tenu avec "
+            f"les autres règles ; sans lui, le niveau moyen du plan est de "
+            f"{number(v['average_without'], 1)}."
+        )
     if finding.code == "relax" and rule == "no_worse_off":
         return (
             "La règle « aucune commune perdante » ne peut être tenue avec les autres règles ; "
@@ -859,6 +867,7 @@ OPTION_LABELS: dict[str, str] = {
     "max_total_cost": "Plafond du coût annuel du plan",
     "max_fte_moved": "Plafond des ETP concernés par un changement",
     "max_communes_changed": "Plafond du nombre de communes dont l'organisation change",
+    "min_average_level": "Niveau de service moyen minimal, pondéré par la population (0-100)",
     "force": "Décisions imposées",
     "forbid": "Décisions exclues",
     "perimeter_communes": "Communes du périmètre",
@@ -1087,7 +1096,7 @@ def option_value(name: str, value: Any, territory: Territory | None = None) -> s
         return fte(value)
     if name == "perimeter_max_population":
         return f"{count(value)} habitants"
-    if name == "min_level":
+    if name in ("min_level", "min_average_level"):
         return number(value, 1)
     if name in ("max_changes_per_year", "max_communes_changed"):
         return count(value)

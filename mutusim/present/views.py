@@ -354,8 +354,8 @@ def front_view(front: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        The criterion's column named after it (``fte_moved``, ``communes_changed``
-        or ``min_level``),
+        The criterion's column named after it (``fte_moved``, ``communes_changed``,
+        ``min_level`` or ``average_level``),
         ``npv``, ``steady_savings`` and the status in French.
     """
     against = str(front["against"].iloc[0]) if len(front) else "value"

@@ -38,6 +38,8 @@ from mutusim.model.pipeline import optimise
             {"min_level_by_service": {"ads": 101}},
             r"min_level_by_service\[ads\] must lie in \[0, 100\], got 101",
         ),
+        ({"min_average_level": 100.5}, r"min_average_level must lie in \[0, 100\], got 100.5"),
+        ({"min_average_level": "high"}, r"min_average_level must be a number"),
         ({"max_total_cost": -1}, r"max_total_cost must be >= 0, got -1"),
         ({"max_fte_moved": -0.5}, r"max_fte_moved must be >= 0, got -0.5"),
         ({"max_communes_changed": -1}, r"max_communes_changed must be >= 0, got -1"),

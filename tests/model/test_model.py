@@ -1411,6 +1411,34 @@ def test_communes_changed_cap(tiny):
     assert any("plafond de communes concernées (1)" in line for line in ms.explanation(res))
 
 
+def test_average_level_floor(tiny):
+    # population-weighted levels (5,000 / 1,500 / 800 inhabitants, 2 services: 14,600).
+    # Today: ADS 70/50/40 -> 457,000, payroll 60/50/40 -> 407,000: 864,000 / 14,600.
+    # Payroll pooled by 49001 and 49002 (level 75, NPV 32,000): 976,500 / 14,600 = 66.88;
+    # by all three (NPV 25,400): 1,004,500 / 14,600 = 68.80
+    res = optimise(tiny, hand())
+    assert res.average_level == pytest.approx(976_500 / 14_600)
+    res = optimise(tiny, hand(min_average_level=68.0))
+    assert res.status == "optimal"
+    assert res.npv == pytest.approx(25_400)
+    assert res.average_level == pytest.approx(1_004_500 / 14_600)
+    # a floor at today's average or below binds nothing
+    assert optimise(tiny, hand(min_average_level=864_000 / 14_600)).npv == pytest.approx(32_000)
+    # the checker computes the average from the tables itself
+    plan = {p: "keep" for p in tiny.baseline.index}
+    plan[("rh_paie", "49001")] = plan[("rh_paie", "49002")] = "share"
+    report = check_plan(tiny, hand(min_average_level=68.0), plan, {"rh_paie": 2027})
+    assert any(e.startswith("average_level_floor: average level 66.88") for e in report.errors)
+    assert check_plan(tiny, hand(min_average_level=66.8), plan, {"rh_paie": 2027}).ok
+    # above what any plan reaches (ADS transferred, 85, and payroll pooled, 75: 80.0)
+    res = optimise(tiny, hand(min_average_level=80.5))
+    assert res.status == "infeasible"
+    (floor,) = [f for f in res.explanation if f.rule == "average_level_floor"]
+    assert floor.values == {"floor": 80.5, "average_without": pytest.approx(66.8836, abs=1e-4)}
+    assert any("niveau de service moyen minimal (80,5)" in line for line in ms.explanation(res))
+    assert optimise(tiny, hand(min_average_level=80.0)).status == "optimal"
+
+
 def test_fte_cap_explanation(tiny):
     # Forcing a pool and forbidding any FTE to move conflict.
     sc = Scenario(force=[("rh_paie", "49001", "share")], max_fte_moved=0.0)

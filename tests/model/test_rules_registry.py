@@ -29,7 +29,13 @@ def test_switchable_and_relaxable_come_from_the_registry():
     coupled = {r.name for r in rulebook.RULES if r.couples_services}
     # the yearly limits (max_changes_per_year, transition_budget) are rows of the one
     # multi-period MILP: they tie the start years of different services together
-    assert coupled == {"cost_cap", "fte_moved_cap", "communes_changed_cap", "phasing_capacity"}
+    assert coupled == {
+        "cost_cap",
+        "fte_moved_cap",
+        "communes_changed_cap",
+        "average_level_floor",
+        "phasing_capacity",
+    }
 
 
 def test_a_rule_with_an_option_acts_only_when_the_option_is_set():
@@ -53,6 +59,7 @@ def _rows_of_every_rule(tiny):
         max_total_cost=1e9,
         max_fte_moved=100,
         max_communes_changed=2,
+        min_average_level=10,
         max_changes_per_year=1,
         transition_budget=1e6,
     )
@@ -63,7 +70,13 @@ def test_constraint_rows_belong_to_declared_rules(tiny):
     rows = _rows_of_every_rule(tiny)
     assert set(rows) <= set(rulebook.RULES_BY_NAME)
     # the rules whose option the scenario sets add rows (the yearly limits included)
-    assert {"cost_cap", "fte_moved_cap", "communes_changed_cap", "phasing_capacity"} <= set(rows)
+    assert {
+        "cost_cap",
+        "fte_moved_cap",
+        "communes_changed_cap",
+        "average_level_floor",
+        "phasing_capacity",
+    } <= set(rows)
 
 
 def test_constraint_rows_are_named_after_their_rule(tiny):
