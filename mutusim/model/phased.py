@@ -76,8 +76,16 @@ BUDGET_STEP = 1.0
 MAX_ITERATIONS = 500
 #: HiGHS options of the sub-models: its root reduced-cost sub-MIP heuristic dominated
 #: their solve times (Angers' 78 sub-models: 3.6-3.8 s without it against 5.2 s, the
-#: same optima; benchmarks/analyses.md).
-SUB_MODEL_OPTIONS: dict[str, bool] = {"mip_heuristic_run_root_reduced_cost": False}
+#: same optima); without RINS, RENS, symmetry detection and reliability branching (the
+#: sub-models presolve to a few rows and a few dozen binaries) they take 2.2-2.6 s
+#: against 2.5-3.5 s, the same optima (benchmarks/analyses.md).
+SUB_MODEL_OPTIONS: dict[str, Any] = {
+    "mip_heuristic_run_root_reduced_cost": False,
+    "mip_heuristic_run_rins": False,
+    "mip_heuristic_run_rens": False,
+    "mip_detect_symmetry": False,
+    "mip_pscost_minreliable": 0,
+}
 #: HiGHS options of the master problem: without these heuristics and the symmetry
 #: detection, the 93 masters of Angers with a 400,000 EUR budget took 8.4 s against 16 s.
 MASTER_OPTIONS: dict[str, bool] = {
