@@ -61,7 +61,7 @@ from mutusim.core.scenario import Scenario
 from mutusim.core.status import SolveInfo, Status
 from mutusim.core.territory import Territory
 from mutusim.model.build import build_model
-from mutusim.model.highs import HighsRun, Rows, run_binaries, run_highs
+from mutusim.model.highs import HighsRun, Rows, run_binaries, run_highs, run_lp_series
 from mutusim.model.milp import MilpModel
 from mutusim.model.solver import model_arrays
 
@@ -236,8 +236,10 @@ def solve_phased(
                 compiled = _Compiled(_arrays(model), must, {})  # the PuLP model is let go
                 _store(key, compiled)
             svc = _Service(s, compiled, {}, {})
-            for year in sorted(svc.arrays.start):
-                bound, ev = _relaxation(svc, year, remaining())
+            years = sorted(svc.arrays.start)
+            for year, (bound, ev) in zip(
+                years, _relaxations(svc, years, remaining()), strict=True
+            ):
                 relaxations += 1
                 svc.evaluations[year] = [ev] if ev is not None else []
                 if bound is not None:
@@ -425,8 +427,8 @@ def _arrays(model: MilpModel) -> _Arrays:
     )
 
 
-def _run(svc: _Service, year: int, budget: float, relax: bool, time_limit: float) -> HighsRun:
-    """Solve the service's sub-model started in ``year`` within ``budget`` (or its LP relaxation)."""
+def _run(svc: _Service, year: int, budget: float, time_limit: float) -> HighsRun:
+    """Solve the service's sub-model started in ``year`` within ``budget``."""
     a = svc.arrays
     lower, upper = list(a.lower), list(a.upper)
     for t, j in a.start.items():
@@ -445,7 +447,7 @@ def _run(svc: _Service, year: int, budget: float, relax: bool, time_limit: float
         a.cost,
         lower,
         upper,
-        [False] * len(a.cost) if relax else a.integer,
+        a.integer,
         rows,
         time_limit=time_limit,
         mip_rel_gap=a.mip_gap,
@@ -462,7 +464,7 @@ def _evaluate(
         svc.known += 1
         answer: tuple[_Evaluation | None, int] = svc.compiled.answers[key]
         return answer
-    run = _run(svc, year, budget, False, time_limit)
+    run = _run(svc, year, budget, time_limit)
     if run.status == Status.INFEASIBLE:
         answer = None, run.nodes or 0
     elif run.status != Status.OPTIMAL or run.objective is None or run.x is None:
@@ -474,36 +476,47 @@ def _evaluate(
     return answer
 
 
-def _relaxation(
-    svc: _Service, year: int, time_limit: float
-) -> tuple[float | None, _Evaluation | None]:
-    """LP bound on the best NPV of one service started in ``year`` (no budget).
+def _relaxations(
+    svc: _Service, years: list[int], time_limit: float
+) -> list[tuple[float | None, _Evaluation | None]]:
+    """LP bounds on the best NPV of one service started in each of ``years`` (no budget).
 
-    Returns ``(None, None)`` when even the relaxation is infeasible (so is the
-    MILP), ``(None, evaluation)`` when the LP optimum is integral (it is the
-    MILP's optimum), else ``(bound, None)``.
+    For each year: ``(None, None)`` when even the relaxation is infeasible (so is
+    the MILP), ``(None, evaluation)`` when the LP optimum is integral (it is the
+    MILP's optimum), else ``(bound, None)``. The LPs of one sub-model are solved
+    in a series, each warm-started from the last (:func:`run_lp_series`); their
+    answers are kept together, so a later solve reads all of them or none.
     """
-    key = (year, math.inf, True)
-    if key in svc.compiled.answers:
-        svc.known += 1
-        answer: tuple[float | None, _Evaluation | None] = svc.compiled.answers[key]
-        return answer
-    run = _run(svc, year, math.inf, True, time_limit)
-    if run.status == Status.INFEASIBLE:
-        answer = None, None
-    elif run.status != Status.OPTIMAL or run.objective is None or run.x is None:
-        raise _Stop
-    elif all(
-        abs(run.x[j] - round(run.x[j])) <= LP_INTEGRAL_TOL
-        for j, whole in enumerate(svc.arrays.integer)
-        if whole
-    ):
-        plan, spend = _read_plan(svc, year, run.x)
-        answer = None, _Evaluation(math.inf, -run.objective, spend, plan)
-    else:
-        answer = -run.objective + BOUND_SLACK + 1e-7 * abs(run.objective), None
-    svc.compiled.answers[key] = answer
-    return answer
+    keys = [(year, math.inf, True) for year in years]
+    answers = svc.compiled.answers
+    if all(k in answers for k in keys):
+        svc.known += len(keys)
+        return [answers[k] for k in keys]
+    a = svc.arrays
+    fixes = [
+        (list(a.start.values()), [1.0 if t == year else 0.0 for t in a.start]) for year in years
+    ]
+    runs = run_lp_series(a.cost, a.lower, a.upper, a.rows, fixes, time_limit=time_limit)
+    out: list[tuple[float | None, _Evaluation | None]] = []
+    for year, run in zip(years, runs, strict=False):
+        if run.status == Status.INFEASIBLE:
+            out.append((None, None))
+        elif run.status != Status.OPTIMAL or run.objective is None or run.x is None:
+            raise _Stop
+        elif all(
+            abs(run.x[j] - round(run.x[j])) <= LP_INTEGRAL_TOL
+            for j, whole in enumerate(a.integer)
+            if whole
+        ):
+            plan, spend = _read_plan(svc, year, run.x)
+            out.append((None, _Evaluation(math.inf, -run.objective, spend, plan)))
+        else:
+            bound = -run.objective + BOUND_SLACK + 1e-7 * abs(run.objective)
+            out.append((bound, None))
+    if len(out) < len(years):
+        raise _Stop  # the series stopped early (time limit)
+    answers.update(zip(keys, out, strict=True))
+    return out
 
 
 def _read_plan(svc: _Service, year: int, x: list[float]) -> tuple[Plan, float]:
