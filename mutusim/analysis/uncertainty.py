@@ -34,6 +34,7 @@ from mutusim.core.result import Result
 from mutusim.core.scenario import Scenario
 from mutusim.core.territory import Territory
 from mutusim.errors import MutusimError
+from mutusim.model import phased
 from mutusim.model.pipeline import optimise
 
 __all__ = ["UNCERTAINTY", "Robustness", "draw_parameters", "robustness"]
@@ -168,6 +169,11 @@ def _reoptimised(args: tuple[Territory, Scenario, list[str]]) -> dict[str, str]:
     return {s: service_decision(res, s) for s in services}
 
 
+def _one_thread() -> None:
+    """A worker process solves on one thread: the processes already share the cores."""
+    phased.THREADS = 1
+
+
 def _quantiles(values: pd.Series) -> dict[str, float]:
     q = values.quantile([0.1, 0.5, 0.9]).to_numpy()
     return {"p10": float(q[0]), "p50": float(q[1]), "p90": float(q[2])}
@@ -286,7 +292,7 @@ def robustness(
     decisions = None
     if reoptimise:
         if workers > 1:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
+            with ProcessPoolExecutor(max_workers=workers, initializer=_one_thread) as pool:
                 outcomes = []
                 for i, out in enumerate(pool.map(_reoptimised, scenarios)):
                     outcomes.append(out)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import os
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -98,10 +99,19 @@ def _highspy() -> Any:
 
 
 _BANNER_SHOWN = False
+#: The first instance swaps the process's stdout: one thread at a time.
+_BANNER_LOCK = threading.Lock()
 
 
 def _quiet_highs(highspy: Any) -> Any:
     """A Highs instance; the first one's copyright banner (C-level stdout) is swallowed."""
+    if _BANNER_SHOWN:
+        return highspy.Highs()
+    with _BANNER_LOCK:
+        return _first_highs(highspy)
+
+
+def _first_highs(highspy: Any) -> Any:
     global _BANNER_SHOWN
     if _BANNER_SHOWN:
         return highspy.Highs()

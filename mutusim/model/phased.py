@@ -47,11 +47,14 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import pickle
 import time
 from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 import pulp
@@ -94,6 +97,10 @@ MASTER_OPTIONS: dict[str, bool] = {
     "mip_heuristic_run_rens": False,
     "mip_detect_symmetry": False,
 }
+#: Sub-model solves run side by side on this many threads (HiGHS releases the GIL; each
+#: instance stays single-threaded, so results do not depend on it). Robustness workers,
+#: one process per core already, set it to 1.
+THREADS = max(1, min(4, os.cpu_count() or 1))
 #: A column is integral in an LP optimum within this tolerance [-].
 LP_INTEGRAL_TOL = 1e-9
 #: Slack added to an LP bound before it stands for an unsolved sub-model: 1 EUR plus
@@ -102,6 +109,8 @@ LP_INTEGRAL_TOL = 1e-9
 BOUND_SLACK = 1.0
 
 Plan = dict[tuple[str, str], str]
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 
 
 def phasing_only(territory: Territory, scenario: Scenario) -> bool:
@@ -235,16 +244,15 @@ def solve_phased(
                 must = row is not None and row.sense == pulp.LpConstraintEQ
                 compiled = _Compiled(_arrays(model), must, {})  # the PuLP model is let go
                 _store(key, compiled)
-            svc = _Service(s, compiled, {}, {})
-            years = sorted(svc.arrays.start)
-            for year, (bound, ev) in zip(
-                years, _relaxations(svc, years, remaining()), strict=True
-            ):
+            services.append(_Service(s, compiled, {}, {}))
+        left = remaining()
+        bounds = _parallel(lambda svc: _relaxations(svc, sorted(svc.arrays.start), left), services)
+        for svc, answers in zip(services, bounds, strict=True):
+            for year, (bound, ev) in zip(sorted(svc.arrays.start), answers, strict=True):
                 relaxations += 1
                 svc.evaluations[year] = [ev] if ev is not None else []
                 if bound is not None:
                     svc.bounds[year] = bound
-            services.append(svc)
         iterations = 0
         while True:
             iterations += 1
@@ -256,24 +264,34 @@ def solve_phased(
             if not optimistic:
                 break
             spent = _spent(options, picked)
-            for opt in optimistic:
+            # the question each optimistic pick asks: (option, budget); an LP bound asks
+            # for the MILP of (s, t) without budget, a plan for the budget the master left
+            # it (inside the unknown stretch below the plan's spending: a new breakpoint)
+            asks = [
+                (
+                    opt,
+                    math.inf
+                    if opt.plan is None
+                    else max(
+                        opt.spend,
+                        float(scenario.transition_budget or 0.0)
+                        - (spent.get(opt.year, 0.0) - opt.spend),
+                    ),
+                )
+                for opt in optimistic
+            ]
+            results = _parallel(
+                lambda ask: _evaluate(services[ask[0].service], ask[0].year, ask[1], remaining()),
+                asks,
+            )
+            for (opt, budget), (ev, n) in zip(asks, results, strict=True):
                 svc = services[opt.service]
-                if opt.plan is None:  # an LP bound: solve the MILP of (s, t) now
-                    ev, n = _evaluate(svc, opt.year, math.inf, remaining())
-                    nodes += n
-                    solves += 1
+                nodes += n
+                solves += 1
+                if opt.plan is None:
                     svc.evaluations[opt.year] = [ev] if ev is not None else []
                     del svc.bounds[opt.year]
                     continue
-                # the budget the master left this option: inside the unknown stretch below
-                # the plan's spending, so the evaluation adds a breakpoint there
-                left = float(scenario.transition_budget or 0.0) - (
-                    spent.get(opt.year, 0.0) - opt.spend
-                )
-                budget = max(opt.spend, left)
-                ev, n = _evaluate(svc, opt.year, budget, remaining())
-                nodes += n
-                solves += 1
                 if ev is None:  # nothing fits: the budget is worth nothing
                     ev = _Evaluation(budget, -math.inf, 0.0, {})
                 evs = svc.evaluations[opt.year]
@@ -305,6 +323,21 @@ def solve_phased(
     info = SolveInfo("highs", Status.OPTIMAL, text, -value, -value, 0.0, seconds, nodes)
     sizes = {k: sum(v.arrays.sizes[k] for v in services) for k in _SIZES}
     return info, plan, starts, sizes
+
+
+def _parallel(fn: Callable[[_T], _R], items: list[_T]) -> list[_R]:
+    """``[fn(x) for x in items]``, on up to :data:`THREADS` threads.
+
+    HiGHS releases the GIL while it solves, and each solve has its own
+    single-threaded instance, so the answers, read back in the items' order, are
+    those of a sequential run: the same plan whatever the number of threads. The
+    items must touch distinct services (each thread writes its own service's
+    memo of answers).
+    """
+    if THREADS <= 1 or len(items) <= 1:
+        return [fn(x) for x in items]
+    with ThreadPoolExecutor(max_workers=min(THREADS, len(items))) as pool:
+        return list(pool.map(fn, items))
 
 
 def _scenario_of(free: Scenario, service: str) -> Scenario:

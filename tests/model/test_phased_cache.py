@@ -99,3 +99,20 @@ def test_the_cache_is_bounded(monkeypatch):
     # the most recent solve's sub-models are the ones kept
     again = quick_optimise(t, hand(max_changes_per_year=1, all_departure_rate=0.3 + 19e-4))
     assert "(2 known from earlier solves)" in again.solve.solver_status
+
+
+@settings(max_examples=20)
+@given(st.data())
+def test_the_number_of_threads_changes_nothing(data):
+    # sub-model solves run side by side (phased.THREADS): answers read back in order,
+    # each instance single-threaded, so one thread and several give the same result
+    t = data.draw(territories(sizes=[(2, 2), (1, 3), (2, 3), (3, 2)]))
+    sc = _phased(data, t)
+    saved = phased.THREADS
+    try:
+        phased.THREADS = 1
+        one = _fresh(t, sc)
+        phased.THREADS = 3
+        _same(_fresh(t, sc), one)
+    finally:
+        phased.THREADS = saved
