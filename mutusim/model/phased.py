@@ -363,22 +363,23 @@ def _fingerprints(territory: Territory, free: Scenario) -> dict[str, str]:
     ``territory.subset(services=[s])``, which the sub-model is built from, depends on the
     EPCI, every commune, and the service's rows of the services, baseline and modes
     tables only: these are digested, with the sub-model's scenario (:func:`_scenario_of`),
-    without building the subset.
+    without building the subset. Each table is read into plain values once.
     """
-    head = (repr(sorted(territory.epci.items())), _frame(territory.communes))
-    in_baseline = territory.baseline.index.get_level_values("service")
-    in_modes = territory.modes.index.get_level_values("service")
+    head = _digest((repr(sorted(territory.epci.items())), _frame(territory.communes)))
+    tables = [
+        _by_service(territory.services, territory.services.index),
+        _by_service(territory.baseline, territory.baseline.index.get_level_values("service")),
+        _by_service(territory.modes, territory.modes.index.get_level_values("service")),
+    ]
     out = {}
     for s in territory.service_codes:
-        parts = (
-            head,
-            repr(_scenario_of(free, s)),
-            _frame(territory.services.loc[[s]]),
-            _frame(territory.baseline[in_baseline == s]),
-            _frame(territory.modes[in_modes == s]),
-        )
-        out[s] = hashlib.blake2b(pickle.dumps(parts, protocol=4), digest_size=20).hexdigest()
+        rows = [(header, groups.get(s, [])) for header, groups in tables]
+        out[s] = _digest((head, repr(_scenario_of(free, s)), rows))
     return out
+
+
+def _digest(parts: object) -> str:
+    return hashlib.blake2b(pickle.dumps(parts, protocol=4), digest_size=20).hexdigest()
 
 
 def _frame(frame: pd.DataFrame) -> tuple[object, ...]:
@@ -389,6 +390,18 @@ def _frame(frame: pd.DataFrame) -> tuple[object, ...]:
         [str(t) for t in frame.dtypes],
         [frame[c].tolist() for c in frame.columns],
     )
+
+
+def _by_service(
+    frame: pd.DataFrame, services: pd.Index
+) -> tuple[tuple[object, ...], dict[str, list[tuple[object, ...]]]]:
+    """A table as its header (columns, types) and, per service, its rows (index, cells)."""
+    header = (list(frame.columns), [str(t) for t in frame.dtypes])
+    cells = zip(*(frame[c].tolist() for c in frame.columns), strict=True)
+    groups: dict[str, list[tuple[object, ...]]] = {}
+    for s, index, row in zip(services, frame.index, cells, strict=True):
+        groups.setdefault(str(s), []).append((index, row))
+    return header, groups
 
 
 #: Sub-models built in this process, by :func:`_fingerprints`, each with the proven

@@ -116,3 +116,27 @@ def test_the_number_of_threads_changes_nothing(data):
         _same(_fresh(t, sc), one)
     finally:
         phased.THREADS = saved
+
+
+def test_a_digest_moves_with_its_service_rows_only():
+    t = ms.datasets.angers().subset(services=["rh_paie", "ads", "informatique"])
+    free = hand()
+    base = phased._fingerprints(t, free)
+    services = t.services.copy()
+    services.loc["ads", "name"] = "ADS (renamed)"
+    modes = t.modes.copy()
+    modes.loc[("informatique", "share"), "level"] += 1
+    baseline = t.baseline.copy()
+    baseline.loc[("rh_paie", baseline.loc["rh_paie"].index[0]), "units"] += 1
+    for changed, moved in (
+        (replace(t, services=services), {"ads"}),
+        (replace(t, modes=modes), {"informatique"}),
+        (replace(t, baseline=baseline), {"rh_paie"}),
+    ):
+        new = phased._fingerprints(changed, free)
+        assert {s for s in base if new[s] != base[s]} == moved
+    communes = t.communes.copy()
+    communes.iloc[0, communes.columns.get_loc("population")] += 1
+    new = phased._fingerprints(replace(t, communes=communes), free)
+    assert all(new[s] != base[s] for s in base)
+    assert phased._fingerprints(t, free) == base
