@@ -270,6 +270,14 @@ class Result:
         commune's population (``Scenario.min_average_level``); the EPCI's own
         services do not count.
         """
+        return self._average("level_after")
+
+    @property
+    def average_level_today(self) -> float | None:
+        """Average service level today, before the plan [0-100], weighted as :attr:`average_level`."""
+        return self._average("level_before")
+
+    def _average(self, column: str) -> float | None:
         if not self.has_plan:
             return None
         d = self.decisions
@@ -278,9 +286,7 @@ class Result:
         weights = pops.reindex(rows["commune"]).to_numpy(dtype=float)
         total = float(weights.sum())
         return (
-            float((weights * rows["level_after"].to_numpy(dtype=float)).sum() / total)
-            if total
-            else 0.0
+            float((weights * rows[column].to_numpy(dtype=float)).sum() / total) if total else 0.0
         )
 
     def summary(self) -> dict[str, Any]:

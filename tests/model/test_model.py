@@ -1418,6 +1418,7 @@ def test_average_level_floor(tiny):
     # by all three (NPV 25,400): 1,004,500 / 14,600 = 68.80
     res = optimise(tiny, hand())
     assert res.average_level == pytest.approx(976_500 / 14_600)
+    assert res.average_level_today == pytest.approx(864_000 / 14_600)
     res = optimise(tiny, hand(min_average_level=68.0))
     assert res.status == "optimal"
     assert res.npv == pytest.approx(25_400)
