@@ -43,7 +43,7 @@ from mutusim.core.scenario import Scenario
 from mutusim.core.schema import EPCI_PARTY
 from mutusim.core.territory import Territory
 from mutusim.errors import MutusimError
-from mutusim.model.build import build_model
+from mutusim.model.build import filter_model
 from mutusim.model.pipeline import optimise
 
 __all__ = ["CRITERIA", "FRONT_COLUMNS", "STEPS", "criterion_value", "highest_level", "pareto"]
@@ -108,7 +108,7 @@ def highest_level(territory: Territory, scenario: Scenario, against: str) -> flo
     """An upper bound on the level criterion any plan reaches: each pair at its best allowed mode.
 
     The modes the filters leave each pair (allowed modes, perimeter, votes, minimum
-    levels, ...) are read from the built model; ``min_level`` takes the lowest, over the
+    levels, ...) are read from the filtered model (no MILP built); ``min_level`` takes the lowest, over the
     communes' pairs, of each pair's best level, ``average_level`` the population-weighted
     average of these. The rows (all-or-nothing transfers, yearly capacity, ...) may keep
     a plan below it: the sampled front then stops at the first bound no plan reaches.
@@ -125,7 +125,7 @@ def highest_level(territory: Territory, scenario: Scenario, against: str) -> flo
     float
         [0-100]
     """
-    model = build_model(territory, scenario)
+    model = filter_model(territory, scenario)
     data = model.data
     best = {
         (s, c): max(

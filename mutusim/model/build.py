@@ -50,7 +50,7 @@ from mutusim.model.data import ModelData
 from mutusim.model.milp import MilpModel, Terms
 from mutusim.model.rules import CONSTRAINTS, FILTERS
 
-__all__ = ["MilpModel", "build_model"]
+__all__ = ["MilpModel", "build_model", "filter_model"]
 
 
 def build_model(territory: Territory, scenario: Scenario) -> MilpModel:
@@ -74,11 +74,7 @@ def build_model(territory: Territory, scenario: Scenario) -> MilpModel:
     gc_was_enabled = gc.isenabled()
     gc.disable()  # PULP-NOTES.md: -22 % build time; many small objects, no cycles.
     try:
-        data = ModelData.from_inputs(territory, scenario)
-        model = MilpModel(
-            data=data, lp=pulp.LpProblem(f"mutusim_{_safe(scenario.name)}", pulp.LpMinimize)
-        )
-        _filter_modes(model)
+        model = filter_model(territory, scenario)
         if not model.infeasible_pairs():
             _add_variables(model)
             _set_objective(model)
@@ -88,6 +84,29 @@ def build_model(territory: Territory, scenario: Scenario) -> MilpModel:
         if gc_was_enabled:
             gc.enable()
     model.build_seconds = time.perf_counter() - t0
+    return model
+
+
+def filter_model(territory: Territory, scenario: Scenario) -> MilpModel:
+    """The model with its filters applied only: each pair's allowed and excluded modes.
+
+    Parameters
+    ----------
+    territory : Territory
+        The input.
+    scenario : Scenario
+        The options and rules.
+
+    Returns
+    -------
+    MilpModel
+        ``allowed`` and ``excluded`` set; no variables, objective or rows.
+    """
+    data = ModelData.from_inputs(territory, scenario)
+    model = MilpModel(
+        data=data, lp=pulp.LpProblem(f"mutusim_{_safe(scenario.name)}", pulp.LpMinimize)
+    )
+    _filter_modes(model)
     return model
 
 

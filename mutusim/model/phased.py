@@ -245,8 +245,9 @@ def solve_phased(
                 compiled = _Compiled(_arrays(model), must, {})  # the PuLP model is let go
                 _store(key, compiled)
             services.append(_Service(s, compiled, {}, {}))
-        left = remaining()
-        bounds = _parallel(lambda svc: _relaxations(svc, sorted(svc.arrays.start), left), services)
+        bounds = _parallel(
+            lambda svc: _relaxations(svc, sorted(svc.arrays.start), remaining()), services
+        )
         for svc, answers in zip(services, bounds, strict=True):
             for year, (bound, ev) in zip(sorted(svc.arrays.start), answers, strict=True):
                 relaxations += 1
@@ -264,22 +265,7 @@ def solve_phased(
             if not optimistic:
                 break
             spent = _spent(options, picked)
-            # the question each optimistic pick asks: (option, budget); an LP bound asks
-            # for the MILP of (s, t) without budget, a plan for the budget the master left
-            # it (inside the unknown stretch below the plan's spending: a new breakpoint)
-            asks = [
-                (
-                    opt,
-                    math.inf
-                    if opt.plan is None
-                    else max(
-                        opt.spend,
-                        float(scenario.transition_budget or 0.0)
-                        - (spent.get(opt.year, 0.0) - opt.spend),
-                    ),
-                )
-                for opt in optimistic
-            ]
+            asks = [(opt, _budget_asked(opt, spent, scenario)) for opt in optimistic]
             results = _parallel(
                 lambda ask: _evaluate(services[ask[0].service], ask[0].year, ask[1], remaining()),
                 asks,
@@ -323,6 +309,19 @@ def solve_phased(
     info = SolveInfo("highs", Status.OPTIMAL, text, -value, -value, 0.0, seconds, nodes)
     sizes = {k: sum(v.arrays.sizes[k] for v in services) for k in _SIZES}
     return info, plan, starts, sizes
+
+
+def _budget_asked(opt: _Option, spent: dict[int, float], scenario: Scenario) -> float:
+    """The budget an optimistic pick asks its sub-model about.
+
+    An LP bound asks for the MILP of (s, t) without budget; a plan, for the budget the
+    master left it, inside the unknown stretch below the plan's spending (a new
+    breakpoint).
+    """
+    if opt.plan is None:
+        return math.inf
+    left = float(scenario.transition_budget or 0.0) - (spent.get(opt.year, 0.0) - opt.spend)
+    return max(opt.spend, left)
 
 
 def _parallel(fn: Callable[[_T], _R], items: list[_T]) -> list[_R]:

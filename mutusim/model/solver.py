@@ -27,16 +27,13 @@ from mutusim.model.milp import MilpModel
 __all__ = ["ModelArrays", "model_arrays", "model_rows", "solve"]
 
 
-def solve(model: MilpModel, *, relax: bool = False) -> SolveInfo:
+def solve(model: MilpModel) -> SolveInfo:
     """Solve ``model`` in place (variable values set) and return what the solver said.
 
     Parameters
     ----------
     model : MilpModel
         A built model; ``model.scenario`` gives solver, time limit [s] and MIP gap [-].
-    relax : bool
-        Solve the LP relaxation instead (integrality dropped; HiGHS only): its
-        optimum bounds the MILP's from below.
 
     Returns
     -------
@@ -49,9 +46,7 @@ def solve(model: MilpModel, *, relax: bool = False) -> SolveInfo:
     """
     solver = model.scenario.solver
     if solver == "highs":
-        return _solve_highs(model, relax)
-    if relax:
-        raise SolverError("the LP relaxation is solved with HiGHS only; use solver='highs'")
+        return _solve_highs(model)
     if solver == "cbc":
         return _solve_cbc(model)
     raise SolverError(f"unknown solver '{solver}'; use 'highs' or 'cbc'")
@@ -146,7 +141,7 @@ def model_arrays(model: MilpModel) -> ModelArrays:
     )
 
 
-def _solve_highs(model: MilpModel, relax: bool = False) -> SolveInfo:
+def _solve_highs(model: MilpModel) -> SolveInfo:
     t0 = time.perf_counter()  # the hand-over to arrays counts in the solve time
     a = model_arrays(model)
     sc = model.scenario
@@ -154,7 +149,7 @@ def _solve_highs(model: MilpModel, relax: bool = False) -> SolveInfo:
         a.cost,
         a.lower,
         a.upper,
-        [False] * len(a.cost) if relax else a.integer,
+        a.integer,
         a.rows,
         time_limit=sc.time_limit,
         mip_rel_gap=sc.mip_gap,
