@@ -104,7 +104,7 @@ def filter_model(territory: Territory, scenario: Scenario) -> MilpModel:
     """
     data = ModelData.from_inputs(territory, scenario)
     model = MilpModel(
-        data=data, lp=pulp.LpProblem(f"mutusim_{_safe(scenario.name)}", pulp.LpMinimize)
+        data=data, problem=pulp.LpProblem(f"mutusim_{_safe(scenario.name)}", pulp.LpMinimize)
     )
     _filter_modes(model)
     return model
@@ -130,7 +130,7 @@ def _filter_modes(model: MilpModel) -> None:
 
 def _add_variables(model: MilpModel) -> None:
     data = model.data
-    lp = model.lp
+    lp = model.problem
     integral = data.scenario.rule_on("indivisible_staffing")
     abolition = data.scenario.staff_reduction == "abolition"
     for s in data.services:
@@ -212,5 +212,4 @@ def _set_objective(model: MilpModel) -> None:
             terms.append((var, data.pool(s, p).cost_per_fte * data.abolition_weight(t)))
     for (s, p, _t, u), var in model.posts.items():
         terms.append((var, data.pool(s, p).cost_per_fte * data.weight(u)))
-    model.objective_terms = terms
-    model.lp.setObjective(pulp.LpAffineExpression(terms))
+    model.set_objective(terms)

@@ -53,6 +53,8 @@ class ModelData:
     _majority: dict[str, Majority] = field(default_factory=dict, repr=False)
     _sq: dict[str, float] = field(default_factory=dict, repr=False)
     _sq_worse_off: frozenset[str] | None = field(default=None, repr=False)
+    _weight_from: dict[int, float] = field(default_factory=dict, repr=False)
+    _parties_of: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_inputs(cls, territory: Territory, scenario: Scenario) -> ModelData:
@@ -122,7 +124,11 @@ class ModelData:
 
     def parties_of(self, s: str) -> list[str]:
         """Parties with a baseline row for service s."""
-        return [c for c in self.parties if (s, c) in self.inputs.pairs]
+        parties = self._parties_of.get(s)
+        if parties is None:
+            parties = [c for c in self.parties if (s, c) in self.inputs.pairs]
+            self._parties_of[s] = parties
+        return list(parties)
 
     # --------------------------------------------------------------- calendar
     @property
@@ -143,7 +149,11 @@ class ModelData:
 
     def weight_from(self, year: int) -> float:
         """Sum of the discount weights of ``year`` and every later year of the horizon."""
-        return sum(self.weight(u) for u in self.years if u >= year)
+        total = self._weight_from.get(year)
+        if total is None:
+            total = sum(self.weight(u) for u in self.years if u >= year)
+            self._weight_from[year] = total
+        return total
 
     def weight_before(self, year: int) -> float:
         """Sum of the discount weights of the horizon's years before ``year``."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pulp
@@ -14,18 +15,26 @@ from mutusim.model.data import ModelData, Pair
 __all__ = ["MilpModel", "Terms"]
 
 Terms = list[tuple[pulp.LpVariable, float]]
+#: A row as the builder added it: (coefficient by variable, sense, right-hand side).
+Row = tuple[dict[pulp.LpVariable, float], int, float]
 
 
 @dataclass
 class MilpModel:
     """A built model: the PuLP problem plus the index of its variables.
 
+    The rules' rows are kept as plain coefficients (:meth:`add_row`) and handed
+    to PuLP only when :attr:`lp` is read (the CBC path, an analysis adding rows):
+    HiGHS takes them as arrays straight from :meth:`row_terms`, and building a
+    PuLP constraint per row took about a third of the build (benchmarks/analyses.md).
+
     Attributes
     ----------
     data : ModelData
         The builder's view of territory and scenario.
-    lp : pulp.LpProblem
-        The MILP.
+    problem : pulp.LpProblem
+        The PuLP problem holding the variables; its rows and objective are
+        brought up to date by :attr:`lp`.
     z : dict
         Start binaries per (service, year): the service's changes take effect on
         1 January of that year (none: it keeps today's arrangements).
@@ -60,7 +69,7 @@ class MilpModel:
     """
 
     data: ModelData
-    lp: pulp.LpProblem
+    problem: pulp.LpProblem
     z: dict[tuple[str, int], pulp.LpVariable] = field(default_factory=dict)
     x: dict[tuple[str, str, str, int], pulp.LpVariable] = field(default_factory=dict)
     y: dict[tuple[str, str, int], pulp.LpVariable] = field(default_factory=dict)
@@ -77,6 +86,44 @@ class MilpModel:
     violated_rows: list[tuple[str, str]] = field(default_factory=list)
     objective_terms: Terms = field(default_factory=list)
     build_seconds: float = 0.0
+    _rows: dict[str, Row] = field(default_factory=dict, repr=False)
+    _synced_rows: int = field(default=0, repr=False)
+    _synced_ids: set[int] = field(default_factory=set, repr=False)
+    _synced_objective: bool = field(default=False, repr=False)
+
+    @property
+    def lp(self) -> pulp.LpProblem:
+        """The PuLP problem with every row and the objective added so far.
+
+        Rows may also be added to it directly (``model.lp += ...``): they come
+        after the rules' rows.
+        """
+        rows = list(self._rows.items())
+        for name, (coefs, sense, rhs) in rows[self._synced_rows :]:
+            con = pulp.LpConstraint(pulp.LpAffineExpression(list(coefs.items())), sense, name, rhs)
+            self.problem.addConstraint(con)
+            self._synced_ids.add(id(con))
+        self._synced_rows = len(rows)
+        if not self._synced_objective:
+            self.problem.setObjective(pulp.LpAffineExpression(self.objective_terms))
+            self._synced_objective = True
+        return self.problem
+
+    @lp.setter
+    def lp(self, problem: pulp.LpProblem) -> None:
+        # ``model.lp += constraint`` reads the property, adds in place and sets it back
+        if problem is not self.problem:
+            raise ValueError("MilpModel.lp is the model's own problem: add rows to it")
+
+    def set_objective(self, terms: Terms) -> None:
+        """Set the objective, ``sum(terms)`` to minimise.
+
+        Parameters
+        ----------
+        terms : list of (LpVariable, float)
+        """
+        self.objective_terms = terms
+        self._synced_objective = False
 
     @property
     def scenario(self) -> Scenario:
@@ -117,9 +164,36 @@ class MilpModel:
             if not holds.get(sense, rhs <= 0):
                 self.violated_rows.append((rule, name))
             return
-        expr = pulp.LpAffineExpression(list(coefs.items()))
-        self.lp.addConstraint(pulp.LpConstraint(expr, sense, name, rhs))
+        if name in self._rows:
+            raise pulp.PulpError(f"overlapping constraint names: {name}")
+        self._rows[name] = (coefs, sense, rhs)
         self.rows.setdefault(rule, []).append(name)
+
+    def row_terms(self) -> Iterator[tuple[str, Row]]:
+        """Every row, in the order added: its name, coefficients, sense and right-hand side.
+
+        Yields
+        ------
+        tuple of (str, Row)
+            The rules' rows, then the rows added to :attr:`lp` directly.
+        """
+        yield from self._rows.items()
+        for con in self.problem.constraints():
+            if id(con) not in self._synced_ids:
+                yield con.name, (dict(con.items()), con.sense, -float(con.constant))
+
+    def row(self, name: str) -> Row | None:
+        """The rule row named ``name``, or None.
+
+        Parameters
+        ----------
+        name : str
+
+        Returns
+        -------
+        Row or None
+        """
+        return self._rows.get(name)
 
     def members(self, s: str, p: str, t: int) -> list[tuple[str, pulp.LpVariable]]:
         """(party, x[s,c,p,t]) of the parties that may join pooled unit (s, p) starting in t."""
@@ -154,4 +228,4 @@ class MilpModel:
     @property
     def num_constraints(self) -> int:
         """Number of constraints."""
-        return len(self.lp.constraints)
+        return len(self._rows) + self.problem.numConstraints() - self._synced_rows

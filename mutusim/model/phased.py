@@ -240,8 +240,8 @@ def solve_phased(
                 model = build_model(territory.subset(services=[s]), _scenario_of(free, s))
                 if model.infeasible_pairs() or model.violated_rows:
                     return None  # the caller's whole model reports it
-                row = model.lp.constraints.get(f"one_mode__start__{s}")
-                must = row is not None and row.sense == pulp.LpConstraintEQ
+                row = model.row(f"one_mode__start__{s}")
+                must = row is not None and row[1] == pulp.LpConstraintEQ
                 compiled = _Compiled(_arrays(model), must, {})  # the PuLP model is let go
                 _store(key, compiled)
             services.append(_Service(s, compiled, {}, {}))

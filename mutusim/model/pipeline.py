@@ -249,10 +249,10 @@ def _coefficient_range(models: list[MilpModel]) -> tuple[float, float]:
     """Smallest and largest absolute non-zero coefficient of the models (rows and objective)."""
     values = [abs(a) for m in models for _v, a in m.objective_terms if a]
     for m in models:
-        for con in m.lp.constraints.values():
-            values += [abs(a) for a in con.values() if a]
-            if con.constant:
-                values.append(abs(con.constant))
+        for _name, (coefs, _sense, rhs) in m.row_terms():
+            values += [abs(a) for a in coefs.values() if a]
+            if rhs:
+                values.append(abs(rhs))
     return (min(values), max(values)) if values else (0.0, 0.0)
 
 

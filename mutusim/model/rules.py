@@ -674,7 +674,7 @@ def no_worse_off(model: MilpModel) -> None:
 
 def _aux(model: MilpModel, name: str, upper: float) -> pulp.LpVariable:
     """A continuous auxiliary variable in ``[0, upper]``, recorded in ``model.aux``."""
-    var = model.lp.add_variable(name, 0, upper, cat="Continuous")
+    var = model.problem.add_variable(name, 0, upper, cat="Continuous")
     model.aux[name] = var
     return var
 

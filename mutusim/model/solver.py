@@ -68,17 +68,16 @@ def model_rows(model: MilpModel) -> tuple[list[pulp.LpVariable], Rows]:
     """
     cols = model.columns
     index = {id(v): j for j, v in enumerate(cols)}
-    starts, idx, vals, lo, up = [0], [], [], [], []
-    for con in model.lp.constraints.values():
-        for v, a in con.items():
-            idx.append(index[id(v)])
-            vals.append(float(a))
+    starts, idx, lo, up = [0], [], [], []
+    vals: list[float] = []
+    for _name, (coefs, sense, rhs) in model.row_terms():
+        idx += [index[id(v)] for v in coefs]
+        vals += map(float, coefs.values())
         starts.append(len(idx))
-        rhs = -float(con.constant)
-        if con.sense == pulp.LpConstraintEQ:
+        if sense == pulp.LpConstraintEQ:
             lo.append(rhs)
             up.append(rhs)
-        elif con.sense == pulp.LpConstraintGE:
+        elif sense == pulp.LpConstraintGE:
             lo.append(rhs)
             up.append(math.inf)
         else:
