@@ -232,12 +232,12 @@ def solve_phased(
     try:
         keys = _fingerprints(territory, free)
         for s in territory.service_codes:
-            key = keys[s]
+            part, key = keys[s]
             compiled = _cached(key)
             if compiled is not None:
                 reused += 1
             else:
-                model = build_model(territory.subset(services=[s]), _scenario_of(free, s))
+                model = build_model(_subset(territory, s, part), _scenario_of(free, s))
                 if model.infeasible_pairs() or model.violated_rows:
                     return None  # the caller's whole model reports it
                 row = model.row(f"one_mode__start__{s}")
@@ -356,13 +356,14 @@ def _scenario_of(free: Scenario, service: str) -> Scenario:
     )
 
 
-def _fingerprints(territory: Territory, free: Scenario) -> dict[str, str]:
-    """Per service, a digest of everything its sub-model is built from: equal digests, equal models.
+def _fingerprints(territory: Territory, free: Scenario) -> dict[str, tuple[str, str]]:
+    """Per service, digests of its sub-territory and of everything its sub-model is built from.
 
     ``territory.subset(services=[s])``, which the sub-model is built from, depends on the
     EPCI, every commune, and the service's rows of the services, baseline and modes
-    tables only: these are digested, with the sub-model's scenario (:func:`_scenario_of`),
-    without building the subset. Each table is read into plain values once.
+    tables only: these are digested (equal digests, equal sub-territories), without
+    building the subset, then with the sub-model's scenario (:func:`_scenario_of`; equal
+    digests, equal models). Each table is read into plain values once.
     """
     head = _digest((repr(sorted(territory.epci.items())), _frame(territory.communes)))
     tables = [
@@ -373,8 +374,29 @@ def _fingerprints(territory: Territory, free: Scenario) -> dict[str, str]:
     out = {}
     for s in territory.service_codes:
         rows = [(header, groups.get(s, [])) for header, groups in tables]
-        out[s] = _digest((head, repr(_scenario_of(free, s)), rows))
+        part = _digest((head, rows))
+        out[s] = part, _digest((part, repr(_scenario_of(free, s))))
     return out
+
+
+#: Sub-territories of one service, by digest (:func:`_fingerprints`): a change of the
+#: scenario's options only (a what-if) builds its sub-models without cutting the
+#: territory again. Least recently used dropped first.
+_SUBSETS: OrderedDict[str, Territory] = OrderedDict()
+#: Most sub-territories kept (a few territories of a few dozen services).
+SUBSETS_KEPT = 128
+
+
+def _subset(territory: Territory, service: str, part: str) -> Territory:
+    """``territory.subset(services=[service])``, cut once per content (``part``)."""
+    sub = _SUBSETS.get(part)
+    if sub is None:
+        sub = _SUBSETS[part] = territory.subset(services=[service])
+        while len(_SUBSETS) > SUBSETS_KEPT:
+            _SUBSETS.popitem(last=False)
+    else:
+        _SUBSETS.move_to_end(part)
+    return sub
 
 
 def _digest(parts: object) -> str:
@@ -430,6 +452,7 @@ def _store(key: str, compiled: _Compiled) -> None:
 def clear_cache() -> None:
     """Forget the sub-models solved so far (they are otherwise reused: see ``_CACHE``)."""
     _CACHE.clear()
+    _SUBSETS.clear()
 
 
 #: Sizes of the sub-models summed into the result.

@@ -140,3 +140,6 @@ def test_a_digest_moves_with_its_service_rows_only():
     new = phased._fingerprints(replace(t, communes=communes), free)
     assert all(new[s] != base[s] for s in base)
     assert phased._fingerprints(t, free) == base
+    # an option of the scenario moves every model, not the sub-territories they are cut from
+    other = phased._fingerprints(t, free.replace(all_departure_rate=0.2))
+    assert all(other[s][0] == base[s][0] and other[s][1] != base[s][1] for s in base)
