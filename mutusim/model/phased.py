@@ -90,12 +90,15 @@ SUB_MODEL_OPTIONS: dict[str, Any] = {
     "mip_pscost_minreliable": 0,
 }
 #: HiGHS options of the master problem: without these heuristics and the symmetry
-#: detection, the 93 masters of Angers with a 400,000 EUR budget took 8.4 s against 16 s.
+#: detection, the 93 masters of Angers with a 400,000 EUR budget took 8.4 s against 16 s;
+#: without restarting after presolve at the root, 3.5-4.0 s against 6.3-7.3 s (the same
+#: optima and node counts, benchmarks/analyses.md).
 MASTER_OPTIONS: dict[str, bool] = {
     "mip_heuristic_run_root_reduced_cost": False,
     "mip_heuristic_run_rins": False,
     "mip_heuristic_run_rens": False,
     "mip_detect_symmetry": False,
+    "mip_allow_restart": False,
 }
 #: Sub-model solves run side by side on this many threads (HiGHS releases the GIL; each
 #: instance stays single-threaded, so results do not depend on it). Robustness workers,
