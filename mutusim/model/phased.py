@@ -81,13 +81,19 @@ MAX_ITERATIONS = 500
 #: their solve times (Angers' 78 sub-models: 3.6-3.8 s without it against 5.2 s, the
 #: same optima); without RINS, RENS, symmetry detection and reliability branching (the
 #: sub-models presolve to a few rows and a few dozen binaries) they take 2.2-2.6 s
-#: against 2.5-3.5 s, the same optima (benchmarks/analyses.md).
+#: against 2.5-3.5 s, the same optima. Without cut separation below the root, with a cut
+#: pool of 100 rows and without the feasibility jump heuristic, the 67 MILPs of ten
+#: robustness draws took 3.4 s against 4.6 s, and the 197 of the 400,000 EUR budget
+#: 11.2 s against 14.1 s (best of three runs each; the same optima; benchmarks/analyses.md).
 SUB_MODEL_OPTIONS: dict[str, Any] = {
     "mip_heuristic_run_root_reduced_cost": False,
     "mip_heuristic_run_rins": False,
     "mip_heuristic_run_rens": False,
     "mip_detect_symmetry": False,
     "mip_pscost_minreliable": 0,
+    "mip_allow_cut_separation_at_nodes": False,
+    "mip_pool_soft_limit": 100,
+    "mip_heuristic_run_feasibility_jump": False,
 }
 #: HiGHS options of the master problem: without these heuristics and the symmetry
 #: detection, the 93 masters of Angers with a 400,000 EUR budget took 8.4 s against 16 s;
