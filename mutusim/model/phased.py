@@ -98,7 +98,7 @@ SUB_MODEL_OPTIONS: dict[str, Any] = {
 #: HiGHS options of the master problem: without these heuristics and the symmetry
 #: detection, the 93 masters of Angers with a 400,000 EUR budget took 8.4 s against 16 s;
 #: without restarting after presolve at the root, 3.5-4.0 s against 6.3-7.3 s (the same
-#: optima and node counts, benchmarks/analyses.md).
+#: optima and plan, benchmarks/analyses.md).
 MASTER_OPTIONS: dict[str, bool] = {
     "mip_heuristic_run_root_reduced_cost": False,
     "mip_heuristic_run_rins": False,
