@@ -27,6 +27,8 @@ from mutusim.present.labels import STATUS_LABELS, explanation
 
 __all__ = ["WhatIf", "headline_html", "matrix_html", "whatif"]
 
+#: What the panel shows while a change re-solves.
+BUSY = "<p><i>Calcul en cours…</i></p>"
 #: One letter per mode in the decision matrix.
 _CELL = {"keep": "·", "share": "M", "transfer": "T"}
 
@@ -112,6 +114,9 @@ class WhatIf:
         pooled units).
     headline, matrix : ipywidgets.HTML
         What the panel shows.
+    status : ipywidgets.HTML
+        "Calcul en cours…" while a change re-solves (a first transition budget on
+        a large territory takes seconds), empty otherwise.
     widget : ipywidgets.VBox
         The panel to display.
     result : Result or None
@@ -123,6 +128,7 @@ class WhatIf:
     controls: dict[str, Any]
     headline: Any
     matrix: Any
+    status: Any
     widget: Any
     result: Result | None = None
 
@@ -150,7 +156,11 @@ class WhatIf:
     def update(self, *_: object) -> Result:
         """Re-solve with the controls' values and show the result."""
         t, sc = self.scenario()
-        res = optimise(t, sc)
+        self.status.value = BUSY
+        try:
+            res = optimise(t, sc)
+        finally:
+            self.status.value = ""
         self.result = res
         self.headline.value = headline_html(res)
         self.matrix.value = matrix_html(res)
@@ -250,9 +260,9 @@ def whatif(territory: Territory, scenario: Scenario | None = None) -> WhatIf:
             **slider,
         ),
     }
-    headline, matrix = w.HTML(), w.HTML()
-    widget = w.VBox([*controls.values(), headline, matrix])
-    panel = WhatIf(territory, sc, controls, headline, matrix, widget)
+    headline, matrix, status = w.HTML(), w.HTML(), w.HTML()
+    widget = w.VBox([*controls.values(), status, headline, matrix])
+    panel = WhatIf(territory, sc, controls, headline, matrix, status, widget)
     for control in controls.values():
         control.observe(panel.update, names="value")
     panel.update()

@@ -7,7 +7,7 @@ import pytest
 
 import mutusim as ms
 from mutusim.present.formatting import euros
-from mutusim.present.panel import headline_html, matrix_html, whatif
+from mutusim.present.panel import BUSY, headline_html, matrix_html, whatif
 
 HAND = {"end_year": 2028, "discount_rate": 0, "departures": "all", "all_departure_rate": 0.5}
 
@@ -48,6 +48,14 @@ def test_each_control_re_solves_like_optimise(panel):
     assert not panel.result.has_plan
     assert "Aucun plan" in panel.headline.value
     assert matrix_html(panel.result) == ""
+
+
+def test_the_panel_says_when_it_is_solving(panel):
+    shown = []
+    panel.status.observe(lambda change: shown.append(change["new"]), names="value")
+    panel.controls["min_level"].value = 10
+    assert shown == [BUSY, ""]
+    assert "Calcul en cours" in BUSY
 
 
 def test_renderers_take_a_result():
