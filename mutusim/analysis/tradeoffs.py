@@ -40,7 +40,6 @@ import pandas as pd
 from mutusim.core.costs import pair_level
 from mutusim.core.result import Result
 from mutusim.core.scenario import Scenario
-from mutusim.core.schema import EPCI_PARTY
 from mutusim.core.territory import Territory
 from mutusim.errors import MutusimError
 from mutusim.model.build import filter_model
@@ -108,9 +107,9 @@ def highest_level(territory: Territory, scenario: Scenario, against: str) -> flo
     """An upper bound on the level criterion any plan reaches: each pair at its best allowed mode.
 
     The modes the filters leave each pair (allowed modes, perimeter, votes, minimum
-    levels, ...) are read from the filtered model (no MILP built); ``min_level`` takes the lowest, over the
-    communes' pairs, of each pair's best level, ``average_level`` the population-weighted
-    average of these. The rows (all-or-nothing transfers, yearly capacity, ...) may keep
+    levels, ...) are read from the filtered model (no MILP built); ``min_level`` takes
+    the lowest, over the communes' pairs, of each pair's best level, ``average_level``
+    the population-weighted average of these. The rows (all-or-nothing transfers, yearly capacity, ...) may keep
     a plan below it: the sampled front then stops at the first bound no plan reaches.
 
     Parameters
@@ -127,18 +126,21 @@ def highest_level(territory: Territory, scenario: Scenario, against: str) -> flo
     """
     model = filter_model(territory, scenario)
     data = model.data
+    weights = data.level_weights()
     best = {
         (s, c): max(
-            (pair_level(data.pair(s, c), data.pools.get((s, m)), m) for m in modes), default=0.0
+            (
+                pair_level(data.pair(s, c), data.pools.get((s, m)), m)
+                for m in model.allowed[(s, c)]
+            ),
+            default=0.0,
         )
-        for (s, c), modes in model.allowed.items()
-        if c != EPCI_PARTY
+        for s, c in weights
     }
     if not best:
         return 0.0
     if against == "min_level":
         return min(best.values())
-    weights = {p: float(data.population[p[1]]) for p in best}
     total = sum(weights.values())
     return sum(weights[p] * best[p] for p in best) / total if total else 0.0
 

@@ -130,6 +130,19 @@ class ModelData:
             self._parties_of[s] = parties
         return list(parties)
 
+    def level_weights(self) -> dict[Pair, float]:
+        """Weight of each commune's pair in the average service level: the commune's population.
+
+        The EPCI's own pairs are left out (no inhabitants of its own;
+        ``Scenario.min_average_level``).
+
+        Returns
+        -------
+        dict
+            (service, commune) -> population [inhabitants].
+        """
+        return {p: float(self.population[p[1]]) for p in self.pairs if p[1] != EPCI_PARTY}
+
     # --------------------------------------------------------------- calendar
     @property
     def years(self) -> list[int]:

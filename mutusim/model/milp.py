@@ -87,8 +87,7 @@ class MilpModel:
     objective_terms: Terms = field(default_factory=list)
     build_seconds: float = 0.0
     _rows: dict[str, Row] = field(default_factory=dict, repr=False)
-    _synced_rows: int = field(default=0, repr=False)
-    _synced_ids: set[int] = field(default_factory=set, repr=False)
+    _synced_ids: set[int] = field(default_factory=set, repr=False)  # rules' rows in PuLP
     _synced_objective: bool = field(default=False, repr=False)
 
     @property
@@ -98,12 +97,13 @@ class MilpModel:
         Rows may also be added to it directly (``model.lp += ...``): they come
         after the rules' rows.
         """
-        rows = list(self._rows.items())
-        for name, (coefs, sense, rhs) in rows[self._synced_rows :]:
-            con = pulp.LpConstraint(pulp.LpAffineExpression(list(coefs.items())), sense, name, rhs)
-            self.problem.addConstraint(con)
-            self._synced_ids.add(id(con))
-        self._synced_rows = len(rows)
+        if len(self._rows) > len(self._synced_ids):
+            rows = list(self._rows.items())[len(self._synced_ids) :]
+            for name, (coefs, sense, rhs) in rows:
+                expr = pulp.LpAffineExpression(list(coefs.items()))
+                con = pulp.LpConstraint(expr, sense, name, rhs)
+                self.problem.addConstraint(con)
+                self._synced_ids.add(id(con))
         if not self._synced_objective:
             self.problem.setObjective(pulp.LpAffineExpression(self.objective_terms))
             self._synced_objective = True
@@ -228,4 +228,4 @@ class MilpModel:
     @property
     def num_constraints(self) -> int:
         """Number of constraints."""
-        return len(self._rows) + self.problem.numConstraints() - self._synced_rows
+        return len(self._rows) + self.problem.numConstraints() - len(self._synced_ids)

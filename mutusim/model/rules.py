@@ -553,7 +553,7 @@ def average_level_floor(model: MilpModel) -> None:
     if floor is None or not sc.rule_on("average_level_floor"):
         return
     data = model.data
-    weights = {p: float(data.population[p[1]]) for p in data.pairs if p[1] != EPCI_PARTY}
+    weights = data.level_weights()
     total = sum(weights.values())
     if total <= 0:  # no inhabitant: an average of nothing, taken as 0
         model.add_row("average_level_floor", "average_level_floor", [], GE, float(floor))

@@ -15,11 +15,11 @@ from mutusim.model.solver import model_rows
 def _from_pulp(model: ms.model.milp.MilpModel) -> list[tuple[str, dict[str, float], float, float]]:
     """Each row read back from the PuLP problem: name, coefficients by variable name, bounds."""
     out = []
-    for name, con in model.lp.constraints.items():
+    for con in model.lp.constraints():
         rhs = -float(con.constant)
         lo = rhs if con.sense in (pulp.LpConstraintEQ, pulp.LpConstraintGE) else -math.inf
         up = rhs if con.sense in (pulp.LpConstraintEQ, pulp.LpConstraintLE) else math.inf
-        out.append((name, {v.name: float(a) for v, a in con.items()}, lo, up))
+        out.append((con.name, {v.name: float(a) for v, a in con.items()}, lo, up))
     return out
 
 
@@ -43,7 +43,7 @@ def test_the_arrays_are_the_pulp_problem(staff_reduction: str) -> None:
     sc = ms.Scenario(decompose=False, staff_reduction=staff_reduction, no_worse_off=True)
     model = build_model(ms.examples.tiny(), sc)
     arrays = _from_arrays(model)  # before PuLP has any row
-    assert len(model.problem.constraints) == 0
+    assert model.problem.numConstraints() == 0
     pulp_rows = _from_pulp(model)
     assert len(arrays) == len(pulp_rows) == model.num_constraints > 10
     assert [(c, lo, up) for _n, c, lo, up in pulp_rows] == arrays
