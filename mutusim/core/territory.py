@@ -9,6 +9,8 @@ validate every table before anything is built (PRODUCT.md D2).
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -216,6 +218,30 @@ class Territory:
             (self.modes, other.modes),
         ]
         return all(a.equals(b) for a, b in pairs)
+
+    def digest(self) -> str:
+        """A digest of the whole content: equal data give equal digests, in any process.
+
+        Built from plain values (the EPCI's record; each table's index, columns, types
+        and cells), not from pandas' own pickling, so a file that records it (the journal
+        of :func:`mutusim.robustness`) is read again after a restart.
+
+        Returns
+        -------
+        str
+            40 hexadecimal digits.
+        """
+        parts: list[object] = [repr(sorted(self.epci.items()))]
+        for frame in (self.communes, self.services, self.baseline, self.modes):
+            parts.append(
+                (
+                    list(frame.index),
+                    list(frame.columns),
+                    [str(t) for t in frame.dtypes],
+                    [frame[c].tolist() for c in frame.columns],
+                )
+            )
+        return hashlib.blake2b(pickle.dumps(parts, protocol=4), digest_size=20).hexdigest()
 
     # --------------------------------------------------------------- display
     def summary(self) -> pd.DataFrame:

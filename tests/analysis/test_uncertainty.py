@@ -8,6 +8,8 @@ factor g on the fixed cost, 32,000 − 2 x 10,000 (g − 1).
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 import mutusim as ms
@@ -85,3 +87,116 @@ def test_progress_and_errors(result):
     factors, rates = draw_parameters(["ads"], 2, 0, {})
     assert factors.empty
     assert rates.tolist() != rates.tolist()  # NaN: no departure draw
+
+
+def test_a_journal_keeps_the_draws_of_an_interrupted_run(result, tmp_path, monkeypatch):
+    from mutusim.analysis import uncertainty
+
+    # seed 0: payroll pooled in draw 1 only (fixed cost x 1.16), kept in the others (x 3.4-4.3)
+    ranges = only("fixed_cost", 1.0, 5.0)
+    plain = robustness(result, draws=4, reoptimise=4, uncertainty=ranges)
+    journal = tmp_path / "draws.jsonl"
+
+    def stop_after_two(done, total):
+        if done == 4 + 2:  # the 4 priced draws, then 2 re-optimised ones
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        robustness(
+            result,
+            draws=4,
+            reoptimise=4,
+            uncertainty=ranges,
+            journal=journal,
+            progress=stop_after_two,
+        )
+    lines = journal.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1 + 2  # the header, then the two draws solved
+    # a kill in the middle of a write leaves a partial last line: it is dropped
+    with journal.open("a", encoding="utf-8") as f:
+        f.write('{"draw": 2, "decis')
+    solved = []
+    real = uncertainty._reoptimised
+
+    def counted(args):
+        solved.append(args)
+        return real(args)
+
+    monkeypatch.setattr(uncertainty, "_reoptimised", counted)
+    seen = []
+    again = robustness(
+        result,
+        draws=4,
+        reoptimise=4,
+        uncertainty=ranges,
+        journal=journal,
+        progress=lambda d, n: seen.append(d),
+    )
+    assert len(solved) == 2  # only the draws the journal did not have
+    assert seen[4:] == [6, 7, 8]  # the journal's two draws count as done at once
+    assert again.decisions.equals(plain.decisions)
+    d = again.decisions.set_index(["service", "decision"])["share_of_draws"]
+    assert d[("rh_paie", "keep")] == 0.75
+    assert len(journal.read_text(encoding="utf-8").splitlines()) == 1 + 4
+    # complete: nothing is solved again, and fewer re-optimised draws read the first ones
+    solved.clear()
+    fewer = robustness(result, draws=4, reoptimise=2, uncertainty=ranges, journal=journal)
+    assert solved == []
+    first_two = robustness(result, draws=4, reoptimise=2, uncertainty=ranges)
+    assert fewer.decisions.equals(first_two.decisions)
+    assert (
+        fewer.decisions.set_index(["service", "decision"]).at[
+            ("rh_paie", "share"), "share_of_draws"
+        ]
+        == 0.5
+    )
+
+
+def test_a_journal_on_two_processes_gives_the_same_draws(result, tmp_path):
+    ranges = only("fixed_cost", 1.0, 5.0)
+    plain = robustness(result, draws=3, reoptimise=3, uncertainty=ranges)
+    journal = tmp_path / "draws.jsonl"
+    two = robustness(result, draws=3, reoptimise=3, workers=2, uncertainty=ranges, journal=journal)
+    assert two.decisions.equals(plain.decisions)
+    draws = [json.loads(line)["draw"] for line in journal.read_text().splitlines()[1:]]
+    assert draws == [0, 1, 2]
+
+
+def test_a_journal_of_other_inputs_is_refused(result, tmp_path):
+    journal = tmp_path / "draws.jsonl"
+    robustness(result, draws=2, reoptimise=1, seed=1, uncertainty={}, journal=journal)
+    before = journal.read_text(encoding="utf-8")
+    # another seed, another number of draws, other ranges: other draws
+    for change in ({"seed": 2}, {"draws": 3}, {"uncertainty": only("fixed_cost", 1, 2)}):
+        options = {"draws": 2, "reoptimise": 1, "seed": 1, "uncertainty": {}, **change}
+        with pytest.raises(MutusimError, match="other inputs") as err:
+            robustness(result, journal=journal, **options)
+        assert str(journal) in str(err.value)
+        assert "delete" in str(err.value)
+    other = ms.optimise(ms.examples.tiny(), ms.Scenario(**{**HAND, "discount_rate": 0.01}))
+    with pytest.raises(MutusimError, match="other inputs"):
+        robustness(other, draws=2, reoptimise=1, seed=1, uncertainty={}, journal=journal)
+    assert journal.read_text(encoding="utf-8") == before  # left as it was
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "what"),
+    [
+        ("draw,decision\n0,keep\n", 1, "no robustness journal header"),
+        (None, 2, "not a JSON line"),
+        ('{"draw": 7, "decisions": {"rh_paie": "keep"}}\n', 2, "'draw' must be"),
+        ('{"draw": 0, "decisions": {"ads": "keep"}}\n', 2, "'decisions' must"),
+    ],
+)
+def test_a_damaged_journal_is_named_with_its_line(result, tmp_path, text, line, what):
+    journal = tmp_path / "draws.jsonl"
+    robustness(result, draws=2, reoptimise=1, uncertainty={}, journal=journal)
+    header = journal.read_text(encoding="utf-8").splitlines()[0]
+    if text is None:
+        text = header + "\nnot json\n"
+    elif not text.startswith("draw,"):
+        text = header + "\n" + text
+    journal.write_text(text, encoding="utf-8")
+    with pytest.raises(MutusimError, match=what) as err:
+        robustness(result, draws=2, reoptimise=1, uncertainty={}, journal=journal)
+    assert f"{journal}, line {line}" in str(err.value)
