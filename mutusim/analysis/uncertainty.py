@@ -422,9 +422,8 @@ def robustness(
         if workers > 1 and len(todo) > 1:
             pool = ProcessPoolExecutor(max_workers=workers, initializer=_one_thread)
             try:
-                for d, out in zip(
-                    todo, pool.map(_reoptimised, [scenarios[d] for d in todo]), strict=True
-                ):
+                jobs = pool.map(_reoptimised, [scenarios[d] for d in todo])
+                for d, out in zip(todo, jobs, strict=True):
                     record(d, out)
             finally:
                 # interrupted: the draws not started are dropped, not solved first
