@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from mutusim.core.scenario import Scenario
@@ -275,6 +275,47 @@ class CostData:
             integral="indivisible_staffing" not in scenario.disabled_rules,
             fiscalite=fiscalite,
             fa_neutralisation=bool(scenario.fa_neutralisation),
+        )
+
+    def restrict(self, service: str) -> CostData:
+        """The same data for one service, as read from ``territory.subset(services=[service])``.
+
+        Every commune stays; the EPCI is a party only if it has a row for ``service``.
+        Much faster than cutting the territory and reading it again (a sub-model per
+        service, :mod:`mutusim.model.phased`); ``tests/core/test_costs.py`` checks that
+        both give equal data.
+
+        Parameters
+        ----------
+        service : str
+            A service code of :attr:`services`.
+
+        Returns
+        -------
+        CostData
+
+        Raises
+        ------
+        NotFoundError
+            ``service`` is not one of :attr:`services`.
+        """
+        if service not in self.services:
+            raise NotFoundError(
+                f"restrict(): unknown service '{service}'; use one of {self.services}"
+            )
+        pairs = {k: v for k, v in self.pairs.items() if k[0] == service}
+        has_epci = any(c == EPCI_PARTY for _s, c in pairs)
+        population = {c: p for c, p in self.population.items() if c != EPCI_PARTY}
+        if has_epci:
+            population[EPCI_PARTY] = 0
+        return replace(
+            self,
+            services=(service,),
+            parties=self.communes + ((EPCI_PARTY,) if has_epci else ()),
+            pairs=pairs,
+            pools={k: v for k, v in self.pools.items() if k[0] == service},
+            population=population,
+            billing_keys=dict(self.billing_keys),
         )
 
     def transfer_charge(self, pair: PairData) -> float:

@@ -50,7 +50,7 @@ from mutusim.model.data import ModelData
 from mutusim.model.milp import MilpModel, Terms
 from mutusim.model.rules import CONSTRAINTS, FILTERS
 
-__all__ = ["MilpModel", "build_model", "filter_model"]
+__all__ = ["MilpModel", "build_from_data", "build_model", "filter_model"]
 
 
 def build_model(territory: Territory, scenario: Scenario) -> MilpModel:
@@ -70,11 +70,27 @@ def build_model(territory: Territory, scenario: Scenario) -> MilpModel:
         the model is returned without variables; see
         :meth:`MilpModel.infeasible_pairs`.
     """
+    return build_from_data(ModelData.from_inputs(territory, scenario))
+
+
+def build_from_data(data: ModelData) -> MilpModel:
+    """Build the MILP of a territory and scenario already read (:func:`build_model`).
+
+    Parameters
+    ----------
+    data : ModelData
+        The builder's view, e.g. of one service (:meth:`ModelData.from_costs`).
+
+    Returns
+    -------
+    MilpModel
+        As :func:`build_model`.
+    """
     t0 = time.perf_counter()
     gc_was_enabled = gc.isenabled()
     gc.disable()  # PULP-NOTES.md: -22 % build time; many small objects, no cycles.
     try:
-        model = filter_model(territory, scenario)
+        model = _filtered(data)
         if not model.infeasible_pairs():
             _add_variables(model)
             _set_objective(model)
@@ -102,10 +118,12 @@ def filter_model(territory: Territory, scenario: Scenario) -> MilpModel:
     MilpModel
         ``allowed`` and ``excluded`` set; no variables, objective or rows.
     """
-    data = ModelData.from_inputs(territory, scenario)
-    model = MilpModel(
-        data=data, problem=pulp.LpProblem(f"mutusim_{_safe(scenario.name)}", pulp.LpMinimize)
-    )
+    return _filtered(ModelData.from_inputs(territory, scenario))
+
+
+def _filtered(data: ModelData) -> MilpModel:
+    name = f"mutusim_{_safe(data.scenario.name)}"
+    model = MilpModel(data=data, problem=pulp.LpProblem(name, pulp.LpMinimize))
     _filter_modes(model)
     return model
 

@@ -71,13 +71,36 @@ class ModelData:
         -------
         ModelData
         """
-        services = territory.services
+        return cls.from_costs(territory, scenario, CostData.from_inputs(territory, scenario))
+
+    @classmethod
+    def from_costs(cls, territory: Territory, scenario: Scenario, inputs: CostData) -> ModelData:
+        """A territory and scenario whose records are already read, for the services of ``inputs``.
+
+        With ``inputs = CostData.from_inputs(territory, scenario).restrict(s)``, the
+        model of service ``s`` alone, as :meth:`from_inputs` reads it on
+        ``territory.subset(services=[s])`` (:mod:`mutusim.model.phased`).
+
+        Parameters
+        ----------
+        territory : Territory
+            The input (its EPCI's nature and the services' competences are read).
+        scenario : Scenario
+            The options.
+        inputs : CostData
+            Records read from ``territory`` and ``scenario``, perhaps restricted.
+
+        Returns
+        -------
+        ModelData
+        """
+        transferable = territory.services["transferable"]
         return cls(
             territory=territory,
             scenario=scenario,
-            inputs=CostData.from_inputs(territory, scenario),
-            mandatory=frozenset(str(s) for s in services.index if territory.is_mandatory(s)),
-            transferable=frozenset(str(s) for s, v in services["transferable"].items() if bool(v)),
+            inputs=inputs,
+            mandatory=frozenset(s for s in inputs.services if territory.is_mandatory(s)),
+            transferable=frozenset(s for s in inputs.services if bool(transferable[s])),
         )
 
     @property

@@ -60,10 +60,12 @@ import pandas as pd
 import pulp
 
 from mutusim.core import rulebook
+from mutusim.core.costs import CostData
 from mutusim.core.scenario import Scenario
 from mutusim.core.status import SolveInfo, Status
 from mutusim.core.territory import Territory
-from mutusim.model.build import build_model
+from mutusim.model.build import build_from_data
+from mutusim.model.data import ModelData
 from mutusim.model.highs import HighsRun, Rows, run_binaries, run_highs, run_lp_series
 from mutusim.model.milp import MilpModel
 from mutusim.model.solver import model_arrays
@@ -238,21 +240,24 @@ def solve_phased(
         return left
 
     reused = 0
+    costs: CostData | None = None  # the territory's records, read once if a sub-model is built
     try:
         keys = _fingerprints(territory, free)
         for s in territory.service_codes:
-            part, key = keys[s]
-            compiled = _cached(key)
+            compiled = _cached(keys[s])
             if compiled is not None:
                 reused += 1
             else:
-                model = build_model(_subset(territory, s, part), _scenario_of(free, s))
+                if costs is None:
+                    costs = CostData.from_inputs(territory, free)
+                data = ModelData.from_costs(territory, _scenario_of(free, s), costs.restrict(s))
+                model = build_from_data(data)
                 if model.infeasible_pairs() or model.violated_rows:
                     return None  # the caller's whole model reports it
                 row = model.row(f"one_mode__start__{s}")
                 must = row is not None and row[1] == pulp.LpConstraintEQ
                 compiled = _Compiled(_arrays(model), must, {})  # the PuLP model is let go
-                _store(key, compiled)
+                _store(keys[s], compiled)
             services.append(_Service(s, compiled, {}, {}))
         bounds = _parallel(
             lambda svc: _relaxations(svc, sorted(svc.arrays.start), remaining()), services
@@ -365,14 +370,14 @@ def _scenario_of(free: Scenario, service: str) -> Scenario:
     )
 
 
-def _fingerprints(territory: Territory, free: Scenario) -> dict[str, tuple[str, str]]:
-    """Per service, digests of its sub-territory and of everything its sub-model is built from.
+def _fingerprints(territory: Territory, free: Scenario) -> dict[str, str]:
+    """Per service, a digest of everything its sub-model is built from.
 
-    ``territory.subset(services=[s])``, which the sub-model is built from, depends on the
-    EPCI, every commune, and the service's rows of the services, baseline and modes
-    tables only: these are digested (equal digests, equal sub-territories), without
-    building the subset, then with the sub-model's scenario (:func:`_scenario_of`; equal
-    digests, equal models). Each table is read into plain values once.
+    The sub-model of ``s`` (:meth:`ModelData.from_costs` on the records restricted to
+    ``s``, the same as reading ``territory.subset(services=[s])``) depends on the EPCI,
+    every commune, the service's rows of the services, baseline and modes tables, and
+    the sub-model's scenario (:func:`_scenario_of`): these are digested (equal digests,
+    equal models). Each table is read into plain values once.
     """
     head = _digest((repr(sorted(territory.epci.items())), _frame(territory.communes)))
     tables = [
@@ -383,29 +388,8 @@ def _fingerprints(territory: Territory, free: Scenario) -> dict[str, tuple[str, 
     out = {}
     for s in territory.service_codes:
         rows = [(header, groups.get(s, [])) for header, groups in tables]
-        part = _digest((head, rows))
-        out[s] = part, _digest((part, repr(_scenario_of(free, s))))
+        out[s] = _digest((head, rows, repr(_scenario_of(free, s))))
     return out
-
-
-#: Sub-territories of one service, by digest (:func:`_fingerprints`): a change of the
-#: scenario's options only (a what-if) builds its sub-models without cutting the
-#: territory again. Least recently used dropped first.
-_SUBSETS: OrderedDict[str, Territory] = OrderedDict()
-#: Most sub-territories kept (a few territories of a few dozen services).
-SUBSETS_KEPT = 128
-
-
-def _subset(territory: Territory, service: str, part: str) -> Territory:
-    """``territory.subset(services=[service])``, cut once per content (``part``)."""
-    sub = _SUBSETS.get(part)
-    if sub is None:
-        sub = _SUBSETS[part] = territory.subset(services=[service])
-        while len(_SUBSETS) > SUBSETS_KEPT:
-            _SUBSETS.popitem(last=False)
-    else:
-        _SUBSETS.move_to_end(part)
-    return sub
 
 
 def _digest(parts: object) -> str:
@@ -461,7 +445,6 @@ def _store(key: str, compiled: _Compiled) -> None:
 def clear_cache() -> None:
     """Forget the sub-models solved so far (they are otherwise reused: see ``_CACHE``)."""
     _CACHE.clear()
-    _SUBSETS.clear()
 
 
 #: Sizes of the sub-models summed into the result.

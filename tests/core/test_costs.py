@@ -8,6 +8,9 @@ docs/model.md / mutusim/core/costs.py, not from mutusim's code.
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from model.test_model import territories
 
 import mutusim as ms
 from mutusim.core.costs import (
@@ -31,6 +34,7 @@ from mutusim.core.costs import (
 from mutusim.core.evaluate import evaluate_plan, status_quo
 from mutusim.core.status import Status
 from mutusim.core.timeline import price_schedule
+from mutusim.errors import NotFoundError
 
 # rh_paie, share (tiny): fixed 10,000; min 2; 1,000 units/FTE; 42,000 €/FTE; step 0.5;
 # 0 €/unit; overhead 1,000; transition 3,000 per member, 0 per FTE; level 75.
@@ -178,3 +182,19 @@ def test_schedule_priced_year_by_year_by_hand(tiny):
     assert emp.at[(2027, "49001"), "posts_transferred_out"] == 2.0
     assert emp.at[(2027, "49002"), "fte_made_available"] == 0.5
     assert emp.at[(2028, "EPCI"), "posts_not_replaced"] == pytest.approx(0.8)
+
+
+@settings(max_examples=40)
+@given(st.data())
+def test_records_restricted_to_a_service_are_those_of_the_cut_territory(data):
+    t = data.draw(territories(sizes=[(2, 2), (1, 3), (2, 3), (3, 2)]))
+    sc = ms.Scenario(billing_keys={str(t.services.index[0]): "population"})
+    whole = CostData.from_inputs(t, sc)
+    for s in t.service_codes:
+        fast, cut = whole.restrict(s), CostData.from_inputs(t.subset(services=[s]), sc)
+        assert fast == cut
+        # the same order too (the model's rows and columns follow it)
+        for name in ("pairs", "pools", "population"):
+            assert list(getattr(fast, name).items()) == list(getattr(cut, name).items())
+    with pytest.raises(NotFoundError, match="unknown service 'nope'"):
+        whole.restrict("nope")

@@ -18,7 +18,10 @@ from model.test_model import close, hand, plan_of, quick_optimise, scenarios, te
 
 import mutusim as ms
 from mutusim.analysis.perturb import scale_pooled
+from mutusim.core.costs import CostData
 from mutusim.model import phased
+from mutusim.model.build import build_from_data, build_model
+from mutusim.model.data import ModelData
 
 
 def _phased(data, t):
@@ -140,6 +143,43 @@ def test_a_digest_moves_with_its_service_rows_only():
     new = phased._fingerprints(replace(t, communes=communes), free)
     assert all(new[s] != base[s] for s in base)
     assert phased._fingerprints(t, free) == base
-    # an option of the scenario moves every model, not the sub-territories they are cut from
+    # an option of the scenario moves every model
     other = phased._fingerprints(t, free.replace(all_departure_rate=0.2))
-    assert all(other[s][0] == base[s][0] and other[s][1] != base[s][1] for s in base)
+    assert all(other[s] != base[s] for s in base)
+
+
+def _same_model(a, b):
+    """Two built models with the same filters, columns, rows and objective, in order."""
+    assert a.allowed == b.allowed
+    assert a.excluded == b.excluded
+    assert [v.name for v in a.columns] == [v.name for v in b.columns]
+    x, y = phased._arrays(a), phased._arrays(b)
+    for field in ("cost", "lower", "upper", "integer", "rows", "start", "spend", "choices"):
+        assert getattr(x, field) == getattr(y, field), field
+    assert (x.one_off, x.today) == (y.one_off, y.today)
+    assert [name for name, _row in a.row_terms()] == [name for name, _row in b.row_terms()]
+
+
+def _both_ways(t, sc):
+    """Each service's sub-model from the restricted records and from the cut territory."""
+    free = sc.replace(max_changes_per_year=None, transition_budget=None)
+    costs = CostData.from_inputs(t, free)
+    for s in t.service_codes:
+        sub = phased._scenario_of(free, s)
+        fast = build_from_data(ModelData.from_costs(t, sub, costs.restrict(s)))
+        cut = build_model(t.subset(services=[s]), sub)
+        _same_model(fast, cut)
+
+
+@settings(max_examples=40)
+@given(st.data())
+def test_a_sub_model_from_restricted_records_is_the_one_from_the_cut_territory(data):
+    t = data.draw(territories(sizes=[(2, 2), (1, 3), (2, 3), (3, 2)]))
+    _both_ways(t, _phased(data, t))
+
+
+def test_angers_sub_models_from_restricted_records():
+    t = ms.datasets.angers()
+    sc = ms.datasets.angers_scenarios().get("plan_optimal")
+    _both_ways(t, sc)
+    _both_ways(t, sc.replace(staff_reduction="abolition", no_worse_off=True, min_level=60))
