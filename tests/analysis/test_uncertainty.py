@@ -200,3 +200,11 @@ def test_a_damaged_journal_is_named_with_its_line(result, tmp_path, text, line, 
     with pytest.raises(MutusimError, match=what) as err:
         robustness(result, draws=2, reoptimise=1, uncertainty={}, journal=journal)
     assert f"{journal}, line {line}" in str(err.value)
+
+
+def test_a_journal_that_cannot_be_written_is_named(result, tmp_path):
+    folder = tmp_path / "a_folder"
+    folder.mkdir()
+    with pytest.raises(MutusimError, match="cannot be read or written") as err:
+        robustness(result, draws=2, reoptimise=1, uncertainty={}, journal=folder)
+    assert str(folder) in str(err.value)
