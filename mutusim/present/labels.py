@@ -219,6 +219,8 @@ COLUMN_LABELS: dict[str, str] = {
     "p50": "Médiane",
     "p90": "P90",
     "p_loss": "Probabilité de perte",
+    "draw_decision": "Décision optimale dans les tirages",
+    "share_of_draws": "Part des tirages",
     "p_worse": "Probabilité de payer plus",
     "extra_cost": "Écart au meilleur plan (VAN, €)",
     "rank": "Rang",

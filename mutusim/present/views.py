@@ -24,6 +24,7 @@ __all__ = [
     "financing_view",
     "groupements_view",
     "instruments_view",
+    "robustness_decisions_view",
     "service_summary",
     "service_view",
     "tipping_view",
@@ -320,6 +321,32 @@ def decision_prices_view(table: pd.DataFrame) -> pd.DataFrame:
     for col in ("decision", "alternative"):
         out[col] = [_decision(x) for x in out[col]]
     out["status"] = [_status(x) for x in out["status"]]
+    return out
+
+
+def robustness_decisions_view(decisions: pd.DataFrame) -> pd.DataFrame:
+    """How often each decision is optimal over re-optimised draws, in words.
+
+    Parameters
+    ----------
+    decisions : DataFrame
+        ``Robustness.decisions`` (:func:`mutusim.analysis.uncertainty.robustness` with
+        ``reoptimise``): ``service``, ``decision``, ``share_of_draws``, ``plan_decision``.
+
+    Returns
+    -------
+    DataFrame
+        ``service``, the plan's decision (``decision``), the decision optimal in the
+        draws (``draw_decision``) and the share of draws where it is, decisions in
+        French; per service, the plan's own decision first.
+    """
+    out = decisions.rename(columns={"decision": "draw_decision", "plan_decision": "decision"})
+    out = out[["service", "decision", "draw_decision", "share_of_draws"]].copy()
+    out["_own"] = out["draw_decision"] != out["decision"]
+    out = out.sort_values(["service", "_own", "share_of_draws"], ascending=[True, True, False])
+    out = out.drop(columns="_own").reset_index(drop=True)
+    for col in ("decision", "draw_decision"):
+        out[col] = [_decision(x) for x in out[col]]
     return out
 
 

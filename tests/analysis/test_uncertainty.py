@@ -208,3 +208,22 @@ def test_a_journal_that_cannot_be_written_is_named(result, tmp_path):
     with pytest.raises(MutusimError, match="cannot be read or written") as err:
         robustness(result, draws=2, reoptimise=1, uncertainty={}, journal=folder)
     assert str(folder) in str(err.value)
+
+
+def test_the_committee_reads_the_decisions_in_french(result):
+    from mutusim.present.display import table
+    from mutusim.present.formatting import percent
+    from mutusim.present.views import robustness_decisions_view
+
+    # seed 0: payroll pooled in one draw of four, kept in the other three
+    r = robustness(result, draws=4, reoptimise=4, uncertainty=only("fixed_cost", 1.0, 5.0))
+    view = robustness_decisions_view(r.decisions)
+    payroll = view[view["service"] == "rh_paie"]
+    # the plan's own decision first, then the others
+    assert payroll["decision"].tolist() == ["mutualiser", "mutualiser"]
+    assert payroll["draw_decision"].tolist() == ["mutualiser", "conserver"]
+    assert payroll["share_of_draws"].tolist() == [0.25, 0.75]
+    html = table(view, result.territory).to_html()
+    assert "Ressources humaines et paie" in html and "rh_paie" not in html
+    assert "Décision optimale dans les tirages" in html
+    assert percent(0.75) in html and percent(0.25) in html
