@@ -13,7 +13,8 @@ ranges (:data:`UNCERTAINTY`, which the analyst can replace) and
 Every pooled parameter of a service moves by one factor drawn for that service
 (its share and transfer units together); the departure rate is one value per
 draw. Draws are seeded and reproducible; re-optimised draws run in parallel
-on ``workers`` processes, in draw order whatever the number of workers.
+on ``workers`` processes (the machine's cores by default), in draw order
+whatever the number of workers.
 
 Re-optimised draws take long (about 0.2 s each on Angers with two workers). With
 a ``journal`` file each one is written there as it finishes (one JSON line,
@@ -306,7 +307,7 @@ def robustness(
     seed: int = 0,
     uncertainty: Mapping[str, tuple[float, float, str, str]] | None = None,
     reoptimise: int = 0,
-    workers: int = 1,
+    workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     journal: str | os.PathLike[str] | None = None,
 ) -> Robustness:
@@ -324,8 +325,9 @@ def robustness(
         Replaces :data:`UNCERTAINTY` (a parameter left out does not move).
     reoptimise : int
         How many of the draws (the first ones) are also re-optimised (0: none).
-    workers : int
-        Processes for the re-optimised draws.
+    workers : int, optional
+        Processes for the re-optimised draws; by default the machine's cores
+        (``os.cpu_count()``), 1 solving in this process. The results do not depend on it.
     progress : callable, optional
         Called as ``progress(done, total)`` after each draw priced or re-optimised
         (draws read from the journal count as done).
@@ -345,6 +347,8 @@ def robustness(
     """
     if not result.has_plan:
         raise MutusimError("robustness needs a result with a plan")
+    if workers is None:
+        workers = os.cpu_count() or 1
     if draws < 1 or not 0 <= reoptimise <= draws or workers < 1:
         raise MutusimError("draws >= 1, 0 <= reoptimise <= draws and workers >= 1")
     t, sc = result.territory, result.scenario

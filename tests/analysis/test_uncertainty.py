@@ -68,7 +68,9 @@ def test_seeded_and_within_the_ranges(result):
 def test_reoptimised_draws_say_how_often_a_decision_is_optimal(result):
     # payroll's fixed cost x 3: its pool loses money in every draw; re-optimised, every
     # draw keeps payroll
-    r = robustness(result, draws=2, reoptimise=2, uncertainty=only("fixed_cost", 3.0, 3.0))
+    r = robustness(
+        result, draws=2, reoptimise=2, workers=1, uncertainty=only("fixed_cost", 3.0, 3.0)
+    )
     d = r.decisions.set_index(["service", "decision"])["share_of_draws"]
     assert d[("rh_paie", "keep")] == 1.0
     # the same on two processes, in the same order
@@ -128,6 +130,7 @@ def test_a_journal_keeps_the_draws_of_an_interrupted_run(result, tmp_path, monke
         result,
         draws=4,
         reoptimise=4,
+        workers=1,  # solved in this process, where _reoptimised is counted
         uncertainty=ranges,
         journal=journal,
         progress=lambda d, n: seen.append(d),
@@ -140,9 +143,11 @@ def test_a_journal_keeps_the_draws_of_an_interrupted_run(result, tmp_path, monke
     assert len(journal.read_text(encoding="utf-8").splitlines()) == 1 + 4
     # complete: nothing is solved again, and fewer re-optimised draws read the first ones
     solved.clear()
-    fewer = robustness(result, draws=4, reoptimise=2, uncertainty=ranges, journal=journal)
+    fewer = robustness(
+        result, draws=4, reoptimise=2, workers=1, uncertainty=ranges, journal=journal
+    )
     assert solved == []
-    first_two = robustness(result, draws=4, reoptimise=2, uncertainty=ranges)
+    first_two = robustness(result, draws=4, reoptimise=2, workers=1, uncertainty=ranges)
     assert fewer.decisions.equals(first_two.decisions)
     assert (
         fewer.decisions.set_index(["service", "decision"]).at[
@@ -224,6 +229,29 @@ def test_the_committee_reads_the_decisions_in_french(result):
     assert payroll["draw_decision"].tolist() == ["mutualiser", "conserver"]
     assert payroll["share_of_draws"].tolist() == [0.25, 0.75]
     html = table(view, result.territory).to_html()
-    assert "Ressources humaines et paie" in html and "rh_paie" not in html
+    assert "Ressources humaines et paie" in html
+    assert "rh_paie" not in html
     assert "Décision optimale dans les tirages" in html
-    assert percent(0.75) in html and percent(0.25) in html
+    assert percent(0.75) in html
+    assert percent(0.25) in html
+
+
+def test_workers_default_to_the_cores_and_change_nothing(result, monkeypatch):
+    from mutusim.analysis import uncertainty
+
+    ranges = only("fixed_cost", 1.0, 5.0)
+    one = robustness(result, draws=4, reoptimise=4, workers=1, uncertainty=ranges)
+    pools = []
+    real = uncertainty.ProcessPoolExecutor
+
+    def counted(max_workers, **kwargs):
+        pools.append(max_workers)
+        return real(max_workers=max_workers, **kwargs)
+
+    monkeypatch.setattr(uncertainty, "ProcessPoolExecutor", counted)
+    monkeypatch.setattr(uncertainty.os, "cpu_count", lambda: 2)
+    default = robustness(result, draws=4, reoptimise=4, uncertainty=ranges)
+    assert pools == [2]
+    assert default.decisions.equals(one.decisions)
+    with pytest.raises(MutusimError, match="workers >= 1"):
+        robustness(result, draws=4, reoptimise=4, workers=0)
