@@ -20,7 +20,43 @@ import pandas as pd
 from mutusim.core.schema import EPCI_PARTY
 from mutusim.errors import MutusimError, NotFoundError
 
-__all__ = ["Territory"]
+__all__ = ["Territory", "content_digest", "table_values"]
+
+
+def table_values(frame: pd.DataFrame) -> tuple[object, ...]:
+    """A table's whole content as plain values: index, columns, types and cells.
+
+    Parameters
+    ----------
+    frame : DataFrame
+
+    Returns
+    -------
+    tuple
+        Plain Python values, pickled the same in any process.
+    """
+    return (
+        list(frame.index),
+        list(frame.columns),
+        [str(t) for t in frame.dtypes],
+        [frame[c].tolist() for c in frame.columns],
+    )
+
+
+def content_digest(parts: object) -> str:
+    """A digest of plain values (:func:`table_values`, strings, numbers, tuples, lists).
+
+    Parameters
+    ----------
+    parts : object
+        Plain values.
+
+    Returns
+    -------
+    str
+        40 hexadecimal digits.
+    """
+    return hashlib.blake2b(pickle.dumps(parts, protocol=4), digest_size=20).hexdigest()
 
 
 @dataclass(frozen=True, eq=False)
@@ -231,17 +267,10 @@ class Territory:
         str
             40 hexadecimal digits.
         """
-        parts: list[object] = [repr(sorted(self.epci.items()))]
-        for frame in (self.communes, self.services, self.baseline, self.modes):
-            parts.append(
-                (
-                    list(frame.index),
-                    list(frame.columns),
-                    [str(t) for t in frame.dtypes],
-                    [frame[c].tolist() for c in frame.columns],
-                )
-            )
-        return hashlib.blake2b(pickle.dumps(parts, protocol=4), digest_size=20).hexdigest()
+        tables = (self.communes, self.services, self.baseline, self.modes)
+        return content_digest(
+            (repr(sorted(self.epci.items())), *(table_values(f) for f in tables))
+        )
 
     # --------------------------------------------------------------- display
     def summary(self) -> pd.DataFrame:

@@ -45,10 +45,8 @@ of solving again: the same plan, faster (:func:`clear_cache`).
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
-import pickle
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -63,7 +61,7 @@ from mutusim.core import rulebook
 from mutusim.core.costs import CostData
 from mutusim.core.scenario import Scenario
 from mutusim.core.status import SolveInfo, Status
-from mutusim.core.territory import Territory
+from mutusim.core.territory import Territory, content_digest, table_values
 from mutusim.model.build import build_from_data
 from mutusim.model.data import ModelData
 from mutusim.model.highs import HighsRun, Rows, run_binaries, run_highs, run_lp_series
@@ -205,7 +203,7 @@ class _Stop(Exception):
 
 
 def solve_phased(
-    territory: Territory, scenario: Scenario, time_limit: float
+    territory: Territory, scenario: Scenario, time_limit: float, costs: CostData
 ) -> tuple[SolveInfo, Plan, dict[str, int], dict[str, float]] | None:
     """Solve a scenario linked by the yearly capacity only (see the module docstring).
 
@@ -217,6 +215,10 @@ def solve_phased(
         Options; :func:`phasing_only` must hold.
     time_limit : float
         Seconds for the whole search.
+    costs : CostData
+        ``CostData.from_inputs(territory, scenario)``, which the caller has read (the
+        yearly quota and budget do not enter it): each sub-model is built from its
+        service's part (:meth:`CostData.restrict`).
 
     Returns
     -------
@@ -240,7 +242,6 @@ def solve_phased(
         return left
 
     reused = 0
-    costs: CostData | None = None  # the territory's records, read once if a sub-model is built
     try:
         keys = _fingerprints(territory, free)
         for s in territory.service_codes:
@@ -248,8 +249,6 @@ def solve_phased(
             if compiled is not None:
                 reused += 1
             else:
-                if costs is None:
-                    costs = CostData.from_inputs(territory, free)
                 data = ModelData.from_costs(territory, _scenario_of(free, s), costs.restrict(s))
                 model = build_from_data(data)
                 if model.infeasible_pairs() or model.violated_rows:
@@ -379,7 +378,7 @@ def _fingerprints(territory: Territory, free: Scenario) -> dict[str, str]:
     the sub-model's scenario (:func:`_scenario_of`): these are digested (equal digests,
     equal models). Each table is read into plain values once.
     """
-    head = _digest((repr(sorted(territory.epci.items())), _frame(territory.communes)))
+    head = content_digest((repr(sorted(territory.epci.items())), table_values(territory.communes)))
     tables = [
         _by_service(territory.services, territory.services.index),
         _by_service(territory.baseline, territory.baseline.index.get_level_values("service")),
@@ -388,22 +387,8 @@ def _fingerprints(territory: Territory, free: Scenario) -> dict[str, str]:
     out = {}
     for s in territory.service_codes:
         rows = [(header, groups.get(s, [])) for header, groups in tables]
-        out[s] = _digest((head, rows, repr(_scenario_of(free, s))))
+        out[s] = content_digest((head, rows, repr(_scenario_of(free, s))))
     return out
-
-
-def _digest(parts: object) -> str:
-    return hashlib.blake2b(pickle.dumps(parts, protocol=4), digest_size=20).hexdigest()
-
-
-def _frame(frame: pd.DataFrame) -> tuple[object, ...]:
-    """A table's whole content as plain values (index, columns, types, cells)."""
-    return (
-        list(frame.index),
-        list(frame.columns),
-        [str(t) for t in frame.dtypes],
-        [frame[c].tolist() for c in frame.columns],
-    )
 
 
 def _by_service(

@@ -140,7 +140,7 @@ def _run(
     }
     t0 = time.perf_counter()
     phased = (
-        solve_phased(territory, scenario, scenario.time_limit)
+        solve_phased(territory, scenario, scenario.time_limit, costs)
         if extend is None and phasing_only(territory, scenario)
         else None
     )
