@@ -19,7 +19,7 @@ from mutusim.core.result import Result
 from mutusim.core.scenario import Decision, Scenario
 from mutusim.model.pipeline import optimise
 
-__all__ = ["DECISION_PRICE_COLUMNS", "decision_prices", "service_decision"]
+__all__ = ["DECISION_PRICE_COLUMNS", "decision_prices", "service_decision", "service_decisions"]
 
 #: Columns of :func:`decision_prices`.
 DECISION_PRICE_COLUMNS = [
@@ -51,14 +51,37 @@ def service_decision(result: Result, service: str) -> str:
     -------
     str
     """
+    return service_decisions(result).get(service, "keep")
+
+
+def service_decisions(result: Result) -> dict[str, str]:
+    """The plan's decision for every service of its decisions table (:func:`service_decision`).
+
+    Parameters
+    ----------
+    result : Result
+        A result with a plan.
+
+    Returns
+    -------
+    dict
+        Service code -> ``keep``, ``share`` or ``transfer``, in the table's order.
+    """
     d = result.decisions
-    moved = d[(d["service"] == service) & (d["mode"] != d["current"])]
-    if moved.empty:
-        return "keep"
-    counts = moved["mode"].value_counts()
-    return max(
-        ("keep", "share", "transfer"), key=lambda m: (int(counts.get(m, 0)), m != "keep", m)
-    )
+    counts: dict[str, dict[str, int]] = {}
+    for s, mode, current in zip(d["service"], d["mode"], d["current"], strict=True):
+        if mode != current:
+            moved = counts.setdefault(str(s), {})
+            moved[mode] = moved.get(mode, 0) + 1
+    out = {}
+    for s in dict.fromkeys(str(x) for x in d["service"]):
+        moved = counts.get(s, {})
+        out[s] = (
+            max(("keep", "share", "transfer"), key=lambda m: (moved.get(m, 0), m != "keep", m))
+            if moved
+            else "keep"
+        )
+    return out
 
 
 def _alternative(scenario: Scenario, service: str, alternative: str, codes: list[str]) -> Scenario:

@@ -453,8 +453,10 @@ COLUMN_KINDS: dict[str, str] = {
         ),
         "euros",
     ),
-    **dict.fromkeys(("new_members", "winners", "losers", "rank", "communes_changed"), "count"),
-    **dict.fromkeys(("p_loss", "p_worse", "share_of_draws"), "percent"),
+    **dict.fromkeys(
+        ("new_members", "winners", "losers", "rank", "communes_changed", "draws_optimal"), "count"
+    ),
+    **dict.fromkeys(("p_loss", "p_worse", "share_of_draws", "share_low", "share_high"), "percent"),
     **dict.fromkeys(("p10", "p50", "p90", "decision_price", "extra_cost"), "euros"),
     **dict.fromkeys(("posts_transferred",), "fte"),
     **dict.fromkeys(

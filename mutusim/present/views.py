@@ -331,17 +331,20 @@ def robustness_decisions_view(decisions: pd.DataFrame) -> pd.DataFrame:
     ----------
     decisions : DataFrame
         ``Robustness.decisions`` (:func:`mutusim.analysis.uncertainty.robustness` with
-        ``reoptimise``): ``service``, ``decision``, ``share_of_draws``, ``plan_decision``.
+        ``reoptimise``): ``service``, ``decision``, ``draws_optimal``, ``share_of_draws``,
+        ``share_low``, ``share_high``, ``plan_decision``.
 
     Returns
     -------
     DataFrame
         ``service``, the plan's decision (``decision``), the decision optimal in the
-        draws (``draw_decision``) and the share of draws where it is, decisions in
-        French; per service, the plan's own decision first.
+        draws (``draw_decision``), the number and share of draws where it is and the
+        share's 95 % interval, decisions in French; per service, the plan's own
+        decision first (0 draws when none finds it optimal).
     """
     out = decisions.rename(columns={"decision": "draw_decision", "plan_decision": "decision"})
-    out = out[["service", "decision", "draw_decision", "share_of_draws"]].copy()
+    columns = ["service", "decision", "draw_decision", "draws_optimal", "share_of_draws"]
+    out = out[[*columns, "share_low", "share_high"]].copy()
     out["_own"] = out["draw_decision"] != out["decision"]
     out = out.sort_values(["service", "_own", "share_of_draws"], ascending=[True, True, False])
     out = out.drop(columns="_own").reset_index(drop=True)

@@ -11,7 +11,12 @@ from __future__ import annotations
 import pytest
 
 import mutusim as ms
-from mutusim.analysis.decisions import DECISION_PRICE_COLUMNS, decision_prices, service_decision
+from mutusim.analysis.decisions import (
+    DECISION_PRICE_COLUMNS,
+    decision_prices,
+    service_decision,
+    service_decisions,
+)
 
 HAND = {"end_year": 2028, "discount_rate": 0, "departures": "all", "all_departure_rate": 0.5}
 
@@ -74,6 +79,12 @@ def test_leaving_a_service_commun_is_keep():
     _R.decisions["mode"] = ["transfer", "share", "share"]
     _R.decisions["current"] = ["keep", "keep", "share"]
     assert service_decision(_R(), "s") == "transfer"  # a tie: transfer first
+    _R.decisions["service"] = ["s", "t", "s"]
+    _R.decisions["mode"] = ["share", "keep", "share"]
+    _R.decisions["current"] = ["keep", "keep", "share"]
+    # every service of the table at once, by the same rule; a service absent is kept
+    assert service_decisions(_R()) == {"s": "share", "t": "keep"}  # type: ignore[arg-type]
+    assert service_decision(_R(), "u") == "keep"  # type: ignore[arg-type]
 
 
 def test_what_every_party_already_does_is_not_an_alternative():

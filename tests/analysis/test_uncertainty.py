@@ -10,10 +10,19 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.stats import binomtest
 
 import mutusim as ms
-from mutusim.analysis.uncertainty import UNCERTAINTY, draw_parameters, robustness
+from mutusim.analysis.uncertainty import (
+    UNCERTAINTY,
+    draw_parameters,
+    robustness,
+    wilson_interval,
+)
 from mutusim.errors import MutusimError
 
 HAND = {"end_year": 2028, "discount_rate": 0, "departures": "all", "all_departure_rate": 0.5}
@@ -71,13 +80,44 @@ def test_reoptimised_draws_say_how_often_a_decision_is_optimal(result):
     r = robustness(
         result, draws=2, reoptimise=2, workers=1, uncertainty=only("fixed_cost", 3.0, 3.0)
     )
-    d = r.decisions.set_index(["service", "decision"])["share_of_draws"]
-    assert d[("rh_paie", "keep")] == 1.0
+    d = r.decisions.set_index(["service", "decision"])
+    assert d.at[("rh_paie", "keep"), "share_of_draws"] == 1.0
+    assert d.at[("rh_paie", "keep"), "draws_optimal"] == 2
+    # the plan pools payroll: that decision is listed, optimal in none of the draws, and
+    # its 95 % Wilson interval for 0 of 2 is [0, 2z²/(2(2 + z²))]: 2 draws say little
+    assert d.at[("rh_paie", "share"), "draws_optimal"] == 0
+    assert d.at[("rh_paie", "share"), "plan_decision"] == "share"
+    z2 = 1.959963984540054**2
+    assert d.at[("rh_paie", "share"), "share_low"] == pytest.approx(0.0, abs=1e-12)
+    assert d.at[("rh_paie", "share"), "share_high"] == pytest.approx(z2 / (2 + z2))
+    assert d.at[("rh_paie", "keep"), "share_low"] == pytest.approx(2 / (2 + z2))
     # the same on two processes, in the same order
     r2 = robustness(
         result, draws=2, reoptimise=2, workers=2, uncertainty=only("fixed_cost", 3.0, 3.0)
     )
     assert r2.decisions.equals(r.decisions)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 5000).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))))
+def test_decision_intervals_are_wilson_intervals(kn):
+    # oracle: scipy's own Wilson interval (scipy.stats.binomtest), not our formula
+    k, n = kn
+    low, high = wilson_interval(np.array([k]), n)
+    ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+    assert low[0] == pytest.approx(ci.low, abs=1e-12)
+    assert high[0] == pytest.approx(ci.high, abs=1e-12)
+    assert low[0] <= k / n <= high[0]
+
+
+def test_decision_intervals_narrow_with_more_draws():
+    # 48 of 100 draws: about 38-58 %; 480 of 1,000: about 45-51 %
+    low, high = wilson_interval(np.array([48]), 100)
+    assert (round(low[0], 3), round(high[0], 3)) == (0.385, 0.577)
+    low, high = wilson_interval(np.array([480]), 1000)
+    assert (round(low[0], 3), round(high[0], 3)) == (0.449, 0.511)
+    with pytest.raises(MutusimError, match="trials >= 1"):
+        wilson_interval(np.array([0]), 0)
 
 
 def test_progress_and_errors(result):
@@ -228,7 +268,13 @@ def test_the_committee_reads_the_decisions_in_french(result):
     assert payroll["decision"].tolist() == ["mutualiser", "mutualiser"]
     assert payroll["draw_decision"].tolist() == ["mutualiser", "conserver"]
     assert payroll["share_of_draws"].tolist() == [0.25, 0.75]
+    assert payroll["draws_optimal"].tolist() == [1, 3]
+    low, high = wilson_interval(np.array([1, 3]), 4)
+    assert payroll["share_low"].tolist() == pytest.approx(low.tolist())
+    assert payroll["share_high"].tolist() == pytest.approx(high.tolist())
     html = table(view, result.territory).to_html()
+    assert "Borne basse (intervalle à 95 %)" in html
+    assert percent(float(low[0])) in html
     assert "Ressources humaines et paie" in html
     assert "rh_paie" not in html
     assert "Décision optimale dans les tirages" in html
