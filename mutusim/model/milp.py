@@ -154,9 +154,11 @@ class MilpModel:
         rhs : float
             Right-hand side.
         """
-        coefs: dict[pulp.LpVariable, float] = {}
-        for var, a in terms:
-            coefs[var] = coefs.get(var, 0.0) + a
+        coefs: dict[pulp.LpVariable, float] = dict(terms)
+        if len(coefs) < len(terms):  # a variable repeated: sum its coefficients
+            coefs = {}
+            for var, a in terms:
+                coefs[var] = coefs.get(var, 0.0) + a
         if not coefs:
             # nothing to decide: the row holds or the scenario is infeasible before any
             # solve (solvers may silently drop empty rows)

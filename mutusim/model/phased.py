@@ -54,6 +54,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 import pulp
 
@@ -161,6 +162,7 @@ class _Arrays:
     lower: list[float]
     upper: list[float]
     integer: list[bool]
+    integer_columns: np.ndarray  # indices of the integer columns
     rows: Rows
     mip_gap: float
     start: dict[int, int]  # start year -> column of its start binary
@@ -412,6 +414,8 @@ _CACHE: OrderedDict[str, _Compiled] = OrderedDict()
 #: about 650 bytes each with its rows, so at most about 130 MB (Angers: 14 sub-models of
 #: about 400 columns, 3.7 MB).
 CACHE_COLUMNS = 200_000
+#: Columns of the sub-models in ``_CACHE`` (kept as they are stored and dropped).
+_CACHED_COLUMNS = 0
 
 
 def _cached(key: str) -> _Compiled | None:
@@ -422,14 +426,22 @@ def _cached(key: str) -> _Compiled | None:
 
 
 def _store(key: str, compiled: _Compiled) -> None:
+    global _CACHED_COLUMNS
+    old = _CACHE.pop(key, None)
+    if old is not None:
+        _CACHED_COLUMNS -= len(old.arrays.cost)
     _CACHE[key] = compiled
-    while len(_CACHE) > 1 and sum(len(v.arrays.cost) for v in _CACHE.values()) > CACHE_COLUMNS:
-        _CACHE.popitem(last=False)
+    _CACHED_COLUMNS += len(compiled.arrays.cost)
+    while len(_CACHE) > 1 and _CACHED_COLUMNS > CACHE_COLUMNS:
+        _key, dropped = _CACHE.popitem(last=False)
+        _CACHED_COLUMNS -= len(dropped.arrays.cost)
 
 
 def clear_cache() -> None:
     """Forget the sub-models solved so far (they are otherwise reused: see ``_CACHE``)."""
+    global _CACHED_COLUMNS
     _CACHE.clear()
+    _CACHED_COLUMNS = 0
 
 
 #: Sizes of the sub-models summed into the result.
@@ -457,6 +469,7 @@ def _arrays(model: MilpModel) -> _Arrays:
         lower=whole.lower,
         upper=whole.upper,
         integer=whole.integer,
+        integer_columns=np.flatnonzero(whole.integer),
         rows=whole.rows,
         mip_gap=model.scenario.mip_gap,
         start={t: index[id(z)] for (_s, t), z in model.z.items()},
@@ -548,11 +561,7 @@ def _relaxations(
             out.append((None, None))
         elif run.status != Status.OPTIMAL or run.objective is None or run.x is None:
             raise _Stop
-        elif all(
-            abs(run.x[j] - round(run.x[j])) <= LP_INTEGRAL_TOL
-            for j, whole in enumerate(a.integer)
-            if whole
-        ):
+        elif _integral(run.x, a.integer_columns):
             plan, spend = _read_plan(svc, year, run.x)
             out.append((None, _Evaluation(math.inf, -run.objective, spend, plan)))
         else:
@@ -562,6 +571,12 @@ def _relaxations(
         raise _Stop  # the series stopped early (time limit)
     answers.update(zip(keys, out, strict=True))
     return out
+
+
+def _integral(x: list[float], columns: np.ndarray) -> bool:
+    """True when every one of ``columns`` is integral in ``x`` (within :data:`LP_INTEGRAL_TOL`)."""
+    values = np.asarray(x, dtype=float)[columns]
+    return bool(np.all(np.abs(values - np.round(values)) <= LP_INTEGRAL_TOL))
 
 
 def _read_plan(svc: _Service, year: int, x: list[float]) -> tuple[Plan, float]:

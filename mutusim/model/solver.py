@@ -68,10 +68,14 @@ def model_rows(model: MilpModel) -> tuple[list[pulp.LpVariable], Rows]:
     """
     cols = model.columns
     index = {id(v): j for j, v in enumerate(cols)}
-    starts, idx, lo, up = [0], [], [], []
+    column = index.__getitem__
+    starts: list[int] = [0]
+    idx: list[int] = []
+    lo: list[float] = []
+    up: list[float] = []
     vals: list[float] = []
     for _name, (coefs, sense, rhs) in model.row_terms():
-        idx += [index[id(v)] for v in coefs]
+        idx += map(column, map(id, coefs))
         vals += map(float, coefs.values())
         starts.append(len(idx))
         if sense == pulp.LpConstraintEQ:

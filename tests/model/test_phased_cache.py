@@ -97,11 +97,14 @@ def test_the_cache_is_bounded(monkeypatch):
     for k in range(20):
         quick_optimise(t, hand(max_changes_per_year=1, all_departure_rate=0.3 + k * 1e-4))
     columns = [len(svc.arrays.cost) for svc in phased._CACHE.values()]
+    assert sum(columns) == phased._CACHED_COLUMNS  # the running count the bound reads
     assert sum(columns) <= 500
     assert sum(columns) + max(columns) > 500  # kept as many as fit
     # the most recent solve's sub-models are the ones kept
     again = quick_optimise(t, hand(max_changes_per_year=1, all_departure_rate=0.3 + 19e-4))
     assert "(2 known from earlier solves)" in again.solve.solver_status
+    phased.clear_cache()
+    assert phased._CACHED_COLUMNS == 0
 
 
 @settings(max_examples=20)
