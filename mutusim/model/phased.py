@@ -86,9 +86,13 @@ MAX_ITERATIONS = 500
 #: pool of 100 rows and without the feasibility jump heuristic, the 67 MILPs of ten
 #: robustness draws took 3.4 s against 4.6 s, and the 197 of the 400,000 EUR budget
 #: 11.2 s against 14.1 s (best of three runs each; the same optima; benchmarks/analyses.md).
+#: RINS is left on: with the other options here, the 421 sub-model MILPs of 60
+#: robustness draws (seeds 0, 3 and 5) took 12.0 s with it against 14.3 s without, in
+#: 31,376 nodes against 77,237 (public spaces and payroll, whose posts still filled are
+#: whole agents, are the hardest); the 197 of the 400,000 EUR budget took 10.5 s against
+#: 9.9 s (best of three runs each, alternated; the same optima).
 SUB_MODEL_OPTIONS: dict[str, Any] = {
     "mip_heuristic_run_root_reduced_cost": False,
-    "mip_heuristic_run_rins": False,
     "mip_heuristic_run_rens": False,
     "mip_detect_symmetry": False,
     "mip_pscost_minreliable": 0,
