@@ -301,3 +301,18 @@ def test_workers_default_to_the_cores_and_change_nothing(result, monkeypatch):
     assert default.decisions.equals(one.decisions)
     with pytest.raises(MutusimError, match="workers >= 1"):
         robustness(result, draws=4, reoptimise=4, workers=0)
+
+
+def test_a_worker_solves_on_one_thread_with_its_inherited_objects_frozen(monkeypatch):
+    import gc
+
+    from mutusim.analysis import uncertainty
+    from mutusim.model import phased
+
+    monkeypatch.setattr(phased, "THREADS", 4)
+    try:
+        uncertainty._one_thread()
+        assert phased.THREADS == 1
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
