@@ -300,9 +300,12 @@ def _status(code: object) -> str:
 
 
 def _decision(code: object) -> object:
-    from mutusim.present.labels import DECISION_LABELS
+    """A decision in French; a re-solve with no plan gives its status in French instead."""
+    from mutusim.present.labels import DECISION_LABELS, STATUS_LABELS
 
-    return DECISION_LABELS.get(str(code), code) if isinstance(code, str) else code
+    if not isinstance(code, str):
+        return code
+    return DECISION_LABELS.get(code, STATUS_LABELS.get(code, code))
 
 
 def decision_prices_view(table: pd.DataFrame) -> pd.DataFrame:

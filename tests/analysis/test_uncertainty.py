@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from scipy.stats import binomtest
 
 import mutusim as ms
+from mutusim.analysis import uncertainty
 from mutusim.analysis.uncertainty import (
     UNCERTAINTY,
     draw_parameters,
@@ -316,3 +317,18 @@ def test_a_worker_solves_on_one_thread_with_its_inherited_objects_frozen(monkeyp
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_a_draw_without_a_plan_reads_as_its_status_in_french():
+    from mutusim.present.views import robustness_decisions_view
+
+    # a re-optimised draw that found no plan records its status for every service
+    outcomes = [{"ads": "keep"}, {"ads": "infeasible"}, {"ads": "time_limit"}]
+    decisions = uncertainty._decision_shares(outcomes, {"ads": "keep"})
+    view = robustness_decisions_view(decisions)
+    assert view["draw_decision"].tolist() == [
+        "conserver",
+        "infaisable",
+        "limite de temps atteinte sans solution",
+    ]
+    assert view["draws_optimal"].tolist() == [1, 1, 1]
