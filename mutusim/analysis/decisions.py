@@ -11,6 +11,7 @@ reported with its status (infeasible) and no price.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 
 import pandas as pd
@@ -51,21 +52,25 @@ def service_decision(result: Result, service: str) -> str:
     -------
     str
     """
-    return service_decisions(result).get(service, "keep")
+    return service_decisions(result, [service])[service]
 
 
-def service_decisions(result: Result) -> dict[str, str]:
-    """The plan's decision for every service of its decisions table (:func:`service_decision`).
+def service_decisions(result: Result, services: Iterable[str] | None = None) -> dict[str, str]:
+    """The plan's decision for each service, by the rule of :func:`service_decision`.
 
     Parameters
     ----------
     result : Result
         A result with a plan.
+    services : iterable of str, optional
+        The services (a service absent from the plan is ``keep``); by default every
+        service of the decisions table.
 
     Returns
     -------
     dict
-        Service code -> ``keep``, ``share`` or ``transfer``, in the table's order.
+        Service code -> ``keep``, ``share`` or ``transfer``, in the order of ``services``
+        (by default the table's).
     """
     d = result.decisions
     counts: dict[str, dict[str, int]] = {}
@@ -74,7 +79,8 @@ def service_decisions(result: Result) -> dict[str, str]:
             moved = counts.setdefault(str(s), {})
             moved[mode] = moved.get(mode, 0) + 1
     out = {}
-    for s in dict.fromkeys(str(x) for x in d["service"]):
+    wanted = dict.fromkeys(str(x) for x in d["service"]) if services is None else services
+    for s in wanted:
         moved = counts.get(s, {})
         out[s] = (
             max(("keep", "share", "transfer"), key=lambda m: (moved.get(m, 0), m != "keep", m))

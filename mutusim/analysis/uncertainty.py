@@ -200,8 +200,7 @@ def _reoptimised(args: tuple[Territory, Scenario, list[str]]) -> dict[str, str]:
     res = optimise(t, sc)
     if not res.has_plan:
         return dict.fromkeys(services, str(res.status))
-    decided = service_decisions(res)
-    return {s: decided.get(s, "keep") for s in services}
+    return service_decisions(res, services)
 
 
 #: What a journal's first line says it is.
@@ -479,9 +478,7 @@ def robustness(
             for d in todo:
                 record(d, _reoptimised(scenarios[d]))
         outcomes = [solved[d] for d in range(reoptimise)]
-        decided = service_decisions(result)
-        plan_decisions = {s: decided.get(s, "keep") for s in services}
-        decisions = _decision_shares(outcomes, plan_decisions)
+        decisions = _decision_shares(outcomes, service_decisions(result, services))
     return Robustness(table, summary, by_service, by_commune, decisions, factors)
 
 

@@ -166,7 +166,6 @@ class _Arrays:
     lower: list[float]
     upper: list[float]
     integer: list[bool]
-    integer_columns: np.ndarray  # indices of the integer columns
     rows: Rows
     mip_gap: float
     start: dict[int, int]  # start year -> column of its start binary
@@ -473,7 +472,6 @@ def _arrays(model: MilpModel) -> _Arrays:
         lower=whole.lower,
         upper=whole.upper,
         integer=whole.integer,
-        integer_columns=np.flatnonzero(whole.integer),
         rows=whole.rows,
         mip_gap=model.scenario.mip_gap,
         start={t: index[id(z)] for (_s, t), z in model.z.items()},
@@ -559,13 +557,14 @@ def _relaxations(
         (list(a.start.values()), [1.0 if t == year else 0.0 for t in a.start]) for year in years
     ]
     runs = run_lp_series(a.cost, a.lower, a.upper, a.rows, fixes, time_limit=time_limit)
+    integer = np.flatnonzero(a.integer)
     out: list[tuple[float | None, _Evaluation | None]] = []
     for year, run in zip(years, runs, strict=False):
         if run.status == Status.INFEASIBLE:
             out.append((None, None))
         elif run.status != Status.OPTIMAL or run.objective is None or run.x is None:
             raise _Stop
-        elif _integral(run.x, a.integer_columns):
+        elif _integral(run.x, integer):
             plan, spend = _read_plan(svc, year, run.x)
             out.append((None, _Evaluation(math.inf, -run.objective, spend, plan)))
         else:
