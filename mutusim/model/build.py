@@ -38,7 +38,6 @@ through ``LpProblem.add_variable``.
 from __future__ import annotations
 
 import gc
-import math
 import time
 
 import pulp
@@ -46,7 +45,7 @@ import pulp
 from mutusim.core.scenario import Scenario
 from mutusim.core.schema import MODES
 from mutusim.core.territory import Territory
-from mutusim.model.data import ModelData
+from mutusim.model.data import ModelData, posts_bands
 from mutusim.model.milp import MilpModel, Terms
 from mutusim.model.rules import CONSTRAINTS, FILTERS
 
@@ -191,18 +190,29 @@ def _add_variables(model: MilpModel) -> None:
                         f"positive__{s}__{p}__{t}", 0, 1, cat="Binary"
                     )
                     continue
-                for u in data.years:
-                    if u < t:
-                        continue
+                years = [u for u in data.years if u >= t]
+                for u in years:
                     model.posts[(s, p, t, u)] = lp.add_variable(
                         f"posts__{s}__{p}__{t}__{u}", 0, None, cat="Continuous"
                     )
-                    # While even all the candidates' posts lose less than one whole agent,
-                    # every incoming post is still filled: no integer variable is needed.
-                    if math.floor(arriving * (1.0 - data.survival(u - t)) + 1e-9) >= 1:
-                        model.kept[(s, p, t, u)] = lp.add_variable(
-                            f"kept__{s}__{p}__{t}__{u}", 0, arriving, cat="Integer"
-                        )
+                whole = round(arriving)
+                if abs(arriving - whole) > 1e-9:  # validation makes every fte_posts whole
+                    raise ValueError(f"incoming posts of {s} ({p}) are not whole: {arriving}")
+                bands = posts_bands(whole, tuple(data.survival(u - t) for u in years))
+                # While even all the candidates' posts lose less than one whole agent, every
+                # incoming post is still filled: no variable is needed for that year.
+                counted = tuple(u for i, u in enumerate(years) if bands[-1].lost[i] >= 1)
+                if not counted:
+                    continue
+                for u in counted:
+                    model.kept[(s, p, t, u)] = lp.add_variable(
+                        f"kept__{s}__{p}__{t}__{u}", 0, arriving, cat="Continuous"
+                    )
+                model.bands[(s, p, t)] = (bands, tuple(years))
+                for j in range(len(bands)):
+                    model.band[(s, p, t, j)] = lp.add_variable(
+                        f"band__{s}__{p}__{t}__{j}", 0, 1, cat="Binary"
+                    )
 
 
 def _set_objective(model: MilpModel) -> None:

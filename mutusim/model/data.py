@@ -10,9 +10,13 @@ two are compared on random plans and start years by
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
 
 from mutusim.core.costs import CostData, PairData, PoolParams, surnombre_factor
 from mutusim.core.evaluate import evaluate_plan, status_quo
@@ -22,9 +26,73 @@ from mutusim.core.scenario import Scenario
 from mutusim.core.schema import EPCI_PARTY
 from mutusim.core.territory import Territory
 
-__all__ = ["ModelData", "Pair"]
+__all__ = ["ModelData", "Pair", "PostsBand", "posts_bands"]
 
 Pair = tuple[str, str]  # (service, party)
+
+#: An incoming post is still filled while ``(1 − r)^k · P`` is within this of the whole
+#: number below it [post] (the tolerance of :func:`mutusim.core.costs.remaining_posts`).
+POSTS_TOL = 1e-9
+
+
+class PostsBand(NamedTuple):
+    """A range of incoming posts over which the same number of agents have left each year.
+
+    Attributes
+    ----------
+    low, high : int
+        The band's fewest and most incoming posts ``P`` [post].
+    lost : tuple of int
+        For each year of :func:`posts_bands`' ``survivals``, the whole agents gone,
+        ``P − ⌈(1 − r)^k P⌉``, the same for every ``P`` of the band [post].
+    """
+
+    low: int
+    high: int
+    lost: tuple[int, ...]
+
+
+@functools.lru_cache(maxsize=1024)
+def posts_bands(total: int, survivals: tuple[float, ...]) -> tuple[PostsBand, ...]:
+    """Split ``0 … total`` incoming posts into bands where each year's departures are constant.
+
+    ``k`` years after the change, ``P`` incoming posts keep ``⌈(1 − r)^k P⌉`` agents
+    (agents leave whole, DOMAIN.md §3), so ``P − ⌈(1 − r)^k P⌉`` have left: a step
+    function of ``P`` that never decreases. The bands are the ranges of ``P`` on which
+    every year's count is the same; the model picks one band (a binary each) and
+    reads the posts still filled as ``P`` minus the band's departures, exact at every
+    whole ``P`` and the convex hull of those points in the LP relaxation
+    (:func:`mutusim.model.rules.pooled_staffing`).
+
+    Parameters
+    ----------
+    total : int
+        The most incoming posts [post], ``≥ 0``.
+    survivals : tuple of float
+        ``(1 − r)^k`` for each year [-].
+
+    Returns
+    -------
+    tuple of PostsBand
+        Consecutive bands covering ``0 … total``, from 0 up.
+
+    Examples
+    --------
+    >>> posts_bands(6, (0.7,))
+    (PostsBand(low=0, high=3, lost=(0,)), PostsBand(low=4, high=6, lost=(1,)))
+    """
+    if total < 0:
+        raise ValueError(f"total must be >= 0, got {total}")
+    q = np.arange(total + 1, dtype=float)
+    kept = np.ceil(q[:, None] * np.asarray(survivals, dtype=float)[None, :] - POSTS_TOL)
+    lost = (q[:, None] - kept).astype(np.int64).reshape(total + 1, len(survivals))
+    change = np.flatnonzero(np.any(lost[1:] != lost[:-1], axis=1)) + 1
+    lows = [0, *change.tolist()]
+    highs = [*(change - 1).tolist(), total]
+    return tuple(
+        PostsBand(lo, hi, tuple(int(v) for v in lost[lo]))
+        for lo, hi in zip(lows, highs, strict=True)
+    )
 
 
 @dataclass

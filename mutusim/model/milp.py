@@ -10,7 +10,7 @@ import pulp
 from mutusim.core.findings import Reason
 from mutusim.core.scenario import Scenario
 from mutusim.core.territory import Territory
-from mutusim.model.data import ModelData, Pair
+from mutusim.model.data import ModelData, Pair, PostsBand
 
 __all__ = ["MilpModel", "Terms"]
 
@@ -47,7 +47,13 @@ class MilpModel:
         maximum (``abolition`` only).
     posts, kept : dict
         Per (service, pooled mode, start year, year): posts employed, and
-        incoming posts still filled (an integer: agents leave whole).
+        incoming posts still filled (whole agents: ``⌈(1 − r)^k P⌉``, exact
+        through the bands).
+    band, bands : dict
+        Per (service, pooled mode, start year, band index): the binary choosing
+        the band of incoming posts (:func:`mutusim.model.data.posts_bands`); per
+        (service, pooled mode, start year): the bands themselves and the years
+        from the start their departures are counted in, in order.
     aux : dict
         Auxiliary continuous variables a rule adds, by name (e.g. the members'
         total billing weight in a shared unit, :func:`mutusim.model.rules.no_worse_off`).
@@ -79,6 +85,10 @@ class MilpModel:
     positive: dict[tuple[str, str, int], pulp.LpVariable] = field(default_factory=dict)
     posts: dict[tuple[str, str, int, int], pulp.LpVariable] = field(default_factory=dict)
     kept: dict[tuple[str, str, int, int], pulp.LpVariable] = field(default_factory=dict)
+    band: dict[tuple[str, str, int, int], pulp.LpVariable] = field(default_factory=dict)
+    bands: dict[tuple[str, str, int], tuple[tuple[PostsBand, ...], tuple[int, ...]]] = field(
+        default_factory=dict
+    )
     aux: dict[str, pulp.LpVariable] = field(default_factory=dict)
     allowed: dict[Pair, tuple[str, ...]] = field(default_factory=dict)
     excluded: dict[tuple[str, str, str], Reason] = field(default_factory=dict)
@@ -219,6 +229,7 @@ class MilpModel:
             *self.positive.values(),
             *self.posts.values(),
             *self.kept.values(),
+            *self.band.values(),
             *self.aux.values(),
         ]
 

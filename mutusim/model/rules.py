@@ -18,7 +18,6 @@ the plan with its own code.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import pulp
@@ -327,8 +326,12 @@ def pooled_staffing(model: MilpModel) -> None:
     count toward the workload and are never saved. Under ``attrition``, ``u − t``
     years after the change the unit employs ``posts[u] >= need`` and
     ``posts[u] >= kept[u] + (1 − r)^(u−t) Σ old[i] x[i]``, with the incoming
-    posts still filled ``kept[u] >= (1 − r)^(u−t) Σ posts[i] x[i]`` an integer:
-    agents leave whole, at the departure rate r (DOMAIN.md §3). Under
+    posts still filled ``kept[u] = ⌈(1 − r)^(u−t) P⌉``: agents leave whole, at the
+    departure rate r (DOMAIN.md §3). The incoming posts ``P = Σ posts[i] x[i]`` (a
+    whole number) lie in exactly one band of :func:`mutusim.model.data.posts_bands`
+    (``Σ band[j] = 1``, ``low_j ≤ P ≤ high_j``), and ``kept[u] >= P − Σ lost[j, u]
+    band[j]``: exact for whole ``P``, and the convex hull of every year's count at
+    once in the LP relaxation (docs/model.md, "Staff"). Under
     ``abolition``, the unit employs ``need`` at once and ``abolished >= Σ posts[i]
     x[i] + Σ old[i] x[i] − need``.
     """
@@ -414,6 +417,33 @@ def pooled_staffing(model: MilpModel) -> None:
                 0.0,
             )
             continue
+        bands, years = model.bands.get((s, p, t), ((), ()))
+        band = [model.band[(s, p, t, j)] for j in range(len(bands))]
+        if band:
+            # the incoming posts P = Σ posts_i x_i lie in exactly one band
+            model.add_row(
+                "pooled_staffing",
+                f"staffing_band__{s}__{p}__{t}",
+                [(w, 1.0) for w in band],
+                EQ,
+                1.0,
+            )
+            model.add_row(
+                "pooled_staffing",
+                f"staffing_band_low__{s}__{p}__{t}",
+                [(v, a) for v, a in arriving]
+                + [(w, -float(b.low)) for w, b in zip(band, bands, strict=True)],
+                GE,
+                0.0,
+            )
+            model.add_row(
+                "pooled_staffing",
+                f"staffing_band_high__{s}__{p}__{t}",
+                [(v, a) for v, a in arriving]
+                + [(w, -float(b.high)) for w, b in zip(band, bands, strict=True)],
+                LE,
+                0.0,
+            )
         for u in data.years:
             if u < t:
                 continue
@@ -430,21 +460,20 @@ def pooled_staffing(model: MilpModel) -> None:
             kept_terms: list[tuple[pulp.LpVariable, float]] = [(posts, 1.0)]
             kept = model.kept.get((s, p, t, u))
             if kept is not None:
+                # kept = P − (the band's agents gone by year u) = ⌈(1 − r)^k P⌉
+                i = years.index(u)
                 model.add_row(
                     "pooled_staffing",
                     f"staffing_kept__{s}__{p}__{t}__{u}",
-                    [(kept, 1.0)] + [(v, -survive * a) for v, a in arriving],
+                    [(kept, 1.0)]
+                    + [(v, -a) for v, a in arriving]
+                    + [
+                        (w, float(b.lost[i]))
+                        for w, b in zip(band, bands, strict=True)
+                        if b.lost[i]
+                    ],
                     GE,
                     0.0,
-                )
-                # valid inequality: ⌈(1 − r)^k P⌉ = P − ⌊(1 − r)^k-losses⌋ >= P − ⌊P_max (1 − (1 − r)^k)⌋
-                lost = math.floor(sum(a for _v, a in arriving) * (1.0 - survive) + 1e-9)
-                model.add_row(
-                    "pooled_staffing",
-                    f"staffing_kept_floor__{s}__{p}__{t}__{u}",
-                    [(kept, 1.0)] + [(v, -a) for v, a in arriving],
-                    GE,
-                    -float(lost),
                 )
                 kept_terms.append((kept, -1.0))
             else:
