@@ -11,11 +11,12 @@ minus the NPV that ``price_schedule`` computes, to the cent.
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import mutusim as ms
 from conftest import make_territory
+from mutusim.analysis.perturb import scale_pooled
 from mutusim.core.costs import CostData
 from mutusim.core.status import Status
 from mutusim.core.timeline import price_schedule
@@ -83,6 +84,27 @@ def test_milp_objective_equals_the_cost_model_on_random_plans(
         staff_reduction=reduction,
         disabled_rules=disabled,
     )
+    _check(territory, scenario, picks)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    picks=st.lists(st.integers(0, 5), min_size=31, max_size=31),
+    departures=st.sampled_from(["retirements", "all"]),
+    productivity=st.sampled_from([1.0, 1.2, 1.5]),
+)
+def test_milp_objective_equals_the_cost_model_with_many_incoming_posts(
+    picks, departures, productivity
+):
+    # Angers' public spaces: up to 229 incoming posts, up to 89 bands of whole-agent
+    # departures a pooled unit (docs/model.md, "Staff"); random members join. With the
+    # pooled productivity raised, the unit needs fewer posts than arrive, so the posts
+    # still filled, not the need, set the staff for years.
+    territory = scale_pooled(
+        ms.datasets.angers().subset(services=["espace_public"]),
+        {("espace_public", "units_per_fte"): productivity},
+    )
+    scenario = ms.Scenario(departures=departures, disabled_rules=LOOSE)
     _check(territory, scenario, picks)
 
 
