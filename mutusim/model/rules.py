@@ -428,22 +428,16 @@ def pooled_staffing(model: MilpModel) -> None:
                 EQ,
                 1.0,
             )
-            model.add_row(
-                "pooled_staffing",
-                f"staffing_band_low__{s}__{p}__{t}",
-                [(v, a) for v, a in arriving]
-                + [(w, -float(b.low)) for w, b in zip(band, bands, strict=True)],
-                GE,
-                0.0,
-            )
-            model.add_row(
-                "pooled_staffing",
-                f"staffing_band_high__{s}__{p}__{t}",
-                [(v, a) for v, a in arriving]
-                + [(w, -float(b.high)) for w, b in zip(band, bands, strict=True)],
-                LE,
-                0.0,
-            )
+            # ... between its fewest and most posts
+            for end, sense in (("low", GE), ("high", LE)):
+                model.add_row(
+                    "pooled_staffing",
+                    f"staffing_band_{end}__{s}__{p}__{t}",
+                    [(v, a) for v, a in arriving]
+                    + [(w, -float(getattr(b, end))) for w, b in zip(band, bands, strict=True)],
+                    sense,
+                    0.0,
+                )
         for u in data.years:
             if u < t:
                 continue
