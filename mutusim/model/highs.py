@@ -134,6 +134,14 @@ def _first_highs(highspy: Any) -> Any:
 
 #: HiGHS's default absolute MIP gap [objective units, EUR here].
 HIGHS_ABS_GAP = 1e-6
+#: HiGHS's presolve mode: 2 is "light", without its probing. Probing the band binaries
+#: of the posts still filled (docs/model.md, "Staff") took 3.0 s of the 3.1 s of public
+#: spaces' MILP on the Métropole de Lyon (0.16 s light, the same optimum). With it,
+#: ``optimise`` with the default scenario took 3.4 s instead of 7.5 s there, 2.5 s
+#: instead of 7.9 s on the CA du Pays Basque, 9.3 s instead of 14.6 s for Angers' whole
+#: model and 18 s instead of 51 s on the Métropole du Grand Paris; Angers' sub-model
+#: MILPs of robustness draws took the same time (benchmarks/analyses.md).
+PRESOLVE_MODE = 2
 
 
 def new_highs(time_limit: float, mip_rel_gap: float, **options: float) -> Any:
@@ -158,6 +166,7 @@ def new_highs(time_limit: float, mip_rel_gap: float, **options: float) -> Any:
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
     h.setOptionValue("random_seed", 0)
     h.setOptionValue("threads", 1)
+    h.setOptionValue("presolve_mode", PRESOLVE_MODE)
     for name, value in options.items():
         h.setOptionValue(name, value)
     return h

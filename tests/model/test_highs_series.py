@@ -17,7 +17,7 @@ import math
 import pytest
 
 from mutusim.core.status import Status
-from mutusim.model.highs import Rows, run_highs, run_lp_series
+from mutusim.model.highs import PRESOLVE_MODE, Rows, new_highs, run_highs, run_lp_series
 
 COST = [-3.0, -2.0, -1.0]
 ROWS = Rows([0, 3, 5], [0, 1, 2, 0, 1], [1.0, 1.0, 1.0, 1.0, -1.0], [-math.inf] * 2, [2.0, 0.5])
@@ -72,3 +72,14 @@ def test_by_hand_from_free_bounds():
 
 def test_a_spent_time_limit_stops_the_series():
     assert run_lp_series(COST, [0.0] * 3, [1.0] * 3, ROWS, SETTINGS, time_limit=0.0) == []
+
+
+def test_every_highs_instance_is_silent_deterministic_and_light_in_presolve():
+    # one thread and a fixed seed: the same plan for the same inputs (PRODUCT.md Q3); light
+    # presolve, without the probing that took 3.0 s of a 3.1 s MILP (PRESOLVE_MODE)
+    h = new_highs(5.0, 1e-6, mip_heuristic_run_rins=False)
+    assert h.getOptionValue("threads")[1] == 1
+    assert h.getOptionValue("random_seed")[1] == 0
+    assert h.getOptionValue("output_flag")[1] is False
+    assert h.getOptionValue("presolve_mode")[1] == PRESOLVE_MODE == 2
+    assert h.getOptionValue("mip_heuristic_run_rins")[1] is False
