@@ -198,6 +198,7 @@ def _add_variables(model: MilpModel) -> None:
                 whole = round(arriving)
                 if abs(arriving - whole) > 1e-9:  # validation makes every fte_posts whole
                     raise ValueError(f"incoming posts of {s} ({p}) are not whole: {arriving}")
+                # lost[k]: the agents gone k years after the start (years are consecutive)
                 bands = posts_bands(whole, tuple(data.survival(u - t) for u in years))
                 # While even all the candidates' posts lose less than one whole agent, every
                 # incoming post is still filled: no variable is needed for that year.
@@ -208,7 +209,7 @@ def _add_variables(model: MilpModel) -> None:
                     model.kept[(s, p, t, u)] = lp.add_variable(
                         f"kept__{s}__{p}__{t}__{u}", 0, arriving, cat="Continuous"
                     )
-                model.bands[(s, p, t)] = (bands, tuple(years))
+                model.bands[(s, p, t)] = bands
                 for j in range(len(bands)):
                     model.band[(s, p, t, j)] = lp.add_variable(
                         f"band__{s}__{p}__{t}__{j}", 0, 1, cat="Binary"

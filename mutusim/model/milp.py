@@ -52,8 +52,8 @@ class MilpModel:
     band, bands : dict
         Per (service, pooled mode, start year, band index): the binary choosing
         the band of incoming posts (:func:`mutusim.model.data.posts_bands`); per
-        (service, pooled mode, start year): the bands themselves and the years
-        from the start their departures are counted in, in order.
+        (service, pooled mode, start year): the bands themselves, whose ``lost[k]``
+        counts the agents gone ``k`` years after the start.
     aux : dict
         Auxiliary continuous variables a rule adds, by name (e.g. the members'
         total billing weight in a shared unit, :func:`mutusim.model.rules.no_worse_off`).
@@ -86,9 +86,7 @@ class MilpModel:
     posts: dict[tuple[str, str, int, int], pulp.LpVariable] = field(default_factory=dict)
     kept: dict[tuple[str, str, int, int], pulp.LpVariable] = field(default_factory=dict)
     band: dict[tuple[str, str, int, int], pulp.LpVariable] = field(default_factory=dict)
-    bands: dict[tuple[str, str, int], tuple[tuple[PostsBand, ...], tuple[int, ...]]] = field(
-        default_factory=dict
-    )
+    bands: dict[tuple[str, str, int], tuple[PostsBand, ...]] = field(default_factory=dict)
     aux: dict[str, pulp.LpVariable] = field(default_factory=dict)
     allowed: dict[Pair, tuple[str, ...]] = field(default_factory=dict)
     excluded: dict[tuple[str, str, str], Reason] = field(default_factory=dict)

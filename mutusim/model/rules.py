@@ -417,7 +417,7 @@ def pooled_staffing(model: MilpModel) -> None:
                 0.0,
             )
             continue
-        bands, years = model.bands.get((s, p, t), ((), ()))
+        bands = model.bands.get((s, p, t), ())
         band = [model.band[(s, p, t, j)] for j in range(len(bands))]
         if band:
             # the incoming posts P = Σ posts_i x_i lie in exactly one band
@@ -455,16 +455,15 @@ def pooled_staffing(model: MilpModel) -> None:
             kept = model.kept.get((s, p, t, u))
             if kept is not None:
                 # kept = P − (the band's agents gone by year u) = ⌈(1 − r)^k P⌉
-                i = years.index(u)
                 model.add_row(
                     "pooled_staffing",
                     f"staffing_kept__{s}__{p}__{t}__{u}",
                     [(kept, 1.0)]
                     + [(v, -a) for v, a in arriving]
                     + [
-                        (w, float(b.lost[i]))
+                        (w, float(b.lost[k]))
                         for w, b in zip(band, bands, strict=True)
-                        if b.lost[i]
+                        if b.lost[k]
                     ],
                     GE,
                     0.0,
